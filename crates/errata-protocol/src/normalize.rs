@@ -1,1 +1,376 @@
-//! (in progress)
+//! Normalization: one SDK payload in, one canonical [`Event`] out.
+//!
+//! [`normalize`] parses the JSON, reads each field tolerantly ([`Event::read`]), then
+//! applies the rules that span fields, in the spirit of Relay's `normalize_event`: the
+//! event id (the envelope header wins), clock-drift correction and timestamp bounds,
+//! level and platform defaults, the log message, type inference, tag rules, the SDK from
+//! the client string, and the `{{auto}}` IP. It never fails for one bad field; it fails
+//! only when the payload is not a JSON object at all.
+
+use crate::event::{ClientSdk, Event, EventType, Level, LogEntry, MAX_MESSAGE};
+use crate::meta::{ErrorKind, Meta, Path};
+use crate::{Error, tags};
+use serde_json::Value;
+
+/// Platforms Sentry knows; anything else becomes `other`.
+const VALID_PLATFORMS: [&str; 20] = [
+    "as3",
+    "c",
+    "cfml",
+    "cocoa",
+    "csharp",
+    "elixir",
+    "go",
+    "groovy",
+    "haskell",
+    "java",
+    "javascript",
+    "native",
+    "node",
+    "objc",
+    "other",
+    "perl",
+    "php",
+    "python",
+    "ruby",
+    "rust",
+];
+
+/// What the server knows about the request that carried the event.
+#[derive(Debug, Clone)]
+pub struct NormalizeContext {
+    /// When the request was received, Unix seconds.
+    pub received_at: f64,
+    /// The client's address, to replace `{{auto}}` IPs.
+    pub client_ip: Option<String>,
+    /// The envelope header's `event_id` (already validated); it wins over the payload's.
+    pub event_id: Option<String>,
+    /// The envelope header's `sent_at`, Unix seconds, for clock-drift correction.
+    pub sent_at: Option<f64>,
+    /// The `sentry_client` of the auth (`sentry.python/2.75.0`), for a missing `sdk`.
+    pub client: Option<String>,
+    /// The event type implied by the item type (`transaction`, `feedback`).
+    pub item_type: Option<EventType>,
+    /// Timestamps further in the future than this are replaced.
+    pub max_secs_in_future: f64,
+    /// Timestamps older than this are replaced.
+    pub max_age_secs: f64,
+    /// A clock difference of at least this much between `sent_at` and receipt is drift.
+    pub min_clock_drift_secs: f64,
+}
+
+impl NormalizeContext {
+    /// Relay's defaults: 60 s into the future, 90 days into the past, 55 min of drift.
+    pub fn new(received_at: f64) -> Self {
+        Self {
+            received_at,
+            client_ip: None,
+            event_id: None,
+            sent_at: None,
+            client: None,
+            item_type: None,
+            max_secs_in_future: 60.0,
+            max_age_secs: 90.0 * 24.0 * 3600.0,
+            min_clock_drift_secs: 55.0 * 60.0,
+        }
+    }
+}
+
+/// Reads and normalizes one event payload (the bytes of an `event` item or a `/store/`
+/// body).
+pub fn normalize(payload: &[u8], ctx: &NormalizeContext) -> Result<Event, Error> {
+    let value: Value = serde_json::from_slice(payload)
+        .map_err(|e| Error::InvalidPayload(format!("not valid JSON: {e}")))?;
+    normalize_value(value, ctx)
+}
+
+/// [`normalize`] for a payload already parsed as JSON.
+pub fn normalize_value(value: Value, ctx: &NormalizeContext) -> Result<Event, Error> {
+    let map = match value {
+        Value::Object(map) => map,
+        other => {
+            return Err(Error::InvalidPayload(format!(
+                "expected a JSON object, found {}",
+                json_kind(&other)
+            )));
+        }
+    };
+    let mut meta = Meta::default();
+    let (mut event, pending) = Event::read(map, &mut meta);
+
+    event.event_id = resolve_event_id(ctx.event_id.as_deref(), pending.event_id, &mut meta);
+    event.received = ctx.received_at;
+    resolve_timestamps(&mut event, pending.timestamp, ctx, &mut meta);
+
+    event.ty = infer_type(&event, pending.declared_type, ctx.item_type);
+    let default_level = if event.ty == EventType::Transaction {
+        Level::Info
+    } else {
+        Level::Error
+    };
+    event.level = pending.level.unwrap_or(default_level);
+    event.platform = match pending.platform {
+        Some(p) if VALID_PLATFORMS.contains(&p.as_str()) => p,
+        _ => "other".to_owned(),
+    };
+
+    resolve_message(&mut event, pending.message);
+    move_stacktrace_into_exception(&mut event);
+
+    let raw_tags = std::mem::take(&mut event.tags);
+    event.tags = tags::normalize(raw_tags, &Path::Root.key("tags"), &mut meta);
+    if let Some(i) = event.tags.iter().position(|(k, _)| k == "environment") {
+        let (_, env) = event.tags.remove(i);
+        if event.environment.is_none() {
+            event.environment = Some(env);
+        }
+    }
+    for (key, value) in [
+        ("server_name", event.server_name.clone()),
+        ("site", pending.site),
+    ] {
+        if let Some(value) = value
+            && !event.tags.iter().any(|(k, _)| k == key)
+        {
+            event.tags.push((key.to_owned(), value));
+        }
+    }
+
+    if event.sdk.is_none() {
+        event.sdk = ctx.client.as_deref().and_then(sdk_from_client);
+    }
+    resolve_user_ip(&mut event, ctx.client_ip.as_deref());
+
+    let mut errors = meta.into_errors();
+    event.errors.append(&mut errors);
+    Ok(event)
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Parses a dashed or undashed UUID into 32 lowercase hex characters.
+pub fn parse_event_id(s: &str) -> Option<String> {
+    uuid::Uuid::try_parse(s.trim())
+        .ok()
+        .map(|u| u.simple().to_string())
+}
+
+fn resolve_event_id(header: Option<&str>, payload: Option<String>, meta: &mut Meta) -> String {
+    if let Some(id) = header.and_then(parse_event_id) {
+        return id;
+    }
+    if let Some(raw) = payload {
+        if let Some(id) = parse_event_id(&raw) {
+            return id;
+        }
+        meta.invalid(
+            &Path::Root.key("event_id"),
+            "not a UUID; a new id was assigned",
+            &Value::String(raw),
+        );
+    }
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+fn resolve_timestamps(event: &mut Event, ts: Option<f64>, ctx: &NormalizeContext, meta: &mut Meta) {
+    let root = Path::Root;
+    let received = ctx.received_at;
+    if let Some(sent_at) = ctx.sent_at {
+        let drift = received - sent_at;
+        if drift.abs() >= ctx.min_clock_drift_secs {
+            meta.push(
+                ErrorKind::ClockDrift,
+                &root.key("timestamp"),
+                format!("the SDK's clock is off by {drift:.0} s; timestamps were shifted"),
+            );
+            event.start_timestamp = event.start_timestamp.map(|t| t + drift);
+            for crumb in &mut event.breadcrumbs.values {
+                crumb.timestamp = crumb.timestamp.map(|t| t + drift);
+            }
+            event.timestamp = ts.map_or(received, |t| t + drift);
+        } else {
+            event.timestamp = ts.unwrap_or(received);
+        }
+    } else {
+        event.timestamp = ts.unwrap_or(received);
+    }
+    if event.timestamp > received + ctx.max_secs_in_future {
+        meta.push(
+            ErrorKind::FutureTimestamp,
+            &root.key("timestamp"),
+            "more than 60 s in the future; the receive time was used",
+        );
+        event.timestamp = received;
+    } else if event.timestamp < received - ctx.max_age_secs {
+        meta.push(
+            ErrorKind::PastTimestamp,
+            &root.key("timestamp"),
+            "older than the retention; the receive time was used",
+        );
+        event.timestamp = received;
+    }
+}
+
+fn infer_type(event: &Event, declared: Option<EventType>, item: Option<EventType>) -> EventType {
+    match item.or(declared) {
+        Some(t @ (EventType::Transaction | EventType::Feedback)) => t,
+        _ if !event.exception.is_empty() => EventType::Error,
+        Some(
+            t @ (EventType::Csp
+            | EventType::Hpkp
+            | EventType::ExpectCt
+            | EventType::ExpectStaple
+            | EventType::Nel),
+        ) => t,
+        _ => EventType::Default,
+    }
+}
+
+/// A plain `message` becomes the log entry's formatted text (or its template when the
+/// log entry has none); a template with parameters and no formatted text is formatted.
+fn resolve_message(event: &mut Event, message: Option<String>) {
+    match (&mut event.logentry, message) {
+        (None, Some(message)) if !message.is_empty() => {
+            event.logentry = Some(LogEntry {
+                formatted: Some(message),
+                ..LogEntry::default()
+            });
+        }
+        (Some(entry), Some(message)) if entry.formatted.is_none() && entry.message.is_none() => {
+            entry.formatted = Some(message);
+        }
+        _ => {}
+    }
+    if let Some(entry) = &mut event.logentry
+        && entry.formatted.is_none()
+        && let Some(template) = &entry.message
+    {
+        let text = if entry.params.is_empty() {
+            template.clone()
+        } else {
+            format_message(template, &entry.params)
+        };
+        entry.formatted = Some(crate::meta::truncate_str(&text, MAX_MESSAGE).to_owned());
+    }
+}
+
+/// Fills `%s`/`%d`-style and `{}`/`{0}`-style placeholders with `params`.
+pub fn format_message(template: &str, params: &[Value]) -> String {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut next = 0;
+    let mut chars = template.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '%' => match chars.peek().map(|&(_, c)| c) {
+                Some('%') => {
+                    chars.next();
+                    out.push('%');
+                }
+                Some(spec) if spec.is_ascii_alphabetic() => {
+                    chars.next();
+                    if let Some(p) = params.get(next) {
+                        out.push_str(&text(p));
+                    } else {
+                        out.push('%');
+                        out.push(spec);
+                    }
+                    next += 1;
+                }
+                _ => out.push('%'),
+            },
+            '{' => {
+                let rest = &template[i + 1..];
+                let close = rest.find('}');
+                let inner = close.map(|j| &rest[..j]);
+                match inner {
+                    Some("") => {
+                        out.push_str(&params.get(next).map_or_else(|| "{}".into(), text));
+                        next += 1;
+                        chars.next();
+                    }
+                    Some(digits)
+                        if digits.bytes().all(|b| b.is_ascii_digit()) && digits.len() < 4 =>
+                    {
+                        let index: usize = digits.parse().unwrap_or(usize::MAX);
+                        if let Some(p) = params.get(index) {
+                            out.push_str(&text(p));
+                        } else {
+                            out.push('{');
+                            out.push_str(digits);
+                            out.push('}');
+                        }
+                        for _ in 0..=digits.len() {
+                            chars.next();
+                        }
+                    }
+                    _ => out.push('{'),
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// With exactly one exception and a top-level stack trace, the stack belongs to it.
+fn move_stacktrace_into_exception(event: &mut Event) {
+    if let [only] = event.exception.values.as_mut_slice()
+        && only.stacktrace.is_none()
+        && let Some(stack) = event.stacktrace.take()
+    {
+        only.stacktrace = Some(stack);
+    }
+}
+
+/// `sentry.python/2.75.0` -> an SDK named `sentry.python`, version `2.75.0`.
+fn sdk_from_client(client: &str) -> Option<ClientSdk> {
+    let (name, version) = client.split_once('/')?;
+    Some(ClientSdk {
+        name: name.to_owned(),
+        version: version.to_owned(),
+        ..ClientSdk::default()
+    })
+}
+
+/// `{{auto}}` becomes the client address; `infer_ip: "never"` removes it instead.
+fn resolve_user_ip(event: &mut Event, client_ip: Option<&str>) {
+    let infer = event
+        .sdk
+        .as_ref()
+        .and_then(|sdk| sdk.settings.get("infer_ip"))
+        .and_then(Value::as_str)
+        .unwrap_or("legacy")
+        .to_owned();
+    let Some(user) = &mut event.user else {
+        if infer == "auto"
+            && let Some(ip) = client_ip
+        {
+            event.user = Some(crate::user::User {
+                ip_address: Some(ip.to_owned()),
+                ..crate::user::User::default()
+            });
+        }
+        return;
+    };
+    let auto = user.ip_address.as_deref() == Some("{{auto}}");
+    if auto || (user.ip_address.is_none() && infer == "auto") {
+        user.ip_address = if infer == "never" {
+            None
+        } else {
+            client_ip.map(str::to_owned)
+        };
+    }
+}

@@ -1,0 +1,223 @@
+//! Exceptions and their mechanism: the chain of errors an SDK captured, oldest first
+//! (the last value is the exception that was actually thrown).
+
+use crate::meta::{Meta, Path};
+use crate::stacktrace::Stacktrace;
+use crate::value::{boolean, bounded_string, object, string, take, uint};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Longest exception `type` kept.
+const MAX_TYPE: usize = 256;
+/// Longest exception `value` kept.
+const MAX_VALUE: usize = 8192;
+
+/// One exception of the chain.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Exception {
+    /// The exception's type or class, such as `KeyError`.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub ty: Option<String>,
+    /// The exception's message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// The module or package the type lives in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+    /// The thread this exception was raised on (a thread `id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thread_id: Option<Value>,
+    /// How the exception was captured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mechanism: Option<Mechanism>,
+    /// The stack trace where it was raised.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stacktrace: Option<Stacktrace>,
+    /// The stack trace before symbolication or source mapping.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw_stacktrace: Option<Stacktrace>,
+}
+
+/// How an exception was captured (Sentry's `mechanism`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Mechanism {
+    /// The capturing integration, such as `generic`, `logging`, `panic`, `chained`.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// `false` when the error was not caught by the application (a crash).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handled: Option<bool>,
+    /// The exception type was made up by the SDK and says nothing about the error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub synthetic: Option<bool>,
+    /// Human-readable description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// A link to documentation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help_link: Option<String>,
+    /// Where in the parent this exception came from (`cause`, `__context__`...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// This exception groups others (Python's `ExceptionGroup`, JS `AggregateError`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_exception_group: Option<bool>,
+    /// The id of this exception in the chain tree.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception_id: Option<u64>,
+    /// The id of the parent exception in the chain tree.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<u64>,
+    /// Arbitrary mechanism data.
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub data: Map<String, Value>,
+    /// OS-level error metadata (signal, errno, Mach exception).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Value>,
+}
+
+impl Exception {
+    /// Reads one exception; `None` when it has neither a type nor a value (Relay drops
+    /// those), or is not an object.
+    pub(crate) fn read(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<Self> {
+        let mut map = object(value, path, meta)?;
+        let mut exception = Exception {
+            ty: bounded_string(take(&mut map, "type"), MAX_TYPE, &path.key("type"), meta),
+            value: exception_value(take(&mut map, "value"), &path.key("value"), meta),
+            module: string(take(&mut map, "module"), &path.key("module"), meta),
+            thread_id: match take(&mut map, "thread_id") {
+                v @ (Value::String(_) | Value::Number(_)) => Some(v),
+                _ => None,
+            },
+            mechanism: Mechanism::read(take(&mut map, "mechanism"), &path.key("mechanism"), meta),
+            stacktrace: Stacktrace::read(
+                take(&mut map, "stacktrace"),
+                &path.key("stacktrace"),
+                meta,
+            ),
+            raw_stacktrace: Stacktrace::read(
+                take(&mut map, "raw_stacktrace"),
+                &path.key("raw_stacktrace"),
+                meta,
+            ),
+        };
+        exception.split_type_from_value();
+        let empty = |s: &Option<String>| s.as_deref().is_none_or(str::is_empty);
+        if empty(&exception.ty) && empty(&exception.value) {
+            exception.stacktrace.as_ref()?;
+            // A stack with no type or value still tells where it happened.
+            exception.ty = None;
+        }
+        Some(exception)
+    }
+
+    /// With no `type`, a value like `"ValueError: bad input"` is split into both.
+    fn split_type_from_value(&mut self) {
+        if self.ty.as_deref().is_some_and(|t| !t.is_empty()) {
+            return;
+        }
+        let Some(value) = self.value.as_deref() else {
+            return;
+        };
+        let Some((ty, rest)) = value.split_once(':') else {
+            return;
+        };
+        if !ty.is_empty() && ty.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            self.ty = Some(ty.to_owned());
+            self.value = Some(rest.trim().to_owned());
+        }
+    }
+}
+
+impl Mechanism {
+    fn read(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<Self> {
+        let mut map = object(value, path, meta)?;
+        let ty = bounded_string(take(&mut map, "type"), 128, &path.key("type"), meta)
+            .unwrap_or_else(|| "generic".to_owned());
+        let mut flag =
+            |name: &str, meta: &mut Meta| boolean(take(&mut map, name), &path.key(name), meta);
+        let handled = flag("handled", meta);
+        let synthetic = flag("synthetic", meta);
+        let is_exception_group = flag("is_exception_group", meta);
+        Some(Mechanism {
+            ty,
+            handled,
+            synthetic,
+            is_exception_group,
+            description: string(
+                take(&mut map, "description"),
+                &path.key("description"),
+                meta,
+            ),
+            help_link: string(take(&mut map, "help_link"), &path.key("help_link"), meta),
+            source: string(take(&mut map, "source"), &path.key("source"), meta),
+            exception_id: uint(
+                take(&mut map, "exception_id"),
+                &path.key("exception_id"),
+                meta,
+            ),
+            parent_id: uint(take(&mut map, "parent_id"), &path.key("parent_id"), meta),
+            data: object(take(&mut map, "data"), &path.key("data"), meta).unwrap_or_default(),
+            meta: match take(&mut map, "meta") {
+                Value::Null => None,
+                v => Some(v),
+            },
+        })
+    }
+}
+
+/// An exception value: a string, or any other JSON written as JSON text.
+fn exception_value(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<String> {
+    let text = match value {
+        Value::Null => return None,
+        Value::String(s) => s,
+        other => other.to_string(),
+    };
+    Some(crate::value::limit(text, MAX_VALUE, path, meta))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn read(v: Value) -> Option<Exception> {
+        Exception::read(v, &Path::Root, &mut Meta::default())
+    }
+
+    #[test]
+    fn type_is_split_from_value_when_missing() {
+        let e = read(json!({"value": "ValueError: bad input "})).unwrap();
+        assert_eq!(e.ty.as_deref(), Some("ValueError"));
+        assert_eq!(e.value.as_deref(), Some("bad input"));
+        let e = read(json!({"value": "just text: with colon"})).unwrap();
+        assert_eq!(e.ty, None);
+    }
+
+    #[test]
+    fn empty_exceptions_are_dropped() {
+        assert!(read(json!({"type": "", "value": null})).is_none());
+        assert!(read(json!({})).is_none());
+    }
+
+    #[test]
+    fn non_string_values_become_json_text() {
+        let e = read(json!({"type": "E", "value": {"code": 3}})).unwrap();
+        assert_eq!(e.value.as_deref(), Some(r#"{"code":3}"#));
+    }
+
+    #[test]
+    fn mechanism_ids_are_read() {
+        let e = read(json!({"type": "E", "mechanism": {
+            "type": "chained", "source": "cause", "exception_id": 1, "parent_id": "0",
+            "handled": true
+        }}))
+        .unwrap();
+        let m = e.mechanism.unwrap();
+        assert_eq!(
+            (m.exception_id, m.parent_id, m.handled),
+            (Some(1), Some(0), Some(true))
+        );
+        assert_eq!(m.source.as_deref(), Some("cause"));
+    }
+}
