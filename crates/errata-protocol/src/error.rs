@@ -76,12 +76,18 @@ pub enum Error {
     /// An event payload that is not a JSON object at all (one bad field never gets here).
     #[error("invalid event payload: {0}")]
     InvalidPayload(String),
+    /// The envelope header's `dsn` disagrees with the request (key or project): HTTP 400.
+    #[error("envelope header mismatch: {0}")]
+    HeaderMismatch(String),
 }
 
 impl Error {
     /// Auth is missing, duplicated or unreadable: HTTP 401.
     pub fn is_auth(&self) -> bool {
-        matches!(self, Self::MissingAuth | Self::MultipleAuth(..) | Self::BadAuth { .. })
+        matches!(
+            self,
+            Self::MissingAuth | Self::MultipleAuth(..) | Self::BadAuth { .. }
+        )
     }
 
     /// Something was over a size limit: HTTP 413.
@@ -99,6 +105,7 @@ impl Error {
                 | Self::Decompression { .. }
                 | Self::InvalidEnvelope(_)
                 | Self::InvalidPayload(_)
+                | Self::HeaderMismatch(_)
         )
     }
 }
