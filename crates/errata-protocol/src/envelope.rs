@@ -251,7 +251,7 @@ string_enum! {
         UnrealContext = "unreal.context",
         /// Unreal logs.
         UnrealLogs = "unreal.logs",
-        /// A PlayStation crash dump.
+        /// A `PlayStation` crash dump.
         ProsperoDump = "playstation.prosperodump",
         /// A Nintendo Switch dying message.
         DyingMessage = "nswitch.dying_message",

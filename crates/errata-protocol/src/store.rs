@@ -7,6 +7,8 @@
 //! base64, and decoded bytes that are not `{` are inflated) and decoding them within a
 //! size limit. `Content-Encoding` is undone before, by [`crate::encoding`].
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use bytes::Bytes;
@@ -93,33 +95,30 @@ fn is_compressed_candidate(body: &[u8]) -> bool {
 
 /// Decodes the base64 (and, unless it is JSON already, zlib) form of an event.
 fn decode_base64_event(body: &[u8], limit: usize) -> Result<Vec<u8>, Error> {
-    // base64 yields 3 bytes per 4 characters: refuse what cannot fit before copying.
-    let compact: Vec<u8> = if body.iter().any(u8::is_ascii_whitespace) {
-        body.iter()
-            .copied()
-            .filter(|b| !b.is_ascii_whitespace())
-            .collect()
+    let compact: Cow<'_, [u8]> = if body.iter().any(u8::is_ascii_whitespace) {
+        Cow::Owned(
+            body.iter()
+                .copied()
+                .filter(|b| !b.is_ascii_whitespace())
+                .collect(),
+        )
     } else {
-        body.to_vec()
+        Cow::Borrowed(body)
     };
     let decoded = BASE64.decode(&compact).map_err(|e| Error::Decompression {
         encoding: "base64",
         detail: format!("store body is neither JSON nor base64: {e}"),
     })?;
     drop(compact);
-    match decoded.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') => {
-            if decoded.len() > limit {
-                return Err(too_large(limit));
-            }
-            Ok(decoded)
+    if decoded.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        if decoded.len() > limit {
+            return Err(too_large(limit));
         }
-        _ => {
-            // zlib as the old clients send it; raw deflate accepted too.
-            let zlib = encoding::is_zlib_header(&decoded);
-            encoding::inflate(&decoded, zlib, limit, "zlib")
-        }
+        return Ok(decoded);
     }
+    // zlib as the old clients send it; raw deflate accepted too.
+    let zlib = encoding::is_zlib_header(&decoded);
+    encoding::inflate(&decoded, zlib, limit, "zlib")
 }
 
 /// Decodes the `sentry_data` query parameter of a `GET /api/{id}/store/` request (already
