@@ -17,7 +17,7 @@ use percent_encoding::percent_decode_str;
 
 use crate::Error;
 use crate::dsn::Dsn;
-use crate::error::AuthSource;
+pub use crate::error::AuthSource;
 
 /// The highest protocol version (`sentry_version`) we speak.
 pub const PROTOCOL_VERSION: u32 = 7;
