@@ -76,6 +76,9 @@ pub enum Error {
     /// An event payload that is not a JSON object at all (one bad field never gets here).
     #[error("invalid event payload: {0}")]
     InvalidPayload(String),
+    /// The envelope header's `dsn` disagrees with the request (key or project): HTTP 400.
+    #[error("envelope header mismatch: {0}")]
+    HeaderMismatch(String),
 }
 
 impl Error {
@@ -102,6 +105,7 @@ impl Error {
                 | Self::Decompression { .. }
                 | Self::InvalidEnvelope(_)
                 | Self::InvalidPayload(_)
+                | Self::HeaderMismatch(_)
         )
     }
 }
