@@ -27,6 +27,7 @@
 mod component;
 mod enhancement;
 mod exception;
+mod explain;
 mod fingerprint;
 mod frame;
 mod message;
