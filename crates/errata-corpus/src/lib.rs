@@ -88,7 +88,10 @@ impl CapturedRequest {
     }
 }
 
-/// Every request of the corpus, sorted by name. Panics when the corpus is missing.
+/// Every request of the corpus, sorted by name.
+///
+/// # Panics
+/// When the corpus is missing or a capture is unreadable: tests must not pass without it.
 pub fn load() -> Vec<CapturedRequest> {
     let root = root();
     assert!(
@@ -111,6 +114,9 @@ pub fn load() -> Vec<CapturedRequest> {
 }
 
 /// The requests of one scenario (`python/grouping_repeat`), in order.
+///
+/// # Panics
+/// As [`load`], and when the scenario has no requests.
 pub fn scenario(name: &str) -> Vec<CapturedRequest> {
     let requests: Vec<_> = load().into_iter().filter(|r| r.scenario == name).collect();
     assert!(!requests.is_empty(), "no corpus scenario named {name}");
