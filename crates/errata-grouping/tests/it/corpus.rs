@@ -30,7 +30,7 @@ fn corpus_events() -> Vec<(String, Event)> {
             let mut ctx = NormalizeContext::new(sent_at.unwrap_or(RUST_RECEIVED_AT));
             ctx.sent_at = sent_at;
             ctx.event_id = envelope.event_id().map(|id| id.to_string());
-            ctx.client = auth.client.clone();
+            ctx.client.clone_from(&auth.client);
             ctx.client_ip = Some("127.0.0.1".into());
             ctx.item_type = item_type;
             let event =
