@@ -374,3 +374,254 @@ fn resolve_user_ip(event: &mut Event, client_ip: Option<&str>) {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+    use serde_json::json;
+
+    const NOW: f64 = 1_795_288_800.0;
+
+    fn run(payload: Value) -> Event {
+        normalize_value(payload, &NormalizeContext::new(NOW)).unwrap()
+    }
+
+    fn error_names(event: &Event) -> Vec<&str> {
+        event.errors.iter().map(|e| e.name.as_str()).collect()
+    }
+
+    #[test]
+    fn payloads_that_are_not_objects_are_errors() {
+        let ctx = NormalizeContext::new(NOW);
+        for bad in [&b"[1,2]"[..], b"\"text\"", b"null", b"{\"a\":", b"\xff\xfe"] {
+            let err = normalize(bad, &ctx).unwrap_err();
+            assert!(err.is_malformed(), "{err}");
+        }
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        let err = normalize(format!("{{\"extra\": {deep}}}").as_bytes(), &ctx).unwrap_err();
+        assert!(err.to_string().contains("recursion limit"), "{err}");
+    }
+
+    #[test]
+    fn event_ids_prefer_the_envelope_and_accept_dashes() {
+        let id = "99ce2dd9-6568-402b-9596-1f496461325f";
+        assert_eq!(
+            run(json!({ "event_id": id })).event_id,
+            "99ce2dd96568402b95961f496461325f"
+        );
+        let mut ctx = NormalizeContext::new(NOW);
+        ctx.event_id = Some("0123456789abcdef0123456789abcdef".into());
+        let event = normalize_value(json!({ "event_id": id }), &ctx).unwrap();
+        assert_eq!(event.event_id, "0123456789abcdef0123456789abcdef");
+        let event = run(json!({ "event_id": "not-a-uuid" }));
+        assert_eq!(event.event_id.len(), 32);
+        assert_eq!(error_names(&event), ["event_id"]);
+    }
+
+    #[test]
+    fn timestamps_are_bounded_and_corrected_for_drift() {
+        assert_eq!(run(json!({})).timestamp, NOW);
+        assert_eq!(run(json!({"timestamp": NOW - 5.0})).timestamp, NOW - 5.0);
+        let future = run(json!({"timestamp": NOW + 3600.0}));
+        assert_eq!(future.timestamp, NOW);
+        assert_eq!(future.errors[0].kind, ErrorKind::FutureTimestamp);
+        let past = run(json!({"timestamp": "2020-01-01T00:00:00Z"}));
+        assert_eq!(past.timestamp, NOW);
+        assert_eq!(past.errors[0].kind, ErrorKind::PastTimestamp);
+        let mut ctx = NormalizeContext::new(NOW);
+        ctx.sent_at = Some(NOW - 7200.0);
+        let drifted = normalize_value(
+            json!({"timestamp": NOW - 7210.0, "breadcrumbs": [{"timestamp": NOW - 7220.0}]}),
+            &ctx,
+        )
+        .unwrap();
+        assert_eq!(drifted.timestamp, NOW - 10.0);
+        assert_eq!(drifted.breadcrumbs.values[0].timestamp, Some(NOW - 20.0));
+        assert_eq!(drifted.errors[0].kind, ErrorKind::ClockDrift);
+    }
+
+    #[test]
+    fn levels_platforms_and_types() {
+        assert_eq!(run(json!({"level": 30})).level, Level::Warning);
+        assert_eq!(run(json!({"level": "critical"})).level, Level::Fatal);
+        let warn = run(json!({"level": "warn"}));
+        assert_eq!(warn.level, Level::Error);
+        assert_eq!(error_names(&warn), ["level"]);
+        assert_eq!(run(json!({"type": "transaction"})).level, Level::Info);
+        assert_eq!(run(json!({"platform": "python"})).platform, "python");
+        assert_eq!(run(json!({"platform": "cobol"})).platform, "other");
+        assert_eq!(
+            run(json!({"exception": [{"type": "E"}]})).ty,
+            EventType::Error
+        );
+        assert_eq!(run(json!({"message": "hi"})).ty, EventType::Default);
+        assert_eq!(run(json!({"type": "error"})).ty, EventType::Default);
+        let mut ctx = NormalizeContext::new(NOW);
+        ctx.item_type = Some(EventType::Transaction);
+        assert_eq!(
+            normalize_value(json!({}), &ctx).unwrap().ty,
+            EventType::Transaction
+        );
+    }
+
+    #[test]
+    fn messages_in_every_shape() {
+        let plain = run(json!({"message": "boom"}));
+        assert_eq!(plain.logentry.unwrap().formatted.as_deref(), Some("boom"));
+        let entry = run(json!({"logentry": {"message": "took %s ms for %d", "params": ["30", 2]}}))
+            .logentry
+            .unwrap();
+        assert_eq!(entry.formatted.as_deref(), Some("took 30 ms for 2"));
+        assert_eq!(entry.message.as_deref(), Some("took %s ms for %d"));
+        let braces = run(json!({"logentry": {"message": "user {} in {0}", "params": ["a"]}}));
+        assert_eq!(
+            braces.logentry.unwrap().formatted.as_deref(),
+            Some("user a in a")
+        );
+        let legacy = run(json!({"sentry.interfaces.Message": {"message": "legacy"}}));
+        assert_eq!(
+            legacy.logentry.unwrap().formatted.as_deref(),
+            Some("legacy")
+        );
+        let object_message = run(json!({"message": {"message": "m", "formatted": "f"}}));
+        assert_eq!(
+            object_message.logentry.unwrap().formatted.as_deref(),
+            Some("f")
+        );
+        assert_eq!(format_message("100%% of %s", &[json!("x")]), "100% of x");
+    }
+
+    #[test]
+    fn exceptions_in_every_shape() {
+        let shapes = [
+            json!({"exception": {"values": [{"type": "A", "value": "x"}]}}),
+            json!({"exception": [{"type": "A", "value": "x"}]}),
+            json!({"exception": {"type": "A", "value": "x"}}),
+            json!({"exception": {"values": [{"value": "A: x"}]}}),
+        ];
+        for shape in shapes {
+            let event = run(shape.clone());
+            let exception = &event.exception.values[0];
+            assert_eq!(exception.ty.as_deref(), Some("A"), "{shape}");
+            assert_eq!(exception.value.as_deref(), Some("x"), "{shape}");
+        }
+        let moved = run(json!({
+            "exception": [{"type": "A"}],
+            "stacktrace": {"frames": [{"function": "f"}]}
+        }));
+        assert!(moved.stacktrace.is_none());
+        assert!(moved.exception.values[0].stacktrace.is_some());
+    }
+
+    #[test]
+    fn tags_environment_and_server_name() {
+        let event = run(json!({
+            "tags": [["environment", "staging"], ["region", "eu"], ["bad key!", "x"]],
+            "server_name": "web-1",
+            "site": "shop",
+        }));
+        assert_eq!(event.environment.as_deref(), Some("staging"));
+        assert_eq!(
+            event.tags,
+            vec![
+                ("region".to_owned(), "eu".to_owned()),
+                ("server_name".to_owned(), "web-1".to_owned()),
+                ("site".to_owned(), "shop".to_owned())
+            ]
+        );
+        assert_eq!(error_names(&event), ["tags.2"]);
+        let object_tags = run(json!({"tags": {"b": 2, "a": true}}));
+        assert_eq!(object_tags.tags[0], ("a".to_owned(), "true".to_owned()));
+        let bad_release = run(json!({"release": "a/b", "environment": "has space"}));
+        assert_eq!((bad_release.release, bad_release.environment), (None, None));
+    }
+
+    #[test]
+    fn sdk_and_user_ip() {
+        let mut ctx = NormalizeContext::new(NOW);
+        ctx.client = Some("sentry.rust/0.49.5".into());
+        ctx.client_ip = Some("203.0.113.9".into());
+        let event =
+            normalize_value(json!({"user": {"ip_address": "{{auto}}", "id": 7}}), &ctx).unwrap();
+        let sdk = event.sdk.unwrap();
+        assert_eq!(
+            (sdk.name.as_str(), sdk.version.as_str()),
+            ("sentry.rust", "0.49.5")
+        );
+        let user = event.user.unwrap();
+        assert_eq!(user.ip_address.as_deref(), Some("203.0.113.9"));
+        assert_eq!(user.id.as_deref(), Some("7"));
+        let never = normalize_value(
+            json!({"user": {"ip_address": "{{auto}}"}, "sdk": {"name": "s", "settings": {"infer_ip": "never"}}}),
+            &ctx,
+        )
+        .unwrap();
+        assert_eq!(never.user.unwrap().ip_address, None);
+    }
+
+    #[test]
+    fn one_bad_field_never_rejects_the_event() {
+        let event = run(json!({
+            "message": "still here",
+            "level": ["error"],
+            "timestamp": {"when": "now"},
+            "tags": "nope",
+            "user": 42,
+            "request": {"headers": 7, "url": "http://x/a"},
+            "exception": {"values": "broken"},
+            "breadcrumbs": [{"level": "loud"}, 5],
+            "contexts": {"os": "linux", "runtime": {"name": "CPython"}},
+            "fingerprint": ["a", 1, {"x": 1}],
+            "extra": {"fine": 1},
+        }));
+        assert_eq!(
+            event.logentry.as_ref().unwrap().formatted.as_deref(),
+            Some("still here")
+        );
+        assert_eq!(
+            event.request.as_ref().unwrap().url.as_deref(),
+            Some("http://x/a")
+        );
+        assert_eq!(
+            event.fingerprint,
+            Some(vec!["a".to_owned(), "1".to_owned()])
+        );
+        assert_eq!(event.contexts["runtime"]["type"], "runtime");
+        assert!(!event.contexts.contains_key("os"));
+        assert_eq!(event.breadcrumbs.values.len(), 1);
+        let names = error_names(&event);
+        for expected in [
+            "level",
+            "timestamp",
+            "tags",
+            "user",
+            "request.headers",
+            "exception.values",
+            "breadcrumbs.0.level",
+            "breadcrumbs.1",
+            "contexts.os",
+            "fingerprint.2",
+        ] {
+            assert!(
+                names.contains(&expected),
+                "{expected} missing from {names:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_kept_and_output_is_stable() {
+        let event = run(json!({"spans": [], "measurements": {"lcp": {"value": 1}}, "received": 5}));
+        assert!(event.other.contains_key("measurements"));
+        assert!(!event.other.contains_key("received"));
+        assert_eq!(event.received, NOW);
+        // Normalizing the normalized output changes nothing but the id source.
+        let text = serde_json::to_vec(&event).unwrap();
+        let again = normalize(&text, &NormalizeContext::new(NOW)).unwrap();
+        assert_eq!(
+            serde_json::to_value(&again).unwrap(),
+            serde_json::to_value(&event).unwrap()
+        );
+    }
+}
