@@ -376,6 +376,10 @@ fn resolve_user_ip(event: &mut Event, client_ip: Option<&str>) {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::float_cmp,
+    reason = "timestamps are copied or shifted by whole seconds: exact"
+)]
 mod tests {
     use super::*;
     use crate::ErrorKind;

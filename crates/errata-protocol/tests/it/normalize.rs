@@ -66,11 +66,8 @@ fn every_corpus_event_normalizes_cleanly() {
 fn corpus_shapes_are_normalized() {
     let events = corpus_events();
     let find = |prefix: &str| {
-        events
-            .iter()
-            .find(|(n, _)| n.starts_with(prefix))
-            .map(|(_, e)| e)
-            .unwrap_or_else(|| panic!("no event {prefix}"))
+        let found = events.iter().find(|(n, _)| n.starts_with(prefix));
+        &found.unwrap_or_else(|| panic!("no event {prefix}")).1
     };
     // Flask: headers canonical, cookies and query split, JSON body parsed.
     let flask = find("python/flask_request/");
