@@ -1222,6 +1222,9 @@ mod tests {
         assert!(e.contains("declares length"), "{e}");
         let e = parse_err("{}\n{\"type\":\"event\",\"length\":1}\n{}\n");
         assert!(e.contains("not followed by a newline"), "{e}");
+        // A lone \r after a length payload is not a line end.
+        let e = parse_err("{}\n{\"type\":\"event\",\"length\":2}\n{}\r{\"type\":\"event\"}\n{}");
+        assert!(e.contains("not followed by a newline"), "{e}");
         let e = parse_err("{}\n{\"type\":\"event\",\"length\":2}");
         assert!(e.contains("declares length 2 but only 0"), "{e}");
         assert!(parse_err("{}\n{\"type\":\"event\",\"length\":-1}\n").contains("item 0"));
