@@ -1059,6 +1059,35 @@ impl Envelope {
         self.items.iter().map(Item::len).sum()
     }
 
+    /// Checks the rules on item combinations that Relay rejects a whole envelope for:
+    /// at most one `event`, one `transaction` and one `check_in`; never an `event` or a
+    /// `feedback` together with a `transaction`; no internal `integration` items.
+    ///
+    /// Parsing does not enforce these, so the server can choose between rejecting (400)
+    /// and dropping.
+    pub fn validate(&self) -> Result<(), Error> {
+        let count = |ty: &ItemType| self.items.iter().filter(|i| i.ty() == ty).count();
+        for ty in [ItemType::Event, ItemType::Transaction, ItemType::CheckIn] {
+            let n = count(&ty);
+            if n > 1 {
+                return Err(invalid(format!("{n} {ty} items; at most one is allowed")));
+            }
+        }
+        if count(&ItemType::Transaction) > 0 {
+            for ty in [ItemType::Event, ItemType::Feedback] {
+                if count(&ty) > 0 {
+                    return Err(invalid(format!(
+                        "a {ty} item and a transaction item in one envelope"
+                    )));
+                }
+            }
+        }
+        if count(&ItemType::Integration) > 0 {
+            return Err(invalid("integration items are internal and not accepted"));
+        }
+        Ok(())
+    }
+
     /// Writes the envelope in wire format, every item with an explicit `length`.
     pub fn to_vec(&self) -> Result<Vec<u8>, Error> {
         let ser = |e: serde_json::Error| invalid(format!("cannot serialize envelope: {e}"));
@@ -1192,6 +1221,9 @@ mod tests {
         let e = parse_err("{}\n{\"type\":\"event\",\"length\":18446744073709551615}\n{}");
         assert!(e.contains("declares length"), "{e}");
         let e = parse_err("{}\n{\"type\":\"event\",\"length\":1}\n{}\n");
+        assert!(e.contains("not followed by a newline"), "{e}");
+        // A lone \r after a length payload is not a line end.
+        let e = parse_err("{}\n{\"type\":\"event\",\"length\":2}\n{}\r{\"type\":\"event\"}\n{}");
         assert!(e.contains("not followed by a newline"), "{e}");
         let e = parse_err("{}\n{\"type\":\"event\",\"length\":2}");
         assert!(e.contains("declares length 2 but only 0"), "{e}");
@@ -1450,6 +1482,36 @@ mod tests {
             env.items()[1].headers().other
         );
         assert_eq!(again.items()[0].headers().length, Some(7));
+    }
+
+    #[test]
+    fn item_combination_rules() {
+        assert!(
+            parse("{}\n{\"type\":\"event\"}\n{}\n{\"type\":\"attachment\"}\nx")
+                .validate()
+                .is_ok()
+        );
+        assert!(parse("{}").validate().is_ok());
+        let err = |s: &'static str| match parse(s).validate() {
+            Err(Error::InvalidEnvelope(d)) => d,
+            other => panic!("{s:?}: {other:?}"),
+        };
+        assert!(
+            err("{}\n{\"type\":\"event\"}\n{}\n{\"type\":\"event\"}\n{}").contains("2 event items")
+        );
+        assert!(
+            err("{}\n{\"type\":\"check_in\"}\n{}\n{\"type\":\"check_in\"}\n{}")
+                .contains("check_in")
+        );
+        assert!(
+            err("{}\n{\"type\":\"event\"}\n{}\n{\"type\":\"transaction\"}\n{}")
+                .contains("event item and a transaction")
+        );
+        assert!(
+            err("{}\n{\"type\":\"transaction\"}\n{}\n{\"type\":\"feedback\"}\n{}")
+                .contains("feedback item and a transaction")
+        );
+        assert!(err("{}\n{\"type\":\"integration\"}\n{}").contains("internal"));
     }
 
     #[test]

@@ -316,12 +316,10 @@ impl Limits {
                     report.items.push(violation(limit, LimitKind::Count, name));
                     continue;
                 }
-                *count += 1;
-            }
-            if matches!(item.ty(), ItemType::Attachment | ItemType::UnrealReport) {
+                let is_attachment =
+                    matches!(item.ty(), ItemType::Attachment | ItemType::UnrealReport);
                 let new_total = attachments_size.saturating_add(size);
-                if new_total > self.max_attachments_size {
-                    attachments -= 1;
+                if is_attachment && new_total > self.max_attachments_size {
                     report.items.push(violation(
                         self.max_attachments_size,
                         LimitKind::TotalAttachmentsSize,
@@ -329,7 +327,10 @@ impl Limits {
                     ));
                     continue;
                 }
-                attachments_size = new_total;
+                if is_attachment {
+                    attachments_size = new_total;
+                }
+                *count = count.saturating_add(1);
             }
         }
         if total > self.max_envelope_size {

@@ -185,6 +185,9 @@ fn every_corpus_request_goes_through_the_transport() {
         let report = limits.check(&p.envelope);
         assert!(report.is_ok(), "{name}: {report:?}");
         assert!(!p.envelope.is_empty(), "{name}: no items");
+        p.envelope
+            .validate()
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
 
         for item in p.envelope.items() {
             assert!(
