@@ -32,14 +32,17 @@ fn pipeline(c: &mut Criterion) {
     let ctx = NormalizeContext::new(RECEIVED_AT);
     let mut group = c.benchmark_group("corpus_events");
     group.throughput(Throughput::Bytes(total as u64));
-    group.bench_function(BenchmarkId::new("baseline_json_parse", payloads.len()), |b| {
-        b.iter(|| {
-            for p in &payloads {
-                let v: serde_json::Value = serde_json::from_slice(p).expect("json");
-                black_box(v);
-            }
-        });
-    });
+    group.bench_function(
+        BenchmarkId::new("baseline_json_parse", payloads.len()),
+        |b| {
+            b.iter(|| {
+                for p in &payloads {
+                    let v: serde_json::Value = serde_json::from_slice(p).expect("json");
+                    black_box(v);
+                }
+            });
+        },
+    );
     group.bench_function(BenchmarkId::new("normalize", payloads.len()), |b| {
         b.iter(|| {
             for p in &payloads {
@@ -55,6 +58,42 @@ fn pipeline(c: &mut Criterion) {
             }
         });
     });
+    // Grouping alone, per SDK (Rust events carry ~60 native frames, Python ones ~3).
+    let events: Vec<(String, errata_protocol::Event)> = errata_corpus::load()
+        .into_iter()
+        .flat_map(|r| {
+            let (_, envelope) = r.decode().expect("decodes");
+            envelope
+                .items()
+                .iter()
+                .filter(|i| *i.ty() == ItemType::Event)
+                .map(|i| {
+                    (
+                        r.name.clone(),
+                        normalize(i.payload(), &ctx).expect("normalizes"),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for sdk in ["python", "rust"] {
+        let subset: Vec<_> = events
+            .iter()
+            .filter(|(n, _)| n.starts_with(sdk))
+            .map(|(_, e)| e)
+            .collect();
+        group.throughput(Throughput::Elements(subset.len() as u64));
+        group.bench_function(
+            BenchmarkId::new(format!("group_only_{sdk}"), subset.len()),
+            |b| {
+                b.iter(|| {
+                    for event in &subset {
+                        black_box(errata_grouping::group(event));
+                    }
+                });
+            },
+        );
+    }
     group.finish();
 
     // The whole request path: content decoding, envelope parsing, normalize, group.
@@ -65,23 +104,30 @@ fn pipeline(c: &mut Criterion) {
     let raw: usize = requests.iter().map(|r| r.body.len()).sum();
     let mut group = c.benchmark_group("corpus_requests");
     group.throughput(Throughput::Bytes(raw as u64));
-    group.bench_function(BenchmarkId::new("decode_parse_normalize_group", requests.len()), |b| {
-        b.iter(|| {
-            for r in &requests {
-                let body = encoding::decode_bytes(
-                    bytes::Bytes::from(r.body.clone()),
-                    r.header("content-encoding"),
-                    200 << 20,
-                )
-                .expect("decodes");
-                let envelope = Envelope::parse(body).expect("parses");
-                for item in envelope.items().iter().filter(|i| *i.ty() == ItemType::Event) {
-                    let event = normalize(item.payload(), &ctx).expect("normalizes");
-                    black_box(errata_grouping::group(&event));
+    group.bench_function(
+        BenchmarkId::new("decode_parse_normalize_group", requests.len()),
+        |b| {
+            b.iter(|| {
+                for r in &requests {
+                    let body = encoding::decode_bytes(
+                        bytes::Bytes::from(r.body.clone()),
+                        r.header("content-encoding"),
+                        200 << 20,
+                    )
+                    .expect("decodes");
+                    let envelope = Envelope::parse(body).expect("parses");
+                    for item in envelope
+                        .items()
+                        .iter()
+                        .filter(|i| *i.ty() == ItemType::Event)
+                    {
+                        let event = normalize(item.payload(), &ctx).expect("normalizes");
+                        black_box(errata_grouping::group(&event));
+                    }
                 }
-            }
-        });
-    });
+            });
+        },
+    );
     group.finish();
 }
 

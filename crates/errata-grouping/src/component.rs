@@ -1,101 +1,82 @@
 //! Grouping components: the tree of values that may contribute to a hash.
 //!
-//! Every strategy builds a tree of [`Component`]s whose leaves are strings. A component
-//! that does not contribute carries a `hint` saying why; the hash of a variant is the
-//! md5 of its contributing leaves, concatenated in tree order with no separator (as
-//! Sentry's `hash_from_values`). The same tree is the explanation the UI shows under
-//! "why are these events grouped together".
+//! Every strategy builds a tree of [`Component`]s whose leaves are strings borrowed from
+//! the event where possible (so the hot path allocates little). A component that does
+//! not contribute carries a `hint` saying why; the hash of a variant is the md5 of its
+//! contributing leaves, concatenated in tree order with no separator (as Sentry's
+//! `hash_from_values`). The same tree is the explanation the UI shows under "why are
+//! these events grouped together".
 
 use md5::{Digest, Md5};
 use serde::Serialize;
+use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
+use std::borrow::Cow;
 
 /// One node of a grouping tree.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Component {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Component<'a> {
     /// What this node is: `exception`, `stacktrace`, `frame`, `function`, `message`...
     pub id: &'static str,
     /// Whether this node's values go into the hash.
     pub contributes: bool,
     /// Why it does not contribute, or how its value was derived.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
-    /// Leaf strings and child components, in hash order.
-    pub values: Vec<Value>,
+    pub hint: Option<Cow<'static, str>>,
+    /// The leaf value of this node, if it is a leaf.
+    pub value: Option<Cow<'a, str>>,
+    /// Child components, in hash order.
+    pub children: Vec<Component<'a>>,
 }
 
-/// A leaf string or a child component.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Value {
-    /// A string that goes into the hash.
-    Leaf(String),
-    /// A child component.
-    Child(Component),
-}
-
-impl Component {
+impl<'a> Component<'a> {
     /// A contributing component with no values yet.
     pub fn new(id: &'static str) -> Self {
         Self {
             id,
             contributes: true,
             hint: None,
-            values: Vec::new(),
+            value: None,
+            children: Vec::new(),
         }
     }
 
     /// A component holding one leaf value.
-    pub fn leaf(id: &'static str, value: impl Into<String>) -> Self {
+    pub fn leaf(id: &'static str, value: impl Into<Cow<'a, str>>) -> Self {
         Self {
-            values: vec![Value::Leaf(value.into())],
+            value: Some(value.into()),
             ..Self::new(id)
         }
     }
 
     /// A component holding `children`.
-    pub fn with_children(id: &'static str, children: Vec<Component>) -> Self {
+    pub fn with_children(id: &'static str, children: Vec<Component<'a>>) -> Self {
         Self {
-            values: children.into_iter().map(Value::Child).collect(),
+            children,
             ..Self::new(id)
         }
     }
 
     /// Marks this component as not contributing, with the reason.
-    pub fn exclude(&mut self, hint: impl Into<String>) {
+    pub fn exclude(&mut self, hint: impl Into<Cow<'static, str>>) {
         self.contributes = false;
         self.hint = Some(hint.into());
     }
 
     /// Sets a hint without changing whether it contributes.
-    pub fn set_hint(&mut self, hint: impl Into<String>) {
+    pub fn set_hint(&mut self, hint: impl Into<Cow<'static, str>>) {
         self.hint = Some(hint.into());
     }
 
-    /// Child components.
-    pub fn children(&self) -> impl Iterator<Item = &Component> {
-        self.values.iter().filter_map(|v| match v {
-            Value::Child(c) => Some(c),
-            Value::Leaf(_) => None,
-        })
-    }
-
-    /// Mutable child components.
-    pub fn children_mut(&mut self) -> impl Iterator<Item = &mut Component> {
-        self.values.iter_mut().filter_map(|v| match v {
-            Value::Child(c) => Some(c),
-            Value::Leaf(_) => None,
-        })
+    /// Neither a value nor children.
+    pub fn is_empty(&self) -> bool {
+        self.value.is_none() && self.children.is_empty()
     }
 
     /// Fixes up `contributes` bottom-up: a component contributes only if it is marked so
-    /// and has a leaf or a contributing child. Returns the result for this node.
+    /// and has a value or a contributing child. Returns the result for this node.
     pub fn settle(&mut self) -> bool {
-        let mut any = false;
-        for value in &mut self.values {
-            match value {
-                Value::Leaf(_) => any = true,
-                Value::Child(child) => any |= child.settle(),
-            }
+        let mut any = self.value.is_some();
+        for child in &mut self.children {
+            any |= child.settle();
         }
         if self.contributes && !any {
             self.contributes = false;
@@ -106,31 +87,83 @@ impl Component {
     /// The contributing leaves, in tree order.
     pub fn contributing_values(&self) -> Vec<&str> {
         let mut out = Vec::new();
-        self.collect(&mut out);
+        self.visit(&mut |s| out.push(s));
         out
     }
 
-    fn collect<'a>(&'a self, out: &mut Vec<&'a str>) {
+    fn visit<'s>(&'s self, f: &mut impl FnMut(&'s str)) {
         if !self.contributes {
             return;
         }
-        for value in &self.values {
-            match value {
-                Value::Leaf(s) => out.push(s),
-                Value::Child(child) => child.collect(out),
-            }
+        if let Some(value) = &self.value {
+            f(value);
+        }
+        for child in &self.children {
+            child.visit(f);
         }
     }
 
     /// Whether any component with this `id` below (or at) this node contributes.
     pub fn has_contributing(&self, id: &str) -> bool {
-        self.contributes && (self.id == id || self.children().any(|c| c.has_contributing(id)))
+        self.contributes && (self.id == id || self.children.iter().any(|c| c.has_contributing(id)))
     }
 
     /// The md5 of the contributing leaves, or `None` when nothing contributes.
     pub fn hash(&self) -> Option<String> {
-        self.contributes
-            .then(|| hash_values(self.contributing_values()))
+        self.contributes.then(|| self.hash_with(&[]))
+    }
+
+    /// The md5 of the contributing leaves followed by `salt`.
+    pub fn hash_with(&self, salt: &[String]) -> String {
+        let mut hasher = Md5::new();
+        self.visit(&mut |s| hasher.update(s.as_bytes()));
+        for s in salt {
+            hasher.update(s.as_bytes());
+        }
+        hex(&hasher.finalize())
+    }
+
+    /// Detaches the tree from the event it borrows from.
+    pub fn into_owned(self) -> Component<'static> {
+        Component {
+            id: self.id,
+            contributes: self.contributes,
+            hint: self.hint,
+            value: self.value.map(|v| Cow::Owned(v.into_owned())),
+            children: self
+                .children
+                .into_iter()
+                .map(Component::into_owned)
+                .collect(),
+        }
+    }
+}
+
+/// Written as `{id, contributes, hint?, values: [leaf or child components...]}`.
+impl Serialize for Component<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Values<'c, 'a>(&'c Component<'a>);
+        impl Serialize for Values<'_, '_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let len = usize::from(self.0.value.is_some()) + self.0.children.len();
+                let mut seq = serializer.serialize_seq(Some(len))?;
+                if let Some(value) = &self.0.value {
+                    seq.serialize_element(value)?;
+                }
+                for child in &self.0.children {
+                    seq.serialize_element(child)?;
+                }
+                seq.end()
+            }
+        }
+        let mut s = serializer.serialize_struct("Component", 4)?;
+        s.serialize_field("id", self.id)?;
+        s.serialize_field("contributes", &self.contributes)?;
+        if let Some(hint) = &self.hint {
+            s.serialize_field("hint", hint)?;
+        }
+        s.serialize_field("values", &Values(self))?;
+        s.end()
     }
 }
 
@@ -185,6 +218,13 @@ mod tests {
             frame.hash().as_deref(),
             Some("fb73cb54ced59b1c0c60d9bb40b7336b")
         );
+        assert_eq!(
+            frame.hash_with(&["x".into()]),
+            hash_values(["foo.py", "bar", "x"])
+        );
+        let json = serde_json::to_value(frame.into_owned()).unwrap();
+        assert_eq!(json["values"][1]["hint"], "line numbers never contribute");
+        assert_eq!(json["values"][0]["values"][0], "foo.py");
     }
 
     #[test]

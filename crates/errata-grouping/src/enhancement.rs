@@ -11,8 +11,8 @@ use errata_protocol::Frame;
 pub(crate) struct FrameRule {
     /// `Some(false)` forces the frame out of app.
     pub(crate) in_app: Option<bool>,
-    /// Why (shown as the frame's hint).
-    pub(crate) reason: Option<&'static str>,
+    /// Why, as the frame's hint in the explanation.
+    pub(crate) hint: Option<&'static str>,
     /// The frame never contributes (SDK and panic machinery).
     pub(crate) ignore: bool,
 }
@@ -82,26 +82,34 @@ pub(crate) fn rule_for(frame: &Frame, platform: &str) -> FrameRule {
     let function = frame.function.as_deref().unwrap_or("");
     let abs_path = frame.abs_path.as_deref().unwrap_or("");
     let module = frame.module.as_deref().unwrap_or("");
-    let out = |reason| FrameRule {
-        in_app: Some(false),
-        reason: Some(reason),
-        ignore: false,
-    };
-    let ignore = |reason| FrameRule {
-        in_app: Some(false),
-        reason: Some(reason),
-        ignore: true,
-    };
+    macro_rules! out {
+        ($reason:literal) => {
+            FrameRule {
+                in_app: Some(false),
+                hint: Some(concat!("non app frame (built-in rule: ", $reason, ")")),
+                ignore: false,
+            }
+        };
+    }
+    macro_rules! ignore {
+        ($reason:literal) => {
+            FrameRule {
+                in_app: Some(false),
+                hint: Some(concat!("ignored by built-in rule (", $reason, ")")),
+                ignore: true,
+            }
+        };
+    }
     match family(platform) {
         Family::Native => {
             if NATIVE_SDK_FUNCTIONS.iter().any(|p| function.starts_with(p)) {
-                return ignore("SDK or panic machinery");
+                return ignore!("SDK or panic machinery");
             }
             if NATIVE_SYSTEM_FUNCTIONS
                 .iter()
                 .any(|p| function.starts_with(p))
             {
-                return out("standard library or runtime function");
+                return out!("standard library or runtime function");
             }
             if abs_path.starts_with("/rustc/")
                 || abs_path.contains("/.cargo/registry/")
@@ -113,23 +121,23 @@ pub(crate) fn rule_for(frame: &Frame, platform: &str) -> FrameRule {
                     .as_deref()
                     .is_some_and(|p| p.starts_with("/lib") || p.starts_with("/usr/lib"))
             {
-                return out("toolchain, dependency or system library path");
+                return out!("toolchain, dependency or system library path");
             }
         }
         Family::Python => {
             if module.starts_with("sentry_sdk.") || module == "sentry_sdk" {
-                return ignore("the Sentry SDK");
+                return ignore!("the Sentry SDK");
             }
             if abs_path.contains("/site-packages/") || abs_path.contains("/dist-packages/") {
-                return out("installed package");
+                return out!("installed package");
             }
         }
         Family::JavaScript => {
             if abs_path.contains("/node_modules/") || abs_path.starts_with("node:") {
-                return out("dependency or Node.js internals");
+                return out!("dependency or Node.js internals");
             }
             if abs_path.contains("/@sentry/") {
-                return ignore("the Sentry SDK");
+                return ignore!("the Sentry SDK");
             }
         }
         Family::Java => {
@@ -146,17 +154,17 @@ pub(crate) fn rule_for(frame: &Frame, platform: &str) -> FrameRule {
             .iter()
             .any(|p| module.starts_with(p))
             {
-                return out("JDK or platform class");
+                return out!("JDK or platform class");
             }
             if module.starts_with("io.sentry.") {
-                return ignore("the Sentry SDK");
+                return ignore!("the Sentry SDK");
             }
         }
         Family::Other => {}
     }
     FrameRule {
         in_app: None,
-        reason: None,
+        hint: None,
         ignore: false,
     }
 }

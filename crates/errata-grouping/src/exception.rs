@@ -2,9 +2,9 @@
 //! exception groups down to the exceptions that matter), each hashing on its stack
 //! trace and type, or on type and parameterized value when it has no usable stack.
 
-use crate::component::{Component, hash_values};
+use crate::component::Component;
 use crate::parameterize::normalize_message;
-use crate::stacktrace::{StackVariant, stacktrace_component};
+use crate::stacktrace::stacktrace_components;
 use errata_protocol::Exception;
 use std::collections::HashMap;
 
@@ -17,31 +17,29 @@ pub(crate) struct ExceptionOptions {
 
 /// The chained-exception components by variant (`app` always; `system` when some
 /// exception has a stack trace).
-pub(crate) fn chained_exception(
-    exceptions: &[Exception],
+pub(crate) fn chained_exception<'a>(
+    exceptions: &'a [Exception],
     platform: &str,
     options: ExceptionOptions,
-) -> Vec<(&'static str, Component)> {
+) -> Vec<(&'static str, Component<'a>)> {
     let selected = filter_exception_groups(exceptions, platform, options);
     let mut app = Vec::new();
     let mut system = Vec::new();
     for exception in selected {
-        app.push(single_exception(
-            exception,
-            platform,
-            Some(StackVariant::App),
-            options,
-        ));
-        if exception.stacktrace.is_some() {
-            system.push(single_exception(
+        match &exception.stacktrace {
+            Some(stack) => {
+                let [app_stack, system_stack] = stacktrace_components(stack, platform);
+                app.push(single_exception(exception, app_stack, options));
+                system.push(single_exception(exception, system_stack, options));
+            }
+            None => app.push(single_exception(
                 exception,
-                platform,
-                Some(StackVariant::System),
+                Component::new("stacktrace"),
                 options,
-            ));
+            )),
         }
     }
-    let wrap = |mut parts: Vec<Component>| {
+    let wrap = |mut parts: Vec<Component<'a>>| {
         if parts.len() == 1 {
             parts.remove(0)
         } else {
@@ -58,17 +56,13 @@ pub(crate) fn chained_exception(
     out
 }
 
-/// One exception's component for a stack variant (`None`: the exception has no stack).
-fn single_exception(
-    exception: &Exception,
-    platform: &str,
-    variant: Option<StackVariant>,
+/// One exception's component, given its stack's component for the variant (an empty
+/// one when the exception has no stack).
+fn single_exception<'a>(
+    exception: &'a Exception,
+    mut stack: Component<'a>,
     options: ExceptionOptions,
-) -> Component {
-    let mut stack = match (&exception.stacktrace, variant) {
-        (Some(st), Some(v)) => stacktrace_component(st, platform, v),
-        _ => Component::new("stacktrace"),
-    };
+) -> Component<'a> {
     stack.settle();
     let mut ty = match exception.ty.as_deref().filter(|t| !t.is_empty()) {
         Some(t) => Component::leaf("type", t),
@@ -77,7 +71,14 @@ fn single_exception(
     if exception.mechanism.as_ref().and_then(|m| m.synthetic) == Some(true) {
         ty.exclude("ignored because exception is synthetic");
     }
-    let mut value = match exception.value.as_deref().filter(|v| !v.is_empty()) {
+    let value = match exception.value.as_deref().filter(|v| !v.is_empty()) {
+        // The stack decides: the value is shown as sent, not parameterized (saves the
+        // regex work on the hot path).
+        Some(v) if stack.contributes => {
+            let mut c = Component::leaf("value", v);
+            c.exclude("ignored because stacktrace takes precedence");
+            c
+        }
         Some(v) => {
             let normalized = normalize_message(v);
             let changed = normalized != v;
@@ -89,19 +90,15 @@ fn single_exception(
         }
         None => Component::new("value"),
     };
-    if stack.contributes && !value.values.is_empty() {
-        value.exclude("ignored because stacktrace takes precedence");
-    }
     let children = if options.legacy_order {
         vec![stack, ty, value]
     } else {
         vec![ty, value, stack]
     };
     let mut component = Component::with_children("exception", children);
-    component.values.retain(|v| match v {
-        crate::component::Value::Child(c) => c.id == "stacktrace" || !c.values.is_empty(),
-        crate::component::Value::Leaf(_) => true,
-    });
+    component
+        .children
+        .retain(|c| c.id == "stacktrace" || !c.is_empty());
     component
 }
 
@@ -164,14 +161,16 @@ fn filter_exception_groups<'a>(
     top.sort_by(|&a, &b| exceptions[b].ty.cmp(&exceptions[a].ty));
     let mut seen = Vec::new();
     top.retain(|&i| {
-        let mut c = single_exception(
-            &exceptions[i],
-            platform,
-            Some(StackVariant::System),
-            options,
+        let stack = exceptions[i].stacktrace.as_ref().map_or_else(
+            || Component::new("stacktrace"),
+            |st| {
+                let [_, system] = stacktrace_components(st, platform);
+                system
+            },
         );
+        let mut c = single_exception(&exceptions[i], stack, options);
         c.settle();
-        let hash = hash_values(c.contributing_values());
+        let hash = c.hash_with(&[]);
         if seen.contains(&hash) {
             false
         } else {

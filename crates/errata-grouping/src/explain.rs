@@ -3,13 +3,14 @@
 //! it. Contributing components are marked `*`; others carry their hint in parentheses;
 //! a frame that does not contribute is folded into one line.
 
-use crate::component::{Component, Value};
+use crate::component::Component;
 use crate::{Grouping, Variant};
 use std::fmt::Write as _;
 
 impl Grouping {
-    /// The explanation as indented text.
-    pub fn explain(&self) -> String {
+    /// The explanation as indented text (component trees appear only in a grouping
+    /// from [`crate::group_with_explanation`]).
+    pub fn render_explanation(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "title: {}", self.title);
         if !self.culprit.is_empty() {
@@ -44,7 +45,7 @@ fn explain_variant(out: &mut String, variant: &Variant) {
     }
 }
 
-fn explain_component(out: &mut String, component: &Component, depth: usize) {
+fn explain_component(out: &mut String, component: &Component<'_>, depth: usize) {
     let indent = "  ".repeat(depth);
     let mark = if component.contributes { "*" } else { "" };
     let hint = component
@@ -52,36 +53,26 @@ fn explain_component(out: &mut String, component: &Component, depth: usize) {
         .as_deref()
         .map(|h| format!(" ({h})"))
         .unwrap_or_default();
-    let leaves: Vec<String> = component
-        .values
-        .iter()
-        .filter_map(|v| match v {
-            Value::Leaf(s) => Some(format!("{s:?}")),
-            Value::Child(_) => None,
-        })
-        .collect();
     if component.id == "frame" && !component.contributes {
         // One line: what the frame was, and why it is out.
-        let name: Vec<String> = component
-            .children()
-            .flat_map(|c| c.values.iter())
-            .filter_map(|v| match v {
-                Value::Leaf(s) => Some(s.clone()),
-                Value::Child(_) => None,
-            })
+        let name: Vec<&str> = component
+            .children
+            .iter()
+            .filter_map(|c| c.value.as_deref())
             .take(2)
             .collect();
         let line = format!("{indent}frame{hint} {}", name.join(" "));
         let _ = writeln!(out, "{}", line.trim_end());
         return;
     }
-    let _ = writeln!(
-        out,
-        "{indent}{}{mark}{hint} {}",
-        component.id,
-        leaves.join(" ")
-    );
-    for child in component.children() {
+    let value = component
+        .value
+        .as_deref()
+        .map(|v| format!("{v:?}"))
+        .unwrap_or_default();
+    let line = format!("{indent}{}{mark}{hint} {value}", component.id);
+    let _ = writeln!(out, "{}", line.trim_end());
+    for child in &component.children {
         explain_component(out, child, depth + 1);
     }
 }

@@ -8,6 +8,7 @@ use crate::enhancement::{Family, family};
 use errata_protocol::Frame;
 use errata_protocol::stacktrace::is_url;
 use regex::Regex;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 /// Platforms where the source line itself identifies a frame.
@@ -16,15 +17,11 @@ const CONTEXT_LINE_PLATFORMS: [&str; 5] = ["javascript", "node", "python", "php"
 const MAX_CONTEXT_LINE: usize = 120;
 
 /// The frame component. `platform` is the frame's own, else the event's.
-pub(crate) fn frame_component(frame: &Frame, platform: &str) -> Component {
+pub(crate) fn frame_component<'a>(frame: &'a Frame, platform: &str) -> Component<'a> {
     let fam = family(platform);
     let module = module_component(frame, platform);
     let mut filename = filename_component(frame, platform);
-    if module.contributes
-        && !module.values.is_empty()
-        && filename.contributes
-        && !filename.values.is_empty()
-    {
+    if module.contributes && !module.is_empty() && filename.contributes && !filename.is_empty() {
         filename.exclude("module takes precedence");
     }
     let context_line = CONTEXT_LINE_PLATFORMS
@@ -32,7 +29,7 @@ pub(crate) fn frame_component(frame: &Frame, platform: &str) -> Component {
         .then(|| context_line_component(frame, platform));
     let context_contributes = context_line
         .as_ref()
-        .is_some_and(|c| c.contributes && !c.values.is_empty());
+        .is_some_and(|c| c.contributes && !c.is_empty());
     let function = function_component(frame, platform, context_contributes);
     // A JavaScript frame that is `eval` or native code says nothing.
     let mut children = vec![module, filename, function];
@@ -50,10 +47,7 @@ pub(crate) fn frame_component(frame: &Frame, platform: &str) -> Component {
         }
     }
     // Keep the explanation small: absent attributes are not shown.
-    component.values.retain(|v| match v {
-        crate::component::Value::Child(c) => !c.values.is_empty(),
-        crate::component::Value::Leaf(_) => true,
-    });
+    component.children.retain(|c| !c.is_empty());
     component
 }
 
@@ -64,7 +58,7 @@ static JAVA_ENHANCER: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
 });
 
-fn module_component(frame: &Frame, platform: &str) -> Component {
+fn module_component<'a>(frame: &'a Frame, platform: &str) -> Component<'a> {
     let Some(module) = frame.module.as_deref().filter(|m| !m.is_empty()) else {
         return Component::new("module");
     };
@@ -97,7 +91,7 @@ fn module_component(frame: &Frame, platform: &str) -> Component {
     component
 }
 
-fn filename_component(frame: &Frame, platform: &str) -> Component {
+fn filename_component<'a>(frame: &'a Frame, platform: &str) -> Component<'a> {
     let Some(filename) = frame.filename.as_deref().filter(|f| !f.is_empty()) else {
         return Component::new("filename");
     };
@@ -123,16 +117,20 @@ fn filename_component(frame: &Frame, platform: &str) -> Component {
     component
 }
 
-fn function_component(frame: &Frame, platform: &str, context_line_contributes: bool) -> Component {
+fn function_component<'a>(
+    frame: &'a Frame,
+    platform: &str,
+    context_line_contributes: bool,
+) -> Component<'a> {
     let prefer_raw = platform == "csharp";
     let raw = frame.raw_function.as_deref().filter(|f| !f.is_empty());
     let plain = frame.function.as_deref().filter(|f| !f.is_empty());
-    let name = if prefer_raw {
-        raw.or(plain).map(str::to_owned)
+    let name: Option<Cow<'a, str>> = if prefer_raw {
+        raw.or(plain).map(Cow::Borrowed)
     } else if raw.is_none() {
-        plain.map(|f| trim_function_name(f, platform))
+        plain.map(|f| Cow::Borrowed(trim_function_name(f, platform)))
     } else {
-        plain.or(raw).map(str::to_owned)
+        plain.or(raw).map(Cow::Borrowed)
     };
     let Some(mut name) = name else {
         return Component::new("function");
@@ -143,11 +141,11 @@ fn function_component(frame: &Frame, platform: &str, context_line_contributes: b
     match (platform, fam) {
         ("ruby", _) => {
             if name.starts_with("block ") {
-                "block".clone_into(&mut name);
+                name = Cow::Borrowed("block");
                 hint = Some("ruby block");
             }
             if let Some(stripped) = strip_erb_suffix(&name) {
-                name = stripped;
+                name = Cow::Owned(stripped);
                 hint = Some("removed generated erb template suffix");
             }
         }
@@ -164,8 +162,10 @@ fn function_component(frame: &Frame, platform: &str, context_line_contributes: b
             hint = Some("ignored unknown function name");
         }
         (_, Family::JavaScript) => {
-            if let Some(dot) = name.rfind('.') {
-                name.drain(..=dot);
+            if let Cow::Borrowed(full) = name
+                && let Some(dot) = full.rfind('.')
+            {
+                name = Cow::Borrowed(&full[dot + 1..]);
             }
             let sourcemapped = frame
                 .data
@@ -204,32 +204,33 @@ fn strip_erb_suffix(name: &str) -> Option<String> {
 
 /// Native function names carry noise that changes between builds: argument lists,
 /// symbol hashes, offsets. Keep the path and name only.
-pub(crate) fn trim_function_name(function: &str, platform: &str) -> String {
+pub(crate) fn trim_function_name<'a>(function: &'a str, platform: &str) -> &'a str {
     if family(platform) != Family::Native || function.starts_with('[') {
-        return function.to_owned();
+        return function;
     }
     let mut name = function.trim();
     // `foo + 0x1c` offsets.
-    if let Some((head, _)) = name.split_once(" + ") {
+    if name.contains('+')
+        && let Some((head, _)) = name.split_once(" + ")
+    {
         name = head;
     }
     // Rust legacy symbol hashes: `::h0123456789abcdef`.
-    if let Some(idx) = name.rfind("::h")
-        && name[idx + 3..].len() == 16
-        && name[idx + 3..].bytes().all(|b| b.is_ascii_hexdigit())
-    {
-        name = &name[..idx];
+    if name.len() > 19 {
+        let (head, tail) = name.split_at(name.len() - 19);
+        if tail.starts_with("::h") && tail.as_bytes()[3..].iter().all(u8::is_ascii_hexdigit) {
+            name = head;
+        }
     }
     // C/C++ argument lists: `ns::f(int, char*) const`.
-    let name = if name.ends_with(')') || name.ends_with(") const") {
+    if name.ends_with(')') || name.ends_with(") const") {
         match top_level_paren(name) {
             Some(open) => &name[..open],
             None => name,
         }
     } else {
         name
-    };
-    name.to_owned()
+    }
 }
 
 /// The index of the `(` that opens the trailing top-level argument list.
@@ -254,11 +255,11 @@ fn top_level_paren(name: &str) -> Option<usize> {
     last.filter(|&i| i > 0)
 }
 
-fn context_line_component(frame: &Frame, platform: &str) -> Component {
+fn context_line_component<'a>(frame: &'a Frame, platform: &str) -> Component<'a> {
     let Some(line) = frame.context_line.as_deref() else {
         return Component::new("context-line");
     };
-    let collapsed = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    let collapsed = collapse_whitespace(line);
     if collapsed.is_empty() {
         return Component::new("context-line");
     }
@@ -272,6 +273,23 @@ fn context_line_component(frame: &Frame, platform: &str) -> Component {
         component.exclude("discarded because from URL origin");
     }
     component
+}
+
+/// Whitespace runs become one space and the ends are trimmed; borrowed when the line is
+/// already in that form (the common case).
+fn collapse_whitespace(line: &str) -> Cow<'_, str> {
+    let trimmed = line.trim();
+    let mut previous_space = false;
+    let clean = trimmed.chars().all(|c| {
+        let ok = c == ' ' && !previous_space || !c.is_whitespace();
+        previous_space = c == ' ';
+        ok
+    });
+    if clean {
+        Cow::Borrowed(trimmed)
+    } else {
+        Cow::Owned(trimmed.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
 }
 
 #[cfg(test)]
@@ -288,7 +306,7 @@ mod tests {
         event.stacktrace.unwrap().frames.remove(0)
     }
 
-    fn values(c: &Component) -> Vec<&str> {
+    fn values<'c>(c: &'c Component<'_>) -> Vec<&'c str> {
         c.contributing_values()
     }
 
@@ -345,6 +363,8 @@ mod tests {
         );
         assert_eq!(trim_function_name("main + 0x1c", "native"), "main");
         assert_eq!(trim_function_name("f(x)", "python"), "f(x)");
+        assert_eq!(collapse_whitespace("  a  b\tc "), "a b c");
+        assert!(matches!(collapse_whitespace(" a b "), Cow::Borrowed("a b")));
     }
 
     #[test]

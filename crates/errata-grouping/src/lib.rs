@@ -22,6 +22,11 @@
 //! assert_eq!(grouping.title, "KeyError: 'A-17'");
 //! assert_eq!(grouping.culprit, "shop in load");
 //! assert_eq!(grouping.hashes.len(), 1); // the app and system variants agree
+//!
+//! // The explanation (component trees) is built only on request, off the hot path.
+//! let explained = errata_grouping::group_with_explanation(&event);
+//! assert_eq!(explained.hashes, grouping.hashes);
+//! assert!(explained.render_explanation().contains(r#"function* "load""#));
 //! ```
 
 mod component;
@@ -35,14 +40,14 @@ mod metadata;
 pub mod parameterize;
 mod stacktrace;
 
-pub use component::{Component, Value, hash_values};
+pub use component::{Component, hash_values};
 pub use metadata::Metadata;
 
 use errata_protocol::Event;
 use exception::{ExceptionOptions, chained_exception};
 use fingerprint::Kind;
 use serde::Serialize;
-use stacktrace::{StackVariant, stacktrace_component};
+use stacktrace::stacktrace_components;
 
 /// The grouping configuration Errata implements.
 pub const CONFIG_ID: &str = "newstyle:2023-01-11";
@@ -55,7 +60,7 @@ pub struct Grouping {
     /// The contributing variants' hashes, most specific first, `system` last, no repeats.
     /// The event belongs to the issue of the first hash already known.
     pub hashes: Vec<String>,
-    /// Every variant, contributing or not, with its explanation.
+    /// Every variant, contributing or not.
     pub variants: Vec<Variant>,
     /// The issue title, such as `ValueError: order A-17 could not be loaded`.
     pub title: String,
@@ -79,9 +84,9 @@ pub struct Variant {
     /// Why it does not contribute, when it does not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
-    /// The values considered, as a tree.
+    /// The values considered, as a tree (only from [`group_with_explanation`]).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub component: Option<Component>,
+    pub component: Option<Component<'static>>,
     /// Resolved fingerprint values mixed into the hash.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fingerprint: Vec<String>,
@@ -103,27 +108,64 @@ impl Default for GroupingOptions {
     }
 }
 
-/// Groups `event` with the default options.
+/// Groups `event` with the default options (the ingest hot path: no explanation trees).
 pub fn group(event: &Event) -> Grouping {
-    group_with(event, GroupingOptions::default())
+    compute(event, GroupingOptions::default(), false)
 }
 
-/// Groups `event`.
+/// Groups `event` with `options`.
 pub fn group_with(event: &Event, options: GroupingOptions) -> Grouping {
-    let mut variants = builtin_variants(event, options);
-    apply_fingerprint(event, &mut variants);
-    apply_checksum(event, &mut variants);
-    if !variants.iter().any(|v| v.contributes) {
-        variants.push(Variant {
+    compute(event, options, false)
+}
+
+/// Groups `event` and keeps every variant's component tree, for the UI's "why are these
+/// events grouped together" (the hashes are the same as [`group`]'s).
+pub fn group_with_explanation(event: &Event) -> Grouping {
+    compute(event, GroupingOptions::default(), true)
+}
+
+/// A variant while it is computed: its tree still borrows from the event.
+struct Draft<'a> {
+    variant: Variant,
+    tree: Option<Component<'a>>,
+}
+
+impl Draft<'_> {
+    fn without_tree(variant: Variant) -> Self {
+        Self {
+            variant,
+            tree: None,
+        }
+    }
+
+    fn finish(self, keep_tree: bool) -> Variant {
+        let mut variant = self.variant;
+        if keep_tree {
+            variant.component = self.tree.map(Component::into_owned);
+        }
+        variant
+    }
+}
+
+fn compute(event: &Event, options: GroupingOptions, keep_trees: bool) -> Grouping {
+    let mut drafts = builtin_variants(event, options);
+    apply_fingerprint(event, &mut drafts);
+    apply_checksum(event, &mut drafts);
+    if !drafts.iter().any(|d| d.variant.contributes) {
+        drafts.push(Draft::without_tree(Variant {
             name: "fallback",
             description: "no grouping information".into(),
             hash: Some(hash_values([])),
             contributes: true,
-            hint: Some("the event has no exception, stack trace or message: all such events share one issue".into()),
+            hint: Some(
+                "the event has no exception, stack trace or message: all such events share one issue"
+                    .into(),
+            ),
             component: None,
             fingerprint: Vec::new(),
-        });
+        }));
     }
+    let variants: Vec<Variant> = drafts.into_iter().map(|d| d.finish(keep_trees)).collect();
     let mut hashes: Vec<String> = Vec::new();
     let ordered = variants
         .iter()
@@ -148,34 +190,25 @@ pub fn group_with(event: &Event, options: GroupingOptions) -> Grouping {
 }
 
 /// Applies a custom or hybrid fingerprint to the built-in variants.
-fn apply_fingerprint(event: &Event, variants: &mut Vec<Variant>) {
+fn apply_fingerprint(event: &Event, drafts: &mut Vec<Draft<'_>>) {
     match fingerprint::classify(event) {
         Kind::Builtin => {}
         Kind::Hybrid(salt) => {
-            for variant in variants.iter_mut().filter(|v| v.contributes) {
-                let values = variant
-                    .component
-                    .as_ref()
-                    .map(Component::contributing_values)
-                    .unwrap_or_default();
-                variant.hash = Some(hash_values(
-                    values.into_iter().chain(salt.iter().map(String::as_str)),
-                ));
+            for draft in drafts.iter_mut().filter(|d| d.variant.contributes) {
+                let variant = &mut draft.variant;
+                variant.hash = draft.tree.as_ref().map(|t| t.hash_with(&salt));
                 variant.fingerprint.clone_from(&salt);
                 variant.description.push_str(" and custom fingerprint");
             }
         }
         Kind::Custom(values) => {
-            for variant in variants.iter_mut() {
-                if variant.contributes {
-                    variant.contributes = false;
-                    variant.hint =
-                        Some("ignored because a custom fingerprint takes precedence".into());
-                }
-            }
-            variants.insert(
+            exclude_all(
+                drafts,
+                "ignored because a custom fingerprint takes precedence",
+            );
+            drafts.insert(
                 0,
-                Variant {
+                Draft::without_tree(Variant {
                     name: "custom-fingerprint",
                     description: "custom fingerprint".into(),
                     hash: Some(hash_values(values.iter().map(String::as_str))),
@@ -183,57 +216,63 @@ fn apply_fingerprint(event: &Event, variants: &mut Vec<Variant>) {
                     hint: None,
                     component: None,
                     fingerprint: values,
-                },
+                }),
             );
         }
     }
 }
 
 /// A legacy `checksum` sent by the SDK replaces every other hash.
-fn apply_checksum(event: &Event, variants: &mut Vec<Variant>) {
-    if let Some(checksum) = event
+fn apply_checksum(event: &Event, drafts: &mut Vec<Draft<'_>>) {
+    let Some(checksum) = event
         .other
         .get("checksum")
         .and_then(serde_json::Value::as_str)
-    {
-        let is_md5 = checksum.len() == 32 && checksum.bytes().all(|b| b.is_ascii_hexdigit());
-        let hash = if is_md5 {
-            checksum.to_ascii_lowercase()
-        } else {
-            hash_values([checksum])
-        };
-        for variant in variants.iter_mut() {
-            if variant.contributes {
-                variant.contributes = false;
-                variant.hint = Some("ignored because the legacy checksum takes precedence".into());
-            }
-        }
-        variants.insert(
-            0,
-            Variant {
-                name: "checksum",
-                description: "legacy checksum sent by the SDK".into(),
-                hash: Some(hash),
-                contributes: true,
-                hint: None,
-                component: None,
-                fingerprint: Vec::new(),
-            },
-        );
+    else {
+        return;
+    };
+    let is_md5 = checksum.len() == 32 && checksum.bytes().all(|b| b.is_ascii_hexdigit());
+    let hash = if is_md5 {
+        checksum.to_ascii_lowercase()
+    } else {
+        hash_values([checksum])
+    };
+    exclude_all(
+        drafts,
+        "ignored because the legacy checksum takes precedence",
+    );
+    drafts.insert(
+        0,
+        Draft::without_tree(Variant {
+            name: "checksum",
+            description: "legacy checksum sent by the SDK".into(),
+            hash: Some(hash),
+            contributes: true,
+            hint: None,
+            component: None,
+            fingerprint: Vec::new(),
+        }),
+    );
+}
+
+fn exclude_all(drafts: &mut [Draft<'_>], hint: &str) {
+    for draft in drafts.iter_mut().filter(|d| d.variant.contributes) {
+        draft.variant.contributes = false;
+        draft.variant.hint = Some(hint.to_owned());
     }
 }
 
 /// A strategy's output: variant name, what it looks at, and its component.
-type StrategyOutput = Vec<(&'static str, &'static str, Component)>;
+type StrategyOutput<'a> = Vec<(&'static str, &'static str, Component<'a>)>;
 
 /// The built-in strategies in precedence order; the first that contributes wins and the
 /// others are kept, excluded, for the explanation.
-fn builtin_variants(event: &Event, options: GroupingOptions) -> Vec<Variant> {
+fn builtin_variants(event: &Event, options: GroupingOptions) -> Vec<Draft<'_>> {
     let platform = event.platform.as_str();
     let exception_options = ExceptionOptions {
         legacy_order: options.legacy_exception_order,
     };
-    let mut strategies: Vec<(&'static str, StrategyOutput)> = Vec::new();
+    let mut strategies: Vec<(&'static str, StrategyOutput<'_>)> = Vec::new();
     if !event.exception.is_empty() {
         let parts = chained_exception(&event.exception.values, platform, exception_options);
         strategies.push((
@@ -262,33 +301,35 @@ fn builtin_variants(event: &Event, options: GroupingOptions) -> Vec<Variant> {
         strategies.push(("message", vec![("default", "message", message)]));
     }
 
-    let mut out: Vec<Variant> = Vec::new();
+    let mut out: Vec<Draft<'_>> = Vec::new();
     let mut winner: Option<&'static str> = None;
-    for (strategy, parts) in strategies {
-        let mut parts = parts;
+    for (strategy, mut parts) in strategies {
         if strategy != "message" {
             remove_non_stacktrace_variants(&mut parts);
         }
         let contributes = parts.iter().any(|(_, _, c)| c.contributes);
         for (name, description, mut component) in parts {
-            if out.iter().any(|v| v.name == name) {
+            if out.iter().any(|d| d.variant.name == name) {
                 continue;
             }
-            let mut hint = component.hint.clone();
+            let mut hint = component.hint.as_deref().map(str::to_owned);
             if let Some(won) = winner
                 && component.contributes
             {
                 component.contributes = false;
                 hint = Some(format!("ignored because {won} takes precedence"));
             }
-            out.push(Variant {
-                name,
-                description: description.to_owned(),
-                hash: component.hash(),
-                contributes: component.contributes,
-                hint: if component.contributes { None } else { hint },
-                component: Some(component),
-                fingerprint: Vec::new(),
+            out.push(Draft {
+                variant: Variant {
+                    name,
+                    description: description.to_owned(),
+                    hash: component.hash(),
+                    contributes: component.contributes,
+                    hint: if component.contributes { None } else { hint },
+                    component: None,
+                    fingerprint: Vec::new(),
+                },
+                tree: Some(component),
             });
         }
         if contributes && winner.is_none() {
@@ -307,30 +348,25 @@ fn describe_stack_variant(name: &str, what: &str) -> &'static str {
     }
 }
 
-fn stack_variants(
-    stack: &errata_protocol::Stacktrace,
+fn stack_variants<'a>(
+    stack: &'a errata_protocol::Stacktrace,
     platform: &str,
     id: &'static str,
     what: &'static str,
-) -> StrategyOutput {
-    [StackVariant::App, StackVariant::System]
+) -> StrategyOutput<'a> {
+    let [app, system] = stacktrace_components(stack, platform);
+    [("app", app), ("system", system)]
         .into_iter()
-        .map(|variant| {
-            let inner = stacktrace_component(stack, platform, variant);
+        .map(|(name, inner)| {
             let mut component = Component::with_children(id, vec![inner]);
             component.settle();
-            let description = if variant == StackVariant::App {
-                describe_stack_variant("app", what)
-            } else {
-                describe_stack_variant("system", what)
-            };
-            (variant.name(), description, component)
+            (name, describe_stack_variant(name, what), component)
         })
         .collect()
 }
 
 /// A variant without a contributing stack trace does not count when another has one.
-fn remove_non_stacktrace_variants(parts: &mut StrategyOutput) {
+fn remove_non_stacktrace_variants(parts: &mut StrategyOutput<'_>) {
     if parts.len() < 2 {
         return;
     }

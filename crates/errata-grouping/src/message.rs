@@ -6,7 +6,7 @@ use crate::parameterize::normalize_message;
 use errata_protocol::Event;
 
 /// The `default` variant's message component, when the event has a message.
-pub(crate) fn message_component(event: &Event) -> Option<Component> {
+pub(crate) fn message_component(event: &Event) -> Option<Component<'static>> {
     let entry = event.logentry.as_ref()?;
     let text = entry
         .message
@@ -17,8 +17,9 @@ pub(crate) fn message_component(event: &Event) -> Option<Component> {
     if normalized.is_empty() {
         return None;
     }
-    let mut component = Component::leaf("message", normalized.clone());
-    if normalized != text {
+    let changed = normalized != text;
+    let mut component = Component::leaf("message", normalized);
+    if changed {
         component.set_hint("stripped event-specific values");
     }
     Some(component)

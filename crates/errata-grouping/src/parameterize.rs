@@ -12,16 +12,24 @@ const TLDS: &str = "com|net|org|io|dev|app|co|uk|de|fr|jp|br|it|ru|es|me|gov|pl|
 struct Pattern {
     name: &'static str,
     regex: Regex,
+    /// The pattern cannot match unless the text has one of these bytes (a cheap
+    /// prefilter: most messages skip most patterns without running a regex).
+    any_of: &'static [u8],
     /// Keep text before the match's group 1 (for `=`-anchored patterns).
     keep_prefix: bool,
     /// Only replace matches that contain a decimal digit.
     needs_digit: bool,
 }
 
-fn pattern(name: &'static str, re: &str) -> Pattern {
+const DIGITS: &[u8] = b"0123456789";
+
+fn pattern(name: &'static str, any_of: &'static [u8], re: &str) -> Pattern {
+    // ASCII word boundaries keep the regexes on the fast DFA path for any input.
+    let re = re.replace(r"\b", r"(?-u:\b)");
     Pattern {
         name,
-        regex: Regex::new(re).unwrap_or_else(|e| panic!("built-in pattern {name}: {e}")),
+        any_of,
+        regex: Regex::new(&re).unwrap_or_else(|e| panic!("built-in pattern {name}: {e}")),
         keep_prefix: false,
         needs_digit: false,
     }
@@ -31,55 +39,65 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     let months = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec";
     let days = "Mon|Tue|Wed|Thu|Fri|Sat|Sun";
     vec![
-        pattern("email", r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"),
-        pattern("url", r#"\b(?:https?|ftp|file|wss?)://[^\s"'<>]+"#),
+        pattern(
+            "email",
+            b"@",
+            r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}",
+        ),
+        pattern("url", b":", r#"\b(?:https?|ftp|file|wss?)://[^\s"'<>]+"#),
         pattern(
             "hostname",
+            b".",
             &format!(r"(?i)\b(?:[a-z0-9](?:[a-z0-9\-]{{0,61}}[a-z0-9])?\.)+(?:{TLDS})\b"),
         ),
         pattern(
             "ip",
+            b".:",
             r"(?i)\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b|\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*)?\b|::1\b",
         ),
         pattern(
             "traceparent",
+            b"-",
             r"(?i)\b[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}\b",
         ),
         pattern(
             "uuid",
+            b"-",
             r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
         ),
         Pattern {
             needs_digit: true,
-            ..pattern("sha1", r"(?i)\b[0-9a-f]{40}\b")
+            ..pattern("sha1", DIGITS, r"(?i)\b[0-9a-f]{40}\b")
         },
         Pattern {
             needs_digit: true,
-            ..pattern("md5", r"(?i)\b[0-9a-f]{32}\b")
+            ..pattern("md5", DIGITS, r"(?i)\b[0-9a-f]{32}\b")
         },
         pattern(
             "date",
+            DIGITS,
             &format!(
                 r"\b\d{{4}}-\d{{2}}-\d{{2}}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}}(?:[.,]\d+)?)?(?:Z|[+\-]\d{{2}}:?\d{{2}})?)?\b|\b(?:(?:{days}),?\s+)?\d{{1,2}}\s+(?:{months})\s+\d{{4}}(?:\s+\d{{2}}:\d{{2}}:\d{{2}}(?:\s+(?:[+\-]\d{{4}}|GMT|UTC))?)?|\b(?:(?:{days})\s+)?(?:{months})\s+\d{{1,2}}(?:\s+\d{{2}}:\d{{2}}:\d{{2}})?(?:\s+\d{{4}})?\b|\b\d{{2}}:\d{{2}}:\d{{2}}(?:[.,]\d+)?\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
             ),
         ),
         pattern(
             "duration",
+            DIGITS,
             r"\b\d+(?:\.\d+)?\s?(?:ms|us|µs|ns|milliseconds?|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?)\b",
         ),
         Pattern {
             needs_digit: true,
-            ..pattern("hex", r"(?i)\b0x[0-9a-f]+\b|\b[0-9a-fA-F]{8,}\b")
+            ..pattern("hex", DIGITS, r"(?i)\b0x[0-9a-f]+\b|\b[0-9a-fA-F]{8,}\b")
         },
-        pattern("float", r"\b\d+\.\d+(?:[eE][+\-]?\d+)?\b"),
-        pattern("int", r"\b\d+\b"),
+        pattern("float", b".", r"\b\d+\.\d+(?:[eE][+\-]?\d+)?\b"),
+        pattern("int", DIGITS, r"\b\d+\b"),
         Pattern {
             keep_prefix: true,
-            ..pattern("quoted_str", r#"(=)(?:"[^"]*"|'[^']*')"#)
+            ..pattern("quoted_str", b"=", r#"(=)(?:"[^"]*"|'[^']*')"#)
         },
         Pattern {
             keep_prefix: true,
-            ..pattern("bool", r"(?i)(=)(?:true|false)\b")
+            ..pattern("bool", b"=", r"(?i)(=)(?:true|false)\b")
         },
     ]
 });
@@ -88,7 +106,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
 pub fn parameterize(message: &str) -> String {
     let mut text = message.to_owned();
     for p in PATTERNS.iter() {
-        if !p.regex.is_match(&text) {
+        if !text.bytes().any(|b| p.any_of.contains(&b)) || !p.regex.is_match(&text) {
             continue;
         }
         let replaced = p.regex.replace_all(&text, |caps: &Captures<'_>| {

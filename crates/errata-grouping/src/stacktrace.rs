@@ -8,36 +8,21 @@ use crate::enhancement::{Family, family, rule_for};
 use crate::frame::frame_component;
 use errata_protocol::{Frame, Stacktrace};
 
-/// The two stack-trace variants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StackVariant {
-    App,
-    System,
-}
-
-impl StackVariant {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Self::App => "app",
-            Self::System => "system",
-        }
-    }
-}
-
 /// Whether a frame counts as the application's after the built-in rules.
 pub(crate) fn is_in_app(frame: &Frame, platform: &str) -> bool {
     let rule = rule_for(frame, platform);
     rule.in_app.or(frame.in_app).unwrap_or(false)
 }
 
-/// Builds the stack-trace component for `variant`. `event_platform` applies to frames
-/// without a platform of their own.
-pub(crate) fn stacktrace_component(
-    stack: &Stacktrace,
+/// Builds the stack-trace components of both variants, `[app, system]`, computing each
+/// frame's component and rule once. `event_platform` applies to frames without a
+/// platform of their own.
+pub(crate) fn stacktrace_components<'a>(
+    stack: &'a Stacktrace,
     event_platform: &str,
-    variant: StackVariant,
-) -> Component {
-    let mut frames = Vec::with_capacity(stack.frames.len());
+) -> [Component<'a>; 2] {
+    let mut app_frames = Vec::with_capacity(stack.frames.len());
+    let mut system_frames = Vec::with_capacity(stack.frames.len());
     let mut previous: Option<&Frame> = None;
     let mut any_in_app = false;
     for frame in &stack.frames {
@@ -45,37 +30,40 @@ pub(crate) fn stacktrace_component(
         let rule = rule_for(frame, platform);
         let in_app = rule.in_app.or(frame.in_app).unwrap_or(false);
         any_in_app |= in_app;
-        let mut component = frame_component(frame, platform);
+        let mut system = frame_component(frame, platform);
         if rule.ignore {
-            component.exclude(format!(
-                "ignored by built-in rule ({})",
-                rule.reason.unwrap_or("")
-            ));
-        } else if variant == StackVariant::App && !in_app {
-            let why = match rule.reason {
-                Some(reason) => format!("non app frame (built-in rule: {reason})"),
-                None => "non app frame".to_owned(),
-            };
-            component.exclude(why);
+            system.exclude(rule.hint.unwrap_or("ignored by built-in rule"));
         } else if previous.is_some_and(|p| same_location(p, frame)) {
-            component.exclude("ignored due to recursion");
+            system.exclude("ignored due to recursion");
+        }
+        let mut app = system.clone();
+        if !rule.ignore && !in_app {
+            app.exclude(rule.hint.unwrap_or("non app frame"));
         }
         previous = Some(frame);
-        frames.push(component);
+        app_frames.push(app);
+        system_frames.push(system);
     }
-    let mut component = Component::with_children("stacktrace", frames);
-    component.settle();
-    if variant == StackVariant::App && !any_in_app {
-        component.exclude("ignored because it contains no in-app frames");
-    } else if !component.contributes {
-        component.exclude(match variant {
-            StackVariant::App => "ignored because it contains no contributing in-app frames",
-            StackVariant::System => "ignored because it contains no contributing frames",
-        });
-    } else if is_single_url_frame_without_function(stack, event_platform) {
-        component.exclude("ignored single frame stack");
+    let mut app = Component::with_children("stacktrace", app_frames);
+    let mut system = Component::with_children("stacktrace", system_frames);
+    app.settle();
+    system.settle();
+    if !any_in_app {
+        app.exclude("ignored because it contains no in-app frames");
+    } else if !app.contributes {
+        app.exclude("ignored because it contains no contributing in-app frames");
     }
-    component
+    if !system.contributes {
+        system.exclude("ignored because it contains no contributing frames");
+    }
+    if is_single_url_frame_without_function(stack, event_platform) {
+        for component in [&mut app, &mut system] {
+            if component.contributes {
+                component.exclude("ignored single frame stack");
+            }
+        }
+    }
+    [app, system]
 }
 
 fn same_location(a: &Frame, b: &Frame) -> bool {
