@@ -1,0 +1,3 @@
+//! Placeholder for the ingest benchmark.
+
+fn main() {}
