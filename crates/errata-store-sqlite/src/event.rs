@@ -1,0 +1,176 @@
+//! Events and attachments in `SQLite`: the issue's event pages (keyset on the rowid, i.e.
+//! receive order), the latest event, one event by id with its payload decompressed, and
+//! attachment lists and downloads.
+
+use rusqlite::types::Type;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use uuid::Uuid;
+
+use errata_store::{
+    Attachment, AttachmentId, Cursor, EventRow, IssueId, Level, Page, Payload, ProjectId, Result,
+    StoreError, StoredEvent, clamp_limit,
+};
+
+use crate::error::db;
+use crate::issue::{conversion, ensure_exists};
+
+const COLUMNS: &str = "project_id, issue_id, event_id, received_ms, timestamp_ms, level, \
+    event_type, title, release, environment, user_key, payload_len, id";
+
+/// Reads a 16-byte UUID blob from column `idx`.
+pub(crate) fn uuid_from_blob(idx: usize, blob: &[u8]) -> rusqlite::Result<Uuid> {
+    Uuid::from_slice(blob)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Blob, Box::new(e)))
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<(EventRow, i64)> {
+    let event_id: Vec<u8> = r.get(2)?;
+    let level: String = r.get(5)?;
+    let row = EventRow {
+        project_id: ProjectId(r.get(0)?),
+        issue_id: IssueId(r.get(1)?),
+        event_id: uuid_from_blob(2, &event_id)?,
+        received_ms: r.get(3)?,
+        timestamp_ms: r.get(4)?,
+        level: Level::parse(&level).map_err(|e| conversion(5, e))?,
+        event_type: r.get(6)?,
+        title: r.get(7)?,
+        release: r.get(8)?,
+        environment: r.get(9)?,
+        user: r.get(10)?,
+        payload_len: r.get(11)?,
+    };
+    Ok((row, r.get(12)?))
+}
+
+/// The row plus its compressed payload (column 13).
+fn with_payload(r: &Row<'_>) -> rusqlite::Result<(EventRow, Vec<u8>)> {
+    Ok((from_row(r)?.0, r.get(13)?))
+}
+
+fn decompress((row, compressed): (EventRow, Vec<u8>)) -> Result<StoredEvent> {
+    let len = usize::try_from(row.payload_len)
+        .map_err(|_| StoreError::corrupt("payload length out of range"))?;
+    let payload = Payload::from_compressed(compressed, len).decompress()?;
+    Ok(StoredEvent { row, payload })
+}
+
+pub(crate) fn of_issue(
+    conn: &Connection,
+    issue: IssueId,
+    cursor: Option<&str>,
+    limit: usize,
+) -> Result<Page<EventRow>> {
+    ensure_exists(conn, issue)?;
+    let limit = clamp_limit(limit);
+    let before = match cursor {
+        Some(c) => Cursor::decode(c)?.id,
+        None => i64::MAX,
+    };
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM events WHERE issue_id = ?1 AND id < ?2
+             ORDER BY id DESC LIMIT ?3"
+        ))
+        .map_err(db)?;
+    let mut rows: Vec<(EventRow, i64)> = stmt
+        .query_map(params![issue.0, before, (limit + 1) as u64], from_row)
+        .and_then(Iterator::collect)
+        .map_err(db)?;
+    let next_cursor = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|(row, id)| {
+            Cursor {
+                sort: row.received_ms,
+                id: *id,
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    Ok(Page {
+        items: rows.into_iter().map(|(row, _)| row).collect(),
+        next_cursor,
+    })
+}
+
+pub(crate) fn latest(conn: &Connection, issue: IssueId) -> Result<StoredEvent> {
+    ensure_exists(conn, issue)?;
+    let found = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS}, payload FROM events WHERE issue_id = ?1 ORDER BY id DESC LIMIT 1"
+        ))
+        .and_then(|mut s| s.query_row([issue.0], with_payload).optional())
+        .map_err(db)?
+        .ok_or_else(|| StoreError::not_found(format_args!("an event of issue {issue}")))?;
+    decompress(found)
+}
+
+pub(crate) fn by_id(conn: &Connection, project: ProjectId, event_id: Uuid) -> Result<StoredEvent> {
+    let found = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS}, payload FROM events WHERE project_id = ?1 AND event_id = ?2"
+        ))
+        .and_then(|mut s| {
+            s.query_row(params![project.0, &event_id.as_bytes()[..]], with_payload)
+                .optional()
+        })
+        .map_err(db)?
+        .ok_or_else(|| StoreError::not_found(format_args!("event {}", event_id.simple())))?;
+    decompress(found)
+}
+
+const ATTACHMENT_COLUMNS: &str =
+    "id, project_id, issue_id, event_id, name, content_type, size, created_ms";
+
+fn attachment_from_row(r: &Row<'_>) -> rusqlite::Result<Attachment> {
+    let event_id: Vec<u8> = r.get(3)?;
+    Ok(Attachment {
+        id: AttachmentId(r.get(0)?),
+        project_id: ProjectId(r.get(1)?),
+        issue_id: IssueId(r.get(2)?),
+        event_id: uuid_from_blob(3, &event_id)?,
+        name: r.get(4)?,
+        content_type: r.get(5)?,
+        size: r.get(6)?,
+        created_ms: r.get(7)?,
+    })
+}
+
+pub(crate) fn attachments(
+    conn: &Connection,
+    project: ProjectId,
+    event_id: Uuid,
+) -> Result<Vec<Attachment>> {
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {ATTACHMENT_COLUMNS} FROM attachments
+             WHERE project_id = ?1 AND event_id = ?2 ORDER BY id"
+        ))
+        .map_err(db)?;
+    stmt.query_map(
+        params![project.0, &event_id.as_bytes()[..]],
+        attachment_from_row,
+    )
+    .and_then(Iterator::collect)
+    .map_err(db)
+}
+
+pub(crate) fn attachment_data(
+    conn: &Connection,
+    project: ProjectId,
+    id: AttachmentId,
+) -> Result<(Attachment, Vec<u8>)> {
+    conn.prepare_cached(&format!(
+        "SELECT {ATTACHMENT_COLUMNS}, data FROM attachments WHERE project_id = ?1 AND id = ?2"
+    ))
+    .and_then(|mut s| {
+        s.query_row(params![project.0, id.0], |r| {
+            Ok((attachment_from_row(r)?, r.get(8)?))
+        })
+        .optional()
+    })
+    .map_err(db)?
+    .ok_or_else(|| StoreError::not_found(format_args!("attachment {id}")))
+}

@@ -1,0 +1,198 @@
+//! Issues in `SQLite`: the listing query built from an `IssueFilter` (keyset-paginated on
+//! `(last_seen_ms, id)` over the `issues_project_*last_seen` indexes), reads, status
+//! changes, tag counts, and deletion with everything that hangs off an issue.
+
+use rusqlite::types::{Type, Value};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+
+use errata_store::{
+    Cursor, Issue, IssueId, IssueQuery, IssueStatus, Level, Page, ProjectId, Result, StoreError,
+    TagValueCount, clamp_limit,
+};
+
+use crate::error::db;
+
+const COLUMNS: &str = "id, project_id, short_id, title, culprit, level, event_type, metadata, \
+    status, first_seen_ms, last_seen_ms, times_seen, user_count, first_release, last_release, \
+    resolved_at_ms";
+
+/// Wraps a store error raised while reading column `idx`.
+pub(crate) fn conversion(idx: usize, e: StoreError) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e))
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Issue> {
+    let level: String = r.get(5)?;
+    let status: String = r.get(8)?;
+    Ok(Issue {
+        id: IssueId(r.get(0)?),
+        project_id: ProjectId(r.get(1)?),
+        short_id: r.get(2)?,
+        title: r.get(3)?,
+        culprit: r.get(4)?,
+        level: Level::parse(&level).map_err(|e| conversion(5, e))?,
+        event_type: r.get(6)?,
+        metadata: r.get(7)?,
+        status: IssueStatus::parse(&status).map_err(|e| conversion(8, e))?,
+        first_seen_ms: r.get(9)?,
+        last_seen_ms: r.get(10)?,
+        times_seen: r.get(11)?,
+        user_count: r.get(12)?,
+        first_release: r.get(13)?,
+        last_release: r.get(14)?,
+        resolved_at_ms: r.get(15)?,
+    })
+}
+
+/// Fails with not-found unless the issue exists.
+pub(crate) fn ensure_exists(conn: &Connection, id: IssueId) -> Result<()> {
+    let found = conn
+        .prepare_cached("SELECT 1 FROM issues WHERE id = ?1")
+        .and_then(|mut s| s.exists([id.0]))
+        .map_err(db)?;
+    if found {
+        Ok(())
+    } else {
+        Err(StoreError::not_found(format_args!("issue {id}")))
+    }
+}
+
+pub(crate) fn get(conn: &Connection, id: IssueId) -> Result<Issue> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM issues WHERE id = ?1"))
+        .and_then(|mut s| s.query_row([id.0], from_row).optional())
+        .map_err(db)?
+        .ok_or_else(|| StoreError::not_found(format_args!("issue {id}")))
+}
+
+/// `%text%` with LIKE's wildcards escaped by `\`.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+pub(crate) fn list(conn: &Connection, query: &IssueQuery) -> Result<Page<Issue>> {
+    let limit = clamp_limit(query.limit);
+    let mut sql = format!("SELECT {COLUMNS} FROM issues i WHERE project_id = ?");
+    let mut args: Vec<Value> = vec![Value::Integer(query.project_id.0)];
+    if let Some(status) = query.filter.status {
+        sql.push_str(" AND status = ?");
+        args.push(Value::Text(status.as_str().to_owned()));
+    }
+    for text in &query.filter.text {
+        sql.push_str(" AND (title LIKE ? ESCAPE '\\' OR culprit LIKE ? ESCAPE '\\')");
+        let pattern = like_pattern(text);
+        args.push(Value::Text(pattern.clone()));
+        args.push(Value::Text(pattern));
+    }
+    for (key, value) in &query.filter.tags {
+        sql.push_str(
+            " AND EXISTS (SELECT 1 FROM issue_tag_values t \
+             WHERE t.issue_id = i.id AND t.key = ? AND t.value = ?)",
+        );
+        args.push(Value::Text(key.clone()));
+        args.push(Value::Text(value.clone()));
+    }
+    if let Some(cursor) = &query.cursor {
+        let cursor = Cursor::decode(cursor)?;
+        sql.push_str(" AND (last_seen_ms < ? OR (last_seen_ms = ? AND id < ?))");
+        args.extend([cursor.sort, cursor.sort, cursor.id].map(Value::Integer));
+    }
+    sql.push_str(" ORDER BY last_seen_ms DESC, id DESC LIMIT ?");
+    args.push(Value::Integer(i64::try_from(limit + 1).unwrap_or(i64::MAX)));
+    let mut stmt = conn.prepare_cached(&sql).map_err(db)?;
+    let mut items: Vec<Issue> = stmt
+        .query_map(params_from_iter(args), from_row)
+        .and_then(Iterator::collect)
+        .map_err(db)?;
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|last| {
+            Cursor {
+                sort: last.last_seen_ms,
+                id: last.id.0,
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}
+
+pub(crate) fn set_status(
+    conn: &mut Connection,
+    id: IssueId,
+    status: IssueStatus,
+    now_ms: i64,
+) -> Result<Issue> {
+    let tx = conn.transaction().map_err(db)?;
+    let resolved_at = (status == IssueStatus::Resolved).then_some(now_ms);
+    let changed = tx
+        .prepare_cached("UPDATE issues SET status = ?2, resolved_at_ms = ?3 WHERE id = ?1")
+        .and_then(|mut s| s.execute(params![id.0, status.as_str(), resolved_at]))
+        .map_err(db)?;
+    if changed == 0 {
+        return Err(StoreError::not_found(format_args!("issue {id}")));
+    }
+    let issue = get(&tx, id)?;
+    tx.commit().map_err(db)?;
+    Ok(issue)
+}
+
+pub(crate) fn delete(conn: &mut Connection, id: IssueId) -> Result<()> {
+    let tx = conn.transaction().map_err(db)?;
+    ensure_exists(&tx, id)?;
+    for sql in [
+        "DELETE FROM attachments WHERE issue_id = ?1",
+        "DELETE FROM user_reports WHERE issue_id = ?1",
+        "DELETE FROM events WHERE issue_id = ?1",
+        "DELETE FROM issue_tag_values WHERE issue_id = ?1",
+        "DELETE FROM issue_users WHERE issue_id = ?1",
+        "DELETE FROM grouphashes WHERE issue_id = ?1",
+        "DELETE FROM issues WHERE id = ?1",
+    ] {
+        tx.prepare_cached(sql)
+            .and_then(|mut s| s.execute([id.0]))
+            .map_err(db)?;
+    }
+    tx.commit().map_err(db)
+}
+
+pub(crate) fn tags(conn: &Connection, id: IssueId) -> Result<Vec<TagValueCount>> {
+    ensure_exists(conn, id)?;
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT key, value, times_seen, first_seen_ms, last_seen_ms FROM issue_tag_values
+             WHERE issue_id = ?1 ORDER BY key, times_seen DESC, value",
+        )
+        .map_err(db)?;
+    stmt.query_map([id.0], |r| {
+        Ok(TagValueCount {
+            key: r.get(0)?,
+            value: r.get(1)?,
+            times_seen: r.get(2)?,
+            first_seen_ms: r.get(3)?,
+            last_seen_ms: r.get(4)?,
+        })
+    })
+    .and_then(Iterator::collect)
+    .map_err(db)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");
+    }
+}

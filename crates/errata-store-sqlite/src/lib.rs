@@ -1,0 +1,141 @@
+//! The `SQLite` backend of [`errata_store::Store`]: one database file in the data dir the
+//! caller passes, WAL mode, one writer connection (the server's writer thread commits
+//! whole batches through it) and a pool of reader connections for the API.
+//!
+//! # Durability
+//!
+//! The contract is "a 200 means committed": the server answers only after
+//! [`Store::ingest`](errata_store::Store::ingest) returned. In WAL mode a commit appends
+//! to the `-wal` file; with `synchronous=NORMAL` that append reaches the OS page cache, so
+//! it survives the process being killed (SIGKILL) but not a power cut or a kernel crash.
+//! With `synchronous=FULL` the WAL is also fsynced at every commit, which survives both.
+//! Errata defaults to [`Durability::PowerLoss`] (FULL): because the writer commits many
+//! events per transaction (group commit) the cost is one fsync per batch, not per event.
+//! [`Durability::ProcessCrash`] (NORMAL) is available for disposable data dirs and tests.
+//!
+//! # Schema
+//!
+//! Forward-only migrations in `migrations/*.sql`, embedded and applied at open (see
+//! `migration.rs`). Payloads are stored as the zstd bytes [`errata_store::Payload`] made.
+
+mod connection;
+mod error;
+mod event;
+mod ingest;
+mod issue;
+mod migration;
+mod outcome;
+mod project;
+mod store;
+mod token;
+mod user_report;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::Connection;
+use tracing::info;
+
+pub use connection::Durability;
+use connection::Readers;
+use errata_store::{Result, StoreError};
+
+use crate::error::db;
+
+/// The database's file name inside the data dir.
+pub const DATABASE_FILE: &str = "errata.sqlite3";
+
+/// How to open the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqliteOptions {
+    pub durability: Durability,
+    /// Reader connections kept open between reads.
+    pub max_idle_readers: usize,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self {
+            durability: Durability::PowerLoss,
+            max_idle_readers: 4,
+        }
+    }
+}
+
+/// Errata's store on `SQLite`.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Readers,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating the dir and the database if needed) with the default options.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        Self::open_with(data_dir, SqliteOptions::default())
+    }
+
+    /// Opens with `options`, applying pending migrations.
+    pub fn open_with(data_dir: &Path, options: SqliteOptions) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::backend(format!("cannot create {}", data_dir.display())).with_source(e)
+        })?;
+        let path = data_dir.join(DATABASE_FILE);
+        let mut writer = connection::open_writer(&path, options.durability)?;
+        migration::migrate(&mut writer, now_ms())?;
+        info!(path = %path.display(), durability = ?options.durability, "opened SQLite store");
+        Ok(Self {
+            readers: Readers::new(path.clone(), options.max_idle_readers),
+            path,
+            writer: Mutex::new(writer),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bytes on disk: the database file plus its WAL.
+    pub fn disk_usage(&self) -> u64 {
+        let wal = self.path.with_extension("sqlite3-wal");
+        [&self.path, &wal]
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
+    /// Copies the WAL into the database file and truncates the WAL.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.write(|conn| {
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(db)
+        })
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut conn = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut conn)
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.readers.with(f)
+    }
+}
+
+/// The wall clock in Unix milliseconds, for creation times.
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

@@ -1,0 +1,94 @@
+//! Forward-only schema migrations: numbered `.sql` files under `migrations/`, embedded in
+//! the binary, applied in order at open, each in its own transaction together with its row
+//! in `schema_migrations`. A database newer than the binary is refused, never downgraded.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use tracing::info;
+
+use errata_store::{Result, StoreError};
+
+use crate::error::db;
+
+/// Every migration, in order: (version, name, SQL). Append only; never edit a shipped one.
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "initial", include_str!("../migrations/0001_initial.sql"))];
+
+/// The schema version this binary writes.
+pub(crate) fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.0)
+}
+
+/// Brings the schema up to date; returns the versions applied.
+pub(crate) fn migrate(conn: &mut Connection, now_ms: i64) -> Result<Vec<i64>> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_ms INTEGER NOT NULL
+        )",
+    )
+    .map_err(db)?;
+    let current: i64 = conn
+        .query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+            r.get::<_, Option<i64>>(0)
+        })
+        .optional()
+        .map_err(db)?
+        .flatten()
+        .unwrap_or(0);
+    if current > latest_version() {
+        return Err(StoreError::invalid(format!(
+            "the database schema (version {current}) is newer than this binary's ({})",
+            latest_version()
+        )));
+    }
+    let mut applied = Vec::new();
+    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        let tx = conn.transaction().map_err(db)?;
+        tx.execute_batch(sql).map_err(|e| {
+            StoreError::backend(format!("migration {version} ({name}) failed")).with_source(e)
+        })?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?1, ?2, ?3)",
+            params![version, name, now_ms],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)?;
+        info!(version, name, "applied migration");
+        applied.push(version);
+    }
+    Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_increasing_from_one() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.0, i64::try_from(i).unwrap() + 1);
+        }
+    }
+
+    #[test]
+    fn migrates_once_and_refuses_newer_schemas() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate(&mut conn, 1).unwrap(), vec![1]);
+        assert!(migrate(&mut conn, 2).unwrap().is_empty());
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'issues'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 1);
+        conn.execute(
+            "INSERT INTO schema_migrations VALUES (999, 'future', 0)",
+            [],
+        )
+        .unwrap();
+        assert!(migrate(&mut conn, 3).unwrap_err().is_invalid());
+    }
+}

@@ -1,0 +1,343 @@
+//! Organizations, users, projects and keys in `SQLite`: bootstrap of an empty database,
+//! project creation with its first key, and the lookups ingest auth and the API make.
+
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+use errata_store::{
+    BootstrapSpec, Bootstrapped, KeyId, NewProject, Organization, OrganizationId, Project,
+    ProjectId, ProjectKey, Result, StoreError, User, UserId, generate_key, validate_slug,
+};
+
+use crate::error::db;
+
+const ORG_COLUMNS: &str = "id, slug, name, created_ms";
+const PROJECT_COLUMNS: &str = "id, organization_id, slug, name, platform, created_ms";
+const KEY_COLUMNS: &str = "id, project_id, public_key, secret_key, label, is_active, created_ms";
+const USER_COLUMNS: &str = "id, email, password_hash, is_admin, created_ms";
+
+fn org_from_row(r: &Row<'_>) -> rusqlite::Result<Organization> {
+    Ok(Organization {
+        id: OrganizationId(r.get(0)?),
+        slug: r.get(1)?,
+        name: r.get(2)?,
+        created_ms: r.get(3)?,
+    })
+}
+
+fn project_from_row(r: &Row<'_>) -> rusqlite::Result<Project> {
+    Ok(Project {
+        id: ProjectId(r.get(0)?),
+        organization_id: OrganizationId(r.get(1)?),
+        slug: r.get(2)?,
+        name: r.get(3)?,
+        platform: r.get(4)?,
+        created_ms: r.get(5)?,
+    })
+}
+
+fn key_from_row(r: &Row<'_>) -> rusqlite::Result<ProjectKey> {
+    Ok(ProjectKey {
+        id: KeyId(r.get(0)?),
+        project_id: ProjectId(r.get(1)?),
+        public_key: r.get(2)?,
+        secret_key: r.get(3)?,
+        label: r.get(4)?,
+        is_active: r.get(5)?,
+        created_ms: r.get(6)?,
+    })
+}
+
+fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: UserId(r.get(0)?),
+        email: r.get(1)?,
+        password_hash: r.get(2)?,
+        is_admin: r.get(3)?,
+        created_ms: r.get(4)?,
+    })
+}
+
+pub(crate) fn bootstrap(
+    conn: &mut Connection,
+    spec: &BootstrapSpec,
+    now_ms: i64,
+) -> Result<Bootstrapped> {
+    validate_slug(&spec.organization_slug)?;
+    validate_slug(&spec.project_slug)?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db)?;
+    let existing = tx
+        .query_row(
+            &format!("SELECT {ORG_COLUMNS} FROM organizations ORDER BY id LIMIT 1"),
+            [],
+            org_from_row,
+        )
+        .optional()
+        .map_err(db)?;
+    let result = if let Some(organization) = existing {
+        existing_bootstrap(&tx, organization, spec, now_ms)?
+    } else {
+        tx.execute(
+            "INSERT INTO organizations (slug, name, created_ms) VALUES (?1, ?2, ?3)",
+            params![spec.organization_slug, spec.organization_name, now_ms],
+        )
+        .map_err(db)?;
+        let organization = Organization {
+            id: OrganizationId(tx.last_insert_rowid()),
+            slug: spec.organization_slug.clone(),
+            name: spec.organization_name.clone(),
+            created_ms: now_ms,
+        };
+        let admin = insert_admin(&tx, spec, now_ms)?;
+        let new = NewProject {
+            organization_id: organization.id,
+            slug: spec.project_slug.clone(),
+            name: spec.project_name.clone(),
+            platform: None,
+        };
+        let (project, key) = insert_project(&tx, &new, now_ms)?;
+        Bootstrapped {
+            organization,
+            admin,
+            project,
+            key,
+            created: true,
+        }
+    };
+    tx.commit().map_err(db)?;
+    Ok(result)
+}
+
+/// The second start: find what the first one created (re-creating only what is missing).
+fn existing_bootstrap(
+    tx: &Transaction<'_>,
+    organization: Organization,
+    spec: &BootstrapSpec,
+    now_ms: i64,
+) -> Result<Bootstrapped> {
+    let admin = tx
+        .query_row(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE is_admin ORDER BY id LIMIT 1"),
+            [],
+            user_from_row,
+        )
+        .optional()
+        .map_err(db)?;
+    let admin = match admin {
+        Some(admin) => admin,
+        None => insert_admin(tx, spec, now_ms)?,
+    };
+    let project = tx
+        .query_row(
+            &format!(
+                "SELECT {PROJECT_COLUMNS} FROM projects WHERE organization_id = ?1
+                 ORDER BY id LIMIT 1"
+            ),
+            [organization.id.0],
+            project_from_row,
+        )
+        .optional()
+        .map_err(db)?;
+    let (project, key) = if let Some(project) = project {
+        let key = tx
+            .query_row(
+                &format!(
+                    "SELECT {KEY_COLUMNS} FROM project_keys WHERE project_id = ?1
+                         AND is_active ORDER BY id LIMIT 1"
+                ),
+                [project.id.0],
+                key_from_row,
+            )
+            .optional()
+            .map_err(db)?;
+        let key = match key {
+            Some(key) => key,
+            None => insert_key(tx, project.id, now_ms)?,
+        };
+        (project, key)
+    } else {
+        let new = NewProject {
+            organization_id: organization.id,
+            slug: spec.project_slug.clone(),
+            name: spec.project_name.clone(),
+            platform: None,
+        };
+        insert_project(tx, &new, now_ms)?
+    };
+    Ok(Bootstrapped {
+        organization,
+        admin,
+        project,
+        key,
+        created: false,
+    })
+}
+
+fn insert_admin(tx: &Transaction<'_>, spec: &BootstrapSpec, now_ms: i64) -> Result<User> {
+    tx.execute(
+        "INSERT INTO users (email, password_hash, is_admin, created_ms) VALUES (?1, ?2, 1, ?3)",
+        params![spec.admin_email, spec.admin_password_hash, now_ms],
+    )
+    .map_err(db)?;
+    Ok(User {
+        id: UserId(tx.last_insert_rowid()),
+        email: spec.admin_email.clone(),
+        password_hash: spec.admin_password_hash.clone(),
+        is_admin: true,
+        created_ms: now_ms,
+    })
+}
+
+fn insert_project(
+    tx: &Transaction<'_>,
+    new: &NewProject,
+    now_ms: i64,
+) -> Result<(Project, ProjectKey)> {
+    validate_slug(&new.slug)?;
+    tx.execute(
+        "INSERT INTO projects (organization_id, slug, name, platform, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            new.organization_id.0,
+            new.slug,
+            new.name,
+            new.platform,
+            now_ms
+        ],
+    )
+    .map_err(|e| {
+        let e = db(e);
+        if e.is_conflict() {
+            StoreError::conflict(format!("project slug {:?} is taken", new.slug))
+        } else {
+            e
+        }
+    })?;
+    let project = Project {
+        id: ProjectId(tx.last_insert_rowid()),
+        organization_id: new.organization_id,
+        slug: new.slug.clone(),
+        name: new.name.clone(),
+        platform: new.platform.clone(),
+        created_ms: now_ms,
+    };
+    let key = insert_key(tx, project.id, now_ms)?;
+    Ok((project, key))
+}
+
+fn insert_key(tx: &Transaction<'_>, project: ProjectId, now_ms: i64) -> Result<ProjectKey> {
+    let key = ProjectKey {
+        id: KeyId(0),
+        project_id: project,
+        public_key: generate_key(),
+        secret_key: generate_key(),
+        label: "Default".to_owned(),
+        is_active: true,
+        created_ms: now_ms,
+    };
+    tx.execute(
+        "INSERT INTO project_keys (project_id, public_key, secret_key, label, is_active,
+            created_ms) VALUES (?1, ?2, ?3, ?4, 1, ?5)",
+        params![project.0, key.public_key, key.secret_key, key.label, now_ms],
+    )
+    .map_err(db)?;
+    Ok(ProjectKey {
+        id: KeyId(tx.last_insert_rowid()),
+        ..key
+    })
+}
+
+pub(crate) fn create(
+    conn: &mut Connection,
+    new: &NewProject,
+    now_ms: i64,
+) -> Result<(Project, ProjectKey)> {
+    validate_slug(&new.slug)?;
+    let tx = conn.transaction().map_err(db)?;
+    let org_exists = tx
+        .prepare_cached("SELECT 1 FROM organizations WHERE id = ?1")
+        .and_then(|mut s| s.exists([new.organization_id.0]))
+        .map_err(db)?;
+    if !org_exists {
+        return Err(StoreError::not_found(format_args!(
+            "organization {}",
+            new.organization_id
+        )));
+    }
+    let created = insert_project(&tx, new, now_ms)?;
+    tx.commit().map_err(db)?;
+    Ok(created)
+}
+
+pub(crate) fn key_by_public(conn: &Connection, public_key: &str) -> Result<Option<ProjectKey>> {
+    conn.prepare_cached(&format!(
+        "SELECT {KEY_COLUMNS} FROM project_keys WHERE public_key = ?1"
+    ))
+    .and_then(|mut s| s.query_row([public_key], key_from_row).optional())
+    .map_err(db)
+}
+
+pub(crate) fn keys(conn: &Connection, project: ProjectId) -> Result<Vec<ProjectKey>> {
+    get(conn, project)?;
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {KEY_COLUMNS} FROM project_keys WHERE project_id = ?1 ORDER BY id"
+        ))
+        .map_err(db)?;
+    stmt.query_map([project.0], key_from_row)
+        .and_then(Iterator::collect)
+        .map_err(db)
+}
+
+pub(crate) fn organizations(conn: &Connection) -> Result<Vec<Organization>> {
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {ORG_COLUMNS} FROM organizations ORDER BY slug"
+        ))
+        .map_err(db)?;
+    stmt.query_map([], org_from_row)
+        .and_then(Iterator::collect)
+        .map_err(db)
+}
+
+pub(crate) fn organization(conn: &Connection, slug: &str) -> Result<Organization> {
+    conn.prepare_cached(&format!(
+        "SELECT {ORG_COLUMNS} FROM organizations WHERE slug = ?1"
+    ))
+    .and_then(|mut s| s.query_row([slug], org_from_row).optional())
+    .map_err(db)?
+    .ok_or_else(|| StoreError::not_found(format_args!("organization {slug:?}")))
+}
+
+pub(crate) fn of_organization(conn: &Connection, org: OrganizationId) -> Result<Vec<Project>> {
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {PROJECT_COLUMNS} FROM projects WHERE organization_id = ?1 ORDER BY slug"
+        ))
+        .map_err(db)?;
+    stmt.query_map([org.0], project_from_row)
+        .and_then(Iterator::collect)
+        .map_err(db)
+}
+
+pub(crate) fn get(conn: &Connection, id: ProjectId) -> Result<Project> {
+    conn.prepare_cached(&format!(
+        "SELECT {PROJECT_COLUMNS} FROM projects WHERE id = ?1"
+    ))
+    .and_then(|mut s| s.query_row([id.0], project_from_row).optional())
+    .map_err(db)?
+    .ok_or_else(|| StoreError::not_found(format_args!("project {id}")))
+}
+
+pub(crate) fn by_slug(conn: &Connection, org: OrganizationId, slug: &str) -> Result<Project> {
+    conn.prepare_cached(&format!(
+        "SELECT {PROJECT_COLUMNS} FROM projects WHERE organization_id = ?1 AND slug = ?2"
+    ))
+    .and_then(|mut s| {
+        s.query_row(params![org.0, slug], project_from_row)
+            .optional()
+    })
+    .map_err(db)?
+    .ok_or_else(|| StoreError::not_found(format_args!("project {slug:?}")))
+}

@@ -1,0 +1,156 @@
+//! `impl Store for SqliteStore`: routes each use case to the writer connection (writes,
+//! serialized) or to a pooled reader (reads, concurrent), with a tracing span per call.
+
+use tracing::instrument;
+use uuid::Uuid;
+
+use errata_store::ApiToken;
+use errata_store::{
+    Attachment, AttachmentId, BootstrapSpec, Bootstrapped, CreatedToken, EventRow, IngestResult,
+    Issue, IssueId, IssueQuery, IssueStatus, NewEvent, NewProject, NewToken, NewUserReport,
+    Organization, OrganizationId, OutcomeCount, OutcomeDelta, Page, Project, ProjectId, ProjectKey,
+    Result, Store, StoredEvent, TagValueCount, UserReport,
+};
+
+use crate::{SqliteStore, event, ingest, issue, now_ms, outcome, project, token, user_report};
+
+impl Store for SqliteStore {
+    #[instrument(skip_all)]
+    fn bootstrap(&self, spec: &BootstrapSpec) -> Result<Bootstrapped> {
+        self.write(|c| project::bootstrap(c, spec, now_ms()))
+    }
+
+    #[instrument(skip_all)]
+    fn project_key(&self, public_key: &str) -> Result<Option<ProjectKey>> {
+        self.read(|c| project::key_by_public(c, public_key))
+    }
+
+    #[instrument(skip_all, fields(events = events.len()))]
+    fn ingest(&self, events: &[NewEvent]) -> Result<Vec<IngestResult>> {
+        self.write(|c| ingest::ingest(c, events))
+    }
+
+    #[instrument(skip_all)]
+    fn add_user_report(&self, report: &NewUserReport) -> Result<UserReport> {
+        self.write(|c| user_report::add(c, report))
+    }
+
+    #[instrument(skip_all, fields(outcomes = outcomes.len()))]
+    fn add_outcomes(&self, outcomes: &[OutcomeDelta]) -> Result<()> {
+        self.write(|c| outcome::add(c, outcomes))
+    }
+
+    #[instrument(skip_all)]
+    fn outcomes(&self, project_id: ProjectId, since_ms: i64) -> Result<Vec<OutcomeCount>> {
+        self.read(|c| outcome::totals(c, project_id, since_ms))
+    }
+
+    #[instrument(skip_all)]
+    fn issues(&self, query: &IssueQuery) -> Result<Page<Issue>> {
+        self.read(|c| issue::list(c, query))
+    }
+
+    #[instrument(skip_all)]
+    fn issue(&self, id: IssueId) -> Result<Issue> {
+        self.read(|c| issue::get(c, id))
+    }
+
+    #[instrument(skip_all)]
+    fn set_issue_status(&self, id: IssueId, status: IssueStatus) -> Result<Issue> {
+        self.write(|c| issue::set_status(c, id, status, now_ms()))
+    }
+
+    #[instrument(skip_all)]
+    fn delete_issue(&self, id: IssueId) -> Result<()> {
+        self.write(|c| issue::delete(c, id))
+    }
+
+    #[instrument(skip_all)]
+    fn issue_tags(&self, id: IssueId) -> Result<Vec<TagValueCount>> {
+        self.read(|c| issue::tags(c, id))
+    }
+
+    #[instrument(skip_all)]
+    fn issue_user_reports(&self, id: IssueId) -> Result<Vec<UserReport>> {
+        self.read(|c| user_report::of_issue(c, id))
+    }
+
+    #[instrument(skip_all)]
+    fn issue_events(
+        &self,
+        id: IssueId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<EventRow>> {
+        self.read(|c| event::of_issue(c, id, cursor, limit))
+    }
+
+    #[instrument(skip_all)]
+    fn latest_event(&self, id: IssueId) -> Result<StoredEvent> {
+        self.read(|c| event::latest(c, id))
+    }
+
+    #[instrument(skip_all)]
+    fn event(&self, project_id: ProjectId, event_id: Uuid) -> Result<StoredEvent> {
+        self.read(|c| event::by_id(c, project_id, event_id))
+    }
+
+    #[instrument(skip_all)]
+    fn attachments(&self, project_id: ProjectId, event_id: Uuid) -> Result<Vec<Attachment>> {
+        self.read(|c| event::attachments(c, project_id, event_id))
+    }
+
+    #[instrument(skip_all)]
+    fn attachment_data(
+        &self,
+        project_id: ProjectId,
+        id: AttachmentId,
+    ) -> Result<(Attachment, Vec<u8>)> {
+        self.read(|c| event::attachment_data(c, project_id, id))
+    }
+
+    #[instrument(skip_all)]
+    fn organizations(&self) -> Result<Vec<Organization>> {
+        self.read(project::organizations)
+    }
+
+    #[instrument(skip_all)]
+    fn organization(&self, slug: &str) -> Result<Organization> {
+        self.read(|c| project::organization(c, slug))
+    }
+
+    #[instrument(skip_all)]
+    fn projects(&self, organization_id: OrganizationId) -> Result<Vec<Project>> {
+        self.read(|c| project::of_organization(c, organization_id))
+    }
+
+    #[instrument(skip_all)]
+    fn project(&self, id: ProjectId) -> Result<Project> {
+        self.read(|c| project::get(c, id))
+    }
+
+    #[instrument(skip_all)]
+    fn project_by_slug(&self, organization_id: OrganizationId, slug: &str) -> Result<Project> {
+        self.read(|c| project::by_slug(c, organization_id, slug))
+    }
+
+    #[instrument(skip_all)]
+    fn project_keys(&self, project_id: ProjectId) -> Result<Vec<ProjectKey>> {
+        self.read(|c| project::keys(c, project_id))
+    }
+
+    #[instrument(skip_all)]
+    fn create_project(&self, new: &NewProject) -> Result<(Project, ProjectKey)> {
+        self.write(|c| project::create(c, new, now_ms()))
+    }
+
+    #[instrument(skip_all)]
+    fn create_token(&self, new: &NewToken) -> Result<CreatedToken> {
+        self.write(|c| token::create(c, new, now_ms()))
+    }
+
+    #[instrument(skip_all)]
+    fn verify_token(&self, secret: &str) -> Result<Option<ApiToken>> {
+        self.read(|c| token::verify(c, secret))
+    }
+}

@@ -1,0 +1,66 @@
+//! Errata's storage layer, independent of any database: the [`Store`] trait shaped by the
+//! server's use cases, the input and row types it speaks (separate from the wire model and
+//! from the API's view models, converted by hand), the event payload compression every
+//! backend shares, and, behind the `test-suite` feature, the conformance suite every
+//! backend must pass (`errata-store-sqlite` today, `PostgreSQL` later).
+//!
+//! # Why synchronous
+//!
+//! The trait is blocking, on purpose. The server has ONE writer: HTTP handlers push
+//! processed events into a bounded queue, a dedicated writer thread drains it and calls
+//! [`Store::ingest`] with everything queued (group commit: one transaction, one fsync, many
+//! events), and only then answers the handlers, so a 200 means committed. Readers (the Web
+//! API) call the read methods from `tokio::task::spawn_blocking` or a small thread pool.
+//! With `SQLite`, the first backend, every call is CPU and page-cache work of micro- to
+//! milliseconds that an async API would only wrap in `spawn_blocking` anyway; a blocking
+//! API keeps transactions simple (a `&mut` connection, no `.await` inside a transaction)
+//! and costs the `PostgreSQL` backend nothing it cannot do with a sync driver or by blocking
+//! on its own runtime in that same writer thread.
+//!
+//! # Portability rules
+//!
+//! Ids are `i64`, times are Unix milliseconds in `i64`, JSON is bytes, event ids are
+//! UUIDs, hashes are 32-hex strings, text matching is case-insensitive for ASCII. Nothing
+//! here depends on `SQLite`'s semantics.
+
+mod attachment;
+mod bootstrap;
+mod error;
+mod event;
+mod id;
+mod issue;
+mod level;
+mod outcome;
+mod page;
+mod payload;
+mod project;
+mod store;
+mod token;
+mod user_report;
+
+#[cfg(feature = "test-suite")]
+pub mod suite;
+
+pub use attachment::{Attachment, NewAttachment};
+pub use bootstrap::{BootstrapSpec, Bootstrapped};
+pub use error::{ErrorKind, Result, StoreError};
+pub use event::{
+    EventRow, IngestKind, IngestResult, MAX_HASHES, MAX_TAG_KEY_LEN, MAX_TAG_VALUE_LEN, MAX_TAGS,
+    MAX_TEXT_LEN, NewEvent, StoredEvent, is_hash,
+};
+pub use id::{
+    AttachmentId, IssueId, KeyId, OrganizationId, ProjectId, TokenId, UserId, UserReportId,
+};
+pub use issue::{Issue, IssueFilter, IssueQuery, IssueStatus, MAX_PAGE, TagValueCount};
+pub use level::Level;
+pub use outcome::{BUCKET_MS, OutcomeCount, OutcomeDelta, bucket_start};
+pub use page::{Cursor, Page, clamp_limit};
+pub use payload::{MAX_PAYLOAD_BYTES, Payload};
+pub use project::{
+    MAX_SLUG_LEN, NewProject, Organization, Project, ProjectKey, User, generate_key, slugify,
+    validate_slug,
+};
+pub use store::Store;
+pub use token::{ApiToken, CreatedToken, NewToken, generate_secret, hash_secret};
+pub use user_report::{NewUserReport, UserReport, UserReportFields};
+pub use uuid::Uuid;

@@ -1,0 +1,130 @@
+//! The `Store` trait: every operation the server needs from a database, one method per use
+//! case (ingest a batch, list issues, download an attachment...), so that a backend is free
+//! to answer each with its best query and the server never writes SQL.
+
+use uuid::Uuid;
+
+use crate::attachment::Attachment;
+use crate::bootstrap::{BootstrapSpec, Bootstrapped};
+use crate::error::Result;
+use crate::event::{EventRow, IngestResult, NewEvent, StoredEvent};
+use crate::id::{AttachmentId, IssueId, OrganizationId, ProjectId};
+use crate::issue::{Issue, IssueQuery, IssueStatus, TagValueCount};
+use crate::outcome::{OutcomeCount, OutcomeDelta};
+use crate::page::Page;
+use crate::project::{NewProject, Organization, Project, ProjectKey};
+use crate::token::{ApiToken, CreatedToken, NewToken};
+use crate::user_report::{NewUserReport, UserReport};
+
+/// Errata's storage. Synchronous and `Send + Sync`: see the crate documentation for why
+/// and for how the server calls it (one writer thread, a few reader threads).
+///
+/// Conventions: reads that address a row by id return [`crate::StoreError`] with
+/// `is_not_found()` when it is missing (the API answers 404); lookups that are expected to
+/// miss in normal operation (a key, a token) return `Option`. Every write either commits
+/// completely before returning `Ok` or changes nothing.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    // --- Setup -----------------------------------------------------------------------
+
+    /// Creates the organization, admin, project and DSN key on an empty database, or
+    /// returns the existing ones (`created == false`) when an organization exists.
+    fn bootstrap(&self, spec: &BootstrapSpec) -> Result<Bootstrapped>;
+
+    // --- Ingest ----------------------------------------------------------------------
+
+    /// The key with this public part (ingest authentication), active or not. Cheap; the
+    /// server may still cache it.
+    fn project_key(&self, public_key: &str) -> Result<Option<ProjectKey>>;
+
+    /// Files a batch of events in ONE transaction: each event joins the issue owning its
+    /// first known hash (or opens one), every hash it has that no issue owns is recorded
+    /// for its issue, the issue's counters and tag counts are updated, a resolved issue is
+    /// reopened (reported as a regression), and an event id already stored in the project
+    /// is skipped (reported as a duplicate). Results are in input order. Any error means
+    /// nothing of the batch was written. Events of unknown projects are refused.
+    fn ingest(&self, events: &[NewEvent]) -> Result<Vec<IngestResult>>;
+
+    /// Stores a user report that arrived without its event; it joins the event's issue
+    /// when the event is (or later gets) stored.
+    fn add_user_report(&self, report: &NewUserReport) -> Result<UserReport>;
+
+    /// Adds to outcome counters (in one transaction).
+    fn add_outcomes(&self, outcomes: &[OutcomeDelta]) -> Result<()>;
+
+    /// A project's outcome totals since `since_ms` (by hour bucket), sorted by category
+    /// then reason.
+    fn outcomes(&self, project_id: ProjectId, since_ms: i64) -> Result<Vec<OutcomeCount>>;
+
+    // --- Issues ----------------------------------------------------------------------
+
+    /// A page of a project's issues, most recently seen first (ties: newest id first).
+    fn issues(&self, query: &IssueQuery) -> Result<Page<Issue>>;
+
+    fn issue(&self, id: IssueId) -> Result<Issue>;
+
+    /// Sets the status (resolving records the time) and returns the updated issue.
+    fn set_issue_status(&self, id: IssueId, status: IssueStatus) -> Result<Issue>;
+
+    /// Deletes the issue with its events, attachments, reports, hashes and counts. Its
+    /// hashes are freed: a later event with them opens a new issue.
+    fn delete_issue(&self, id: IssueId) -> Result<()>;
+
+    /// The issue's tag values with their counts, by key then most seen first.
+    fn issue_tags(&self, id: IssueId) -> Result<Vec<TagValueCount>>;
+
+    /// The user reports about the issue's events, newest first.
+    fn issue_user_reports(&self, id: IssueId) -> Result<Vec<UserReport>>;
+
+    // --- Events ----------------------------------------------------------------------
+
+    /// A page of the issue's events, most recently received first.
+    fn issue_events(
+        &self,
+        id: IssueId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<EventRow>>;
+
+    /// The issue's most recently received event with its payload.
+    fn latest_event(&self, id: IssueId) -> Result<StoredEvent>;
+
+    /// One event with its payload (decompressed: the normalized JSON as ingested).
+    fn event(&self, project_id: ProjectId, event_id: Uuid) -> Result<StoredEvent>;
+
+    /// The event's attachments (an empty list when it has none or does not exist).
+    fn attachments(&self, project_id: ProjectId, event_id: Uuid) -> Result<Vec<Attachment>>;
+
+    /// One attachment with its bytes.
+    fn attachment_data(
+        &self,
+        project_id: ProjectId,
+        id: AttachmentId,
+    ) -> Result<(Attachment, Vec<u8>)>;
+
+    // --- Organizations, projects, keys -----------------------------------------------
+
+    fn organizations(&self) -> Result<Vec<Organization>>;
+
+    fn organization(&self, slug: &str) -> Result<Organization>;
+
+    /// The organization's projects, by slug.
+    fn projects(&self, organization_id: OrganizationId) -> Result<Vec<Project>>;
+
+    fn project(&self, id: ProjectId) -> Result<Project>;
+
+    fn project_by_slug(&self, organization_id: OrganizationId, slug: &str) -> Result<Project>;
+
+    /// The project's keys, oldest first.
+    fn project_keys(&self, project_id: ProjectId) -> Result<Vec<ProjectKey>>;
+
+    /// Creates a project and its first key; a taken slug is a conflict.
+    fn create_project(&self, project: &NewProject) -> Result<(Project, ProjectKey)>;
+
+    // --- API tokens ------------------------------------------------------------------
+
+    /// Creates a token; only its hash is stored, the secret is returned once.
+    fn create_token(&self, token: &NewToken) -> Result<CreatedToken>;
+
+    /// The token whose secret this is, if any.
+    fn verify_token(&self, secret: &str) -> Result<Option<ApiToken>>;
+}
