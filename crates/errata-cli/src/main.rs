@@ -1,0 +1,77 @@
+//! `errata`: the one binary. `errata serve` runs the server; the other commands work
+//! beside a running server on the same data dir and configuration, so the DSNs they
+//! print use the same public URL.
+
+mod project;
+mod send_test_event;
+mod serve;
+mod token;
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use errata_server::config::{Config, Overrides};
+
+/// Errata: real-time error tracking that speaks the Sentry protocol.
+#[derive(Debug, Parser)]
+#[command(name = "errata", version, about)]
+struct Cli {
+    /// A TOML configuration file.
+    #[arg(long, global = true, env = "ERRATA_CONFIG")]
+    config: Option<PathBuf>,
+    /// Where the database lives [default: ./errata-data].
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// The address SDKs and people use, for DSNs and links [default: derived from --bind].
+    #[arg(long, global = true)]
+    public_url: Option<String>,
+    /// The address to listen on [default: 127.0.0.1:9000].
+    #[arg(long, global = true)]
+    bind: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve,
+    /// Manage projects.
+    #[command(subcommand)]
+    Project(project::ProjectCommand),
+    /// Manage Web API tokens.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+    /// Send one event to a DSN through the Sentry protocol.
+    SendTestEvent(send_test_event::Args),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging();
+    let mut config = Config::load(cli.config.as_deref(), |name| std::env::var(name).ok())
+        .context("reading the configuration")?;
+    config
+        .apply(&Overrides {
+            bind: cli.bind.clone(),
+            data_dir: cli.data_dir.clone(),
+            public_url: cli.public_url.clone(),
+        })
+        .context("applying command-line options")?;
+    match cli.command {
+        Command::Serve => serve::run(config),
+        Command::Project(command) => project::run(&config, command),
+        Command::Token(command) => token::run(&config, command),
+        Command::SendTestEvent(args) => send_test_event::run(&args),
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ERRATA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

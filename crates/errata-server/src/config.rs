@@ -1,0 +1,459 @@
+//! The server's configuration: typed, layered and validated.
+//!
+//! Layers, each overriding the one before: built-in defaults, a TOML file (`--config` or
+//! `ERRATA_CONFIG`), `ERRATA_*` environment variables, then command-line flags (the CLI
+//! applies those last through [`Config::apply`]). A value that does not parse is an error
+//! naming the variable or key, never a silent default. Secrets are redacted in `Debug`.
+
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// A secret string: compared and used as usual, printed as `[redacted]`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Everything `errata serve` and the CLI commands need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Where the HTTP server listens.
+    pub bind: SocketAddr,
+    /// Where the `SQLite` database and other state live.
+    pub data_dir: PathBuf,
+    /// The address SDKs and people use (DSNs and links); derived from `bind` when unset.
+    pub public_url: Option<String>,
+    /// The first admin's email (first start only).
+    pub admin_email: String,
+    /// The first admin's password; generated and printed once when unset.
+    pub admin_password: Option<Secret>,
+    /// Size limits.
+    pub limits: LimitsConfig,
+    /// Rate limits.
+    pub rate_limits: RateLimitConfig,
+    /// The queue between the HTTP handlers and the writer.
+    pub queue: QueueConfig,
+    /// Scrub sensitive data before storing (per-project switches come later).
+    pub scrub_data: bool,
+}
+
+/// Size limits, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// The request body as sent (compressed), read at most this far.
+    pub max_request_bytes: usize,
+    /// The body after `Content-Encoding` is undone.
+    pub max_envelope_bytes: usize,
+    /// One event (or transaction, or feedback) item.
+    pub max_event_bytes: usize,
+    /// One attachment.
+    pub max_attachment_bytes: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_request_bytes: 20 << 20,
+            max_envelope_bytes: 100 << 20,
+            max_event_bytes: 1 << 20,
+            max_attachment_bytes: 20 << 20,
+        }
+    }
+}
+
+/// Rate limits, in events per minute; 0 means unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitConfig {
+    /// Per DSN key.
+    pub key_per_minute: u64,
+    /// Per project.
+    pub project_per_minute: u64,
+    /// For the whole server.
+    pub global_per_minute: u64,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            key_per_minute: 600_000,
+            project_per_minute: 1_200_000,
+            global_per_minute: 3_000_000,
+        }
+    }
+}
+
+/// The bounded queue to the writer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueueConfig {
+    /// Events waiting for the writer; beyond it the server answers 503.
+    pub capacity: usize,
+    /// Most events committed in one transaction.
+    pub max_batch: usize,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        Self {
+            capacity: 8192,
+            max_batch: 1024,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 9000)),
+            data_dir: PathBuf::from("./errata-data"),
+            public_url: None,
+            admin_email: "admin@errata.local".to_owned(),
+            admin_password: None,
+            limits: LimitsConfig::default(),
+            rate_limits: RateLimitConfig::default(),
+            queue: QueueConfig::default(),
+            scrub_data: true,
+        }
+    }
+}
+
+/// The TOML file's shape: every key optional, unknown keys are errors.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<String>,
+    data_dir: Option<PathBuf>,
+    public_url: Option<String>,
+    admin_email: Option<String>,
+    admin_password: Option<Secret>,
+    scrub_data: Option<bool>,
+    limits: Option<LimitsConfig>,
+    rate_limits: Option<RateLimitConfig>,
+    queue: Option<QueueConfig>,
+}
+
+/// What went wrong reading the configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this configuration.
+    #[error("invalid config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What the parser said.
+        message: String,
+    },
+    /// A value (from the file, the environment or a flag) is invalid.
+    #[error("invalid {name}: {message}")]
+    Invalid {
+        /// The key, variable or flag.
+        name: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Overrides from flags (the CLI fills in what the user passed).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--bind`.
+    pub bind: Option<String>,
+    /// `--data-dir`.
+    pub data_dir: Option<PathBuf>,
+    /// `--public-url`.
+    pub public_url: Option<String>,
+}
+
+impl Config {
+    /// Defaults, then the file at `path` (when given), then `ERRATA_*` variables from
+    /// `env` (a lookup function, so tests do not touch the process environment).
+    pub fn load(
+        path: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut config = Config::default();
+        if let Some(path) = path {
+            config.merge_file(path)?;
+        }
+        config.merge_env(env)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Applies flag overrides (the last layer) and validates again.
+    pub fn apply(&mut self, overrides: &Overrides) -> Result<(), ConfigError> {
+        if let Some(bind) = &overrides.bind {
+            self.bind = parse_bind("--bind", bind)?;
+        }
+        if let Some(dir) = &overrides.data_dir {
+            self.data_dir.clone_from(dir);
+        }
+        if let Some(url) = &overrides.public_url {
+            self.public_url = Some(url.clone());
+        }
+        self.validate()
+    }
+
+    fn merge_file(&mut self, path: &Path) -> Result<(), ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let file: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        if let Some(bind) = file.bind {
+            self.bind = parse_bind("bind", &bind)?;
+        }
+        if let Some(dir) = file.data_dir {
+            self.data_dir = dir;
+        }
+        if file.public_url.is_some() {
+            self.public_url = file.public_url;
+        }
+        if let Some(email) = file.admin_email {
+            self.admin_email = email;
+        }
+        if file.admin_password.is_some() {
+            self.admin_password = file.admin_password;
+        }
+        if let Some(scrub) = file.scrub_data {
+            self.scrub_data = scrub;
+        }
+        if let Some(limits) = file.limits {
+            self.limits = limits;
+        }
+        if let Some(rate_limits) = file.rate_limits {
+            self.rate_limits = rate_limits;
+        }
+        if let Some(queue) = file.queue {
+            self.queue = queue;
+        }
+        Ok(())
+    }
+
+    fn merge_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = env("ERRATA_BIND") {
+            self.bind = parse_bind("ERRATA_BIND", &v)?;
+        }
+        if let Some(v) = env("ERRATA_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("ERRATA_PUBLIC_URL") {
+            self.public_url = Some(v);
+        }
+        if let Some(v) = env("ERRATA_ADMIN_EMAIL") {
+            self.admin_email = v;
+        }
+        if let Some(v) = env("ERRATA_ADMIN_PASSWORD") {
+            self.admin_password = Some(Secret::new(v));
+        }
+        if let Some(v) = env("ERRATA_SCRUB_DATA") {
+            self.scrub_data = parse_bool("ERRATA_SCRUB_DATA", &v)?;
+        }
+        let number = |name: &str, slot: &mut usize| -> Result<(), ConfigError> {
+            if let Some(v) = env(name) {
+                *slot = parse_number(name, &v)?;
+            }
+            Ok(())
+        };
+        number(
+            "ERRATA_MAX_REQUEST_BYTES",
+            &mut self.limits.max_request_bytes,
+        )?;
+        number(
+            "ERRATA_MAX_ENVELOPE_BYTES",
+            &mut self.limits.max_envelope_bytes,
+        )?;
+        number("ERRATA_MAX_EVENT_BYTES", &mut self.limits.max_event_bytes)?;
+        number(
+            "ERRATA_MAX_ATTACHMENT_BYTES",
+            &mut self.limits.max_attachment_bytes,
+        )?;
+        number("ERRATA_QUEUE_CAPACITY", &mut self.queue.capacity)?;
+        number("ERRATA_QUEUE_MAX_BATCH", &mut self.queue.max_batch)?;
+        let rate = |name: &str, slot: &mut u64| -> Result<(), ConfigError> {
+            if let Some(v) = env(name) {
+                *slot = parse_number(name, &v)?;
+            }
+            Ok(())
+        };
+        rate(
+            "ERRATA_RATE_LIMIT_KEY_PER_MINUTE",
+            &mut self.rate_limits.key_per_minute,
+        )?;
+        rate(
+            "ERRATA_RATE_LIMIT_PROJECT_PER_MINUTE",
+            &mut self.rate_limits.project_per_minute,
+        )?;
+        rate(
+            "ERRATA_RATE_LIMIT_GLOBAL_PER_MINUTE",
+            &mut self.rate_limits.global_per_minute,
+        )?;
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |name: &str, message: &str| ConfigError::Invalid {
+            name: name.to_owned(),
+            message: message.to_owned(),
+        };
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(invalid("public_url", "must start with http:// or https://"));
+        }
+        if self.queue.capacity == 0 || self.queue.max_batch == 0 {
+            return Err(invalid(
+                "queue",
+                "capacity and max_batch must be at least 1",
+            ));
+        }
+        if self.limits.max_event_bytes == 0 || self.limits.max_request_bytes == 0 {
+            return Err(invalid("limits", "limits must be at least 1 byte"));
+        }
+        if !self.admin_email.contains('@') {
+            return Err(invalid("admin_email", "must be an email address"));
+        }
+        Ok(())
+    }
+
+    /// The public base URL without a trailing slash: the configured one, or one derived
+    /// from `bind` (an unspecified address becomes `127.0.0.1`).
+    pub fn public_base_url(&self) -> String {
+        if let Some(url) = &self.public_url {
+            return url.trim_end_matches('/').to_owned();
+        }
+        let mut addr = self.bind;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        format!("http://{addr}")
+    }
+}
+
+fn parse_bind(name: &str, value: &str) -> Result<SocketAddr, ConfigError> {
+    value.parse().map_err(|e| ConfigError::Invalid {
+        name: name.to_owned(),
+        message: format!("{value:?} is not an address like 127.0.0.1:9000 ({e})"),
+    })
+}
+
+fn parse_bool(name: &str, value: &str) -> Result<bool, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Invalid {
+            name: name.to_owned(),
+            message: format!("{value:?} is not a boolean (true/false)"),
+        }),
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    value
+        .trim()
+        .replace('_', "")
+        .parse()
+        .map_err(|e| ConfigError::Invalid {
+            name: name.to_owned(),
+            message: format!("{value:?} is not a number ({e})"),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("errata.toml");
+        std::fs::write(
+            &file,
+            "bind = \"127.0.0.1:7000\"\npublic_url = \"http://file\"\n[queue]\ncapacity = 5\nmax_batch = 2\n",
+        )
+        .unwrap();
+        let mut config = Config::load(
+            Some(&file),
+            env(&[("ERRATA_PUBLIC_URL", "https://env.example/")]),
+        )
+        .unwrap();
+        assert_eq!(config.bind.port(), 7000);
+        assert_eq!(config.queue.capacity, 5);
+        assert_eq!(config.public_base_url(), "https://env.example");
+        config
+            .apply(&Overrides {
+                bind: Some("127.0.0.1:7100".into()),
+                ..Overrides::default()
+            })
+            .unwrap();
+        assert_eq!(config.bind.port(), 7100);
+        assert_eq!(Config::default().public_base_url(), "http://127.0.0.1:9000");
+    }
+
+    #[test]
+    fn bad_values_are_errors_that_name_the_source() {
+        let err = Config::load(None, env(&[("ERRATA_BIND", "nine thousand")])).unwrap_err();
+        assert!(err.to_string().contains("ERRATA_BIND"), "{err}");
+        let err = Config::load(None, env(&[("ERRATA_QUEUE_CAPACITY", "lots")])).unwrap_err();
+        assert!(err.to_string().contains("ERRATA_QUEUE_CAPACITY"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "bnd = \"x\"\n").unwrap();
+        let err = Config::load(Some(&file), env(&[])).unwrap_err();
+        assert!(err.to_string().contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let config = Config::load(None, env(&[("ERRATA_ADMIN_PASSWORD", "hunter2")])).unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("[redacted]"));
+        assert_eq!(config.admin_password.unwrap().expose(), "hunter2");
+    }
+}

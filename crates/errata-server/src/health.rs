@@ -1,0 +1,33 @@
+//! Liveness and readiness: `/healthz` answers while the process serves HTTP; `/readyz`
+//! also checks that the database answers a read.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde_json::json;
+
+use crate::state::AppState;
+
+/// `GET /healthz`.
+pub(crate) async fn healthz() -> impl IntoResponse {
+    axum::Json(json!({ "status": "ok" }))
+}
+
+/// `GET /readyz`.
+pub(crate) async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let store = state.store.clone();
+    match tokio::task::spawn_blocking(move || store.organizations()).await {
+        Ok(Ok(_)) => (StatusCode::OK, axum::Json(json!({ "status": "ready" }))),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(json!({ "status": "database unavailable" })),
+            )
+        }
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({ "status": "unavailable" })),
+        ),
+    }
+}

@@ -1,0 +1,353 @@
+//! Processing: an authenticated, size-checked envelope becomes what the store keeps.
+//!
+//! The `event` item is normalized, scrubbed and grouped into a [`NewEvent`] with its
+//! attachments and user reports; `client_report`s become outcome counts; everything else
+//! (sessions, transactions, spans, logs, check-ins, profiles, replays, unknown types) is
+//! accepted and counted under a named reason. Pure CPU work: no IO here.
+
+use crate::outcome::Outcomes;
+use crate::scrub::scrub_event;
+use errata_protocol::envelope::{DataCategory, Envelope, Item, ItemType};
+use errata_protocol::{Event, EventType, NormalizeContext, normalize};
+use errata_store::{
+    Level, NewAttachment, NewEvent, NewUserReport, Payload, ProjectId, UserReportFields,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::error::IngestError;
+
+/// What the server knows about the request, for normalization.
+#[derive(Debug, Clone)]
+pub struct RequestInfo {
+    /// The project the key belongs to.
+    pub project_id: ProjectId,
+    /// Receive time, Unix milliseconds.
+    pub received_ms: i64,
+    /// The client's address.
+    pub client_ip: Option<String>,
+    /// `sentry_client` from the auth.
+    pub client: Option<String>,
+    /// Scrub sensitive data.
+    pub scrub: bool,
+    /// Largest attachment kept.
+    pub max_attachment_bytes: usize,
+}
+
+/// The result of processing one envelope.
+#[derive(Debug, Default)]
+pub struct Processed {
+    /// The event to store, with its attachments and reports.
+    pub event: Option<NewEvent>,
+    /// The id to answer with.
+    pub event_id: Option<Uuid>,
+    /// Reports whose event is not in this envelope.
+    pub user_reports: Vec<NewUserReport>,
+}
+
+/// Processes every item of `envelope`, counting outcomes as it goes.
+pub fn process(
+    envelope: &Envelope,
+    info: &RequestInfo,
+    outcomes: &Outcomes,
+) -> Result<Processed, IngestError> {
+    let mut processed = Processed {
+        event_id: envelope.event_id().map(|id| id.0),
+        ..Processed::default()
+    };
+    let sent_at = envelope
+        .headers()
+        .sent_at
+        .map(|t| t.unix_timestamp() as f64 + f64::from(t.nanosecond()) / 1e9);
+    let mut attachments = Vec::new();
+    let mut reports = Vec::new();
+    for item in envelope.items() {
+        match item.ty() {
+            ItemType::Event => {
+                let mut ctx = NormalizeContext::new(info.received_ms as f64 / 1000.0);
+                ctx.event_id = processed.event_id.map(|id| id.simple().to_string());
+                ctx.sent_at = sent_at;
+                ctx.client_ip.clone_from(&info.client_ip);
+                ctx.client.clone_from(&info.client);
+                let mut event = match normalize(item.payload(), &ctx) {
+                    Ok(event) => event,
+                    Err(error) => {
+                        outcomes.add(info.project_id, "error", "invalid", 1);
+                        return Err(IngestError::BadRequest(format!("invalid event: {error}")));
+                    }
+                };
+                if info.scrub {
+                    scrub_event(&mut event);
+                }
+                let new_event = to_new_event(&event, info)?;
+                processed.event_id = Some(new_event.event_id);
+                processed.event = Some(new_event);
+            }
+            ItemType::Attachment => {
+                if item.len() > info.max_attachment_bytes {
+                    outcomes.add(info.project_id, "attachment", "too_large", 1);
+                    continue;
+                }
+                attachments.push(NewAttachment {
+                    name: item.filename().unwrap_or("attachment").to_owned(),
+                    content_type: item
+                        .headers()
+                        .content_type
+                        .as_ref()
+                        .map(ToString::to_string),
+                    data: item.payload().to_vec(),
+                });
+            }
+            ItemType::UserReport => match user_report(item) {
+                Some(report) => reports.push(report),
+                None => outcomes.add(info.project_id, "feedback", "invalid", 1),
+            },
+            ItemType::Feedback => match feedback(item) {
+                Some(report) => reports.push(report),
+                None => outcomes.add(info.project_id, "feedback", "invalid", 1),
+            },
+            ItemType::ClientReport => client_report(item, info.project_id, outcomes),
+            _ => {
+                for (category, quantity) in item.quantities() {
+                    outcomes.add(info.project_id, category.as_str(), "not_stored", quantity);
+                }
+                if item.data_category().is_none() {
+                    outcomes.add(info.project_id, "unknown", "not_stored", 1);
+                }
+            }
+        }
+    }
+    if let Some(event) = &mut processed.event {
+        event.attachments = attachments;
+        let (mine, others): (Vec<_>, Vec<_>) = reports
+            .into_iter()
+            .partition(|(id, _)| id.is_none_or(|id| id == event.event_id));
+        event.user_reports = mine.into_iter().map(|(_, fields)| fields).collect();
+        processed.user_reports = standalone(others, info);
+    } else {
+        if !attachments.is_empty() {
+            outcomes.add(
+                info.project_id,
+                "attachment",
+                "no_event",
+                attachments.len() as u64,
+            );
+        }
+        processed.user_reports = standalone(reports, info);
+    }
+    if processed.event.is_some() {
+        outcomes.add(info.project_id, DataCategory::Error.as_str(), "accepted", 1);
+    }
+    Ok(processed)
+}
+
+fn standalone(
+    reports: Vec<(Option<Uuid>, UserReportFields)>,
+    info: &RequestInfo,
+) -> Vec<NewUserReport> {
+    reports
+        .into_iter()
+        .filter_map(|(id, fields)| {
+            id.map(|event_id| NewUserReport {
+                project_id: info.project_id,
+                event_id,
+                received_ms: info.received_ms,
+                fields,
+            })
+        })
+        .collect()
+}
+
+/// Converts a normalized event into the store's input.
+fn to_new_event(event: &Event, info: &RequestInfo) -> Result<NewEvent, IngestError> {
+    let grouping = errata_grouping::group(event);
+    let payload_json = serde_json::to_vec(event)
+        .map_err(|e| IngestError::BadRequest(format!("event cannot be serialized: {e}")))?;
+    let payload = Payload::compress(&payload_json)
+        .map_err(|e| IngestError::TooLarge(format!("event payload: {e}")))?;
+    let event_id = Uuid::try_parse(&event.event_id)
+        .map_err(|e| IngestError::BadRequest(format!("event id: {e}")))?;
+    let metadata = serde_json::to_vec(&grouping.metadata).unwrap_or_default();
+    Ok(NewEvent {
+        project_id: info.project_id,
+        event_id,
+        received_ms: info.received_ms,
+        timestamp_ms: (event.timestamp * 1000.0) as i64,
+        hashes: grouping.hashes,
+        title: grouping.title,
+        culprit: grouping.culprit,
+        level: match event.level {
+            errata_protocol::Level::Debug => Level::Debug,
+            errata_protocol::Level::Info => Level::Info,
+            errata_protocol::Level::Warning => Level::Warning,
+            errata_protocol::Level::Error => Level::Error,
+            errata_protocol::Level::Fatal => Level::Fatal,
+        },
+        event_type: event_type_name(event.ty).to_owned(),
+        metadata,
+        release: event.release.clone(),
+        environment: event.environment.clone(),
+        user: event
+            .user
+            .as_ref()
+            .and_then(errata_protocol::user::User::identity),
+        tags: issue_tags(event),
+        payload,
+        attachments: Vec::new(),
+        user_reports: Vec::new(),
+    })
+}
+
+fn event_type_name(ty: EventType) -> &'static str {
+    match ty {
+        EventType::Error => "error",
+        EventType::Default => "default",
+        EventType::Transaction => "transaction",
+        EventType::Csp => "csp",
+        EventType::Hpkp => "hpkp",
+        EventType::ExpectCt => "expectct",
+        EventType::ExpectStaple => "expectstaple",
+        EventType::Nel => "nel",
+        EventType::Feedback => "feedback",
+    }
+}
+
+/// The event's tags plus the ones Sentry derives for the tag panels and filters.
+fn issue_tags(event: &Event) -> Vec<(String, String)> {
+    let mut tags = event.tags.clone();
+    let mut add = |key: &str, value: Option<&str>| {
+        if let Some(value) = value.filter(|v| !v.is_empty() && v.len() <= 200)
+            && !tags.iter().any(|(k, _)| k == key)
+        {
+            tags.push((key.to_owned(), value.to_owned()));
+        }
+    };
+    add("level", Some(event.level.as_str()));
+    add("environment", event.environment.as_deref());
+    add("release", event.release.as_deref());
+    add("transaction", event.transaction.as_deref());
+    add("url", event.request.as_ref().and_then(|r| r.url.as_deref()));
+    let identity = event
+        .user
+        .as_ref()
+        .and_then(errata_protocol::user::User::identity);
+    add("user", identity.as_deref());
+    let context_name = |name: &str| {
+        event
+            .contexts
+            .get(name)
+            .and_then(|c| c.get("name"))
+            .and_then(Value::as_str)
+    };
+    add("os.name", context_name("os"));
+    add("runtime.name", context_name("runtime"));
+    add("browser.name", context_name("browser"));
+    if let Some(mechanism) = event.main_exception().and_then(|e| e.mechanism.as_ref()) {
+        add("mechanism", Some(&mechanism.ty));
+        add(
+            "handled",
+            mechanism.handled.map(|h| if h { "yes" } else { "no" }),
+        );
+    }
+    tags
+}
+
+/// A legacy `user_report` item: `{event_id, name, email, comments}`.
+fn user_report(item: &Item) -> Option<(Option<Uuid>, UserReportFields)> {
+    let value: Value = serde_json::from_slice(item.payload()).ok()?;
+    let text = |k: &str| {
+        value
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let event_id = value
+        .get("event_id")
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::try_parse(s).ok());
+    Some((
+        event_id,
+        UserReportFields {
+            name: text("name"),
+            email: text("email"),
+            comments: text("comments"),
+        },
+    ))
+}
+
+/// A `feedback` item: an event whose `contexts.feedback` holds the report.
+fn feedback(item: &Item) -> Option<(Option<Uuid>, UserReportFields)> {
+    let value: Value = serde_json::from_slice(item.payload()).ok()?;
+    let feedback = value.get("contexts")?.get("feedback")?;
+    let text = |k: &str| {
+        feedback
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let event_id = feedback
+        .get("associated_event_id")
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::try_parse(s).ok())
+        .or_else(|| {
+            value
+                .get("event_id")
+                .and_then(Value::as_str)
+                .and_then(|s| Uuid::try_parse(s).ok())
+        });
+    Some((
+        event_id,
+        UserReportFields {
+            name: text("name"),
+            email: text("contact_email"),
+            comments: text("message"),
+        },
+    ))
+}
+
+/// A `client_report`: what the SDK dropped itself, and why.
+fn client_report(item: &Item, project: ProjectId, outcomes: &Outcomes) {
+    let Ok(value) = serde_json::from_slice::<Value>(item.payload()) else {
+        outcomes.add(project, "internal", "invalid_client_report", 1);
+        return;
+    };
+    for (list, prefix) in [
+        ("discarded_events", "client_discard"),
+        ("rate_limited_events", "client_discard:ratelimit_backoff"),
+        ("filtered_events", "client_discard:event_processor"),
+        ("filtered_sampling_events", "client_discard:sample_rate"),
+    ] {
+        for entry in value
+            .get(list)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let category = entry
+                .get("category")
+                .and_then(Value::as_str)
+                .unwrap_or("default");
+            let quantity = entry
+                .get("quantity")
+                .and_then(Value::as_u64)
+                .unwrap_or(1)
+                .min(1 << 40);
+            let reason = match (prefix, entry.get("reason").and_then(Value::as_str)) {
+                ("client_discard", Some(reason)) => {
+                    format!("client_discard:{}", truncate(reason, 64))
+                }
+                (prefix, _) => prefix.to_owned(),
+            };
+            outcomes.add(project, truncate(category, 32), &reason, quantity);
+        }
+    }
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}

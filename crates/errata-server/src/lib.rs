@@ -1,0 +1,247 @@
+//! Errata's HTTP server: Sentry-compatible ingest, the writer that commits events in
+//! groups, and the Web API.
+//!
+//! The path of an event through this crate: [`router`] sends `POST
+//! /api/{id}/envelope/` to [`ingest::handle`], which authenticates the key
+//! ([`keys`]), reads and decodes the body within the configured limits, parses the
+//! envelope, applies the rate limits ([`ratelimit`]), drops oversized items, and
+//! processes the items ([`ingest::process`]: normalize, [`scrub`], group). The event goes
+//! to the [`writer`] thread's bounded queue; the writer commits everything queued in one
+//! transaction and only then does the handler answer `200 {"id": ...}`. Items that are
+//! not stored are counted per named reason ([`outcome`]).
+//!
+//! [`Server::start`] opens the store in the data dir, runs the migrations, creates the
+//! organization, admin, first project and DSN key on first start, and binds the socket;
+//! [`Server::run`] serves until the shutdown signal, then stops accepting, commits what
+//! was accepted, and returns.
+
+pub mod api;
+pub mod config;
+mod health;
+pub mod ingest;
+pub mod keys;
+pub mod outcome;
+pub mod ratelimit;
+pub mod router;
+pub mod scrub;
+pub mod state;
+pub mod writer;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use errata_store::{BootstrapSpec, Store};
+use errata_store_sqlite::SqliteStore;
+
+pub use config::Config;
+pub use state::AppState;
+
+/// Why the server could not start or stop cleanly.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The database failed to open, migrate or bootstrap.
+    #[error("database: {0}")]
+    Store(#[from] errata_store::StoreError),
+    /// The socket could not be bound, or serving failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Serving failed.
+    #[error("server failed: {0}")]
+    Serve(std::io::Error),
+    /// The writer thread could not start or panicked.
+    #[error("writer thread: {0}")]
+    Writer(String),
+    /// The admin password could not be hashed.
+    #[error("password hashing failed: {0}")]
+    Password(String),
+}
+
+/// What the first start created, for the operator.
+#[derive(Debug, Clone)]
+pub struct Welcome {
+    /// The UI and API address.
+    pub url: String,
+    /// The admin login.
+    pub admin_email: String,
+    /// The generated admin password, shown once (`None` when configured or not new).
+    pub generated_password: Option<String>,
+    /// True on the first start of this data dir.
+    pub created: bool,
+    /// The first project's DSN.
+    pub dsn: String,
+}
+
+/// A started server, bound but not yet serving.
+#[derive(Debug)]
+pub struct Server {
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    writer_thread: JoinHandle<()>,
+    welcome: Welcome,
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Opens (creating and migrating) the store of `config`'s data dir.
+pub fn open_store(config: &Config) -> Result<Arc<dyn Store>, ServerError> {
+    let store = SqliteStore::open(&config.data_dir)?;
+    Ok(Arc::new(store))
+}
+
+/// Creates the organization, admin, project and key on an empty store.
+pub fn bootstrap(config: &Config, store: &dyn Store) -> Result<Welcome, ServerError> {
+    let (password, generated) = match &config.admin_password {
+        Some(secret) => (secret.expose().to_owned(), false),
+        None => (
+            uuid::Uuid::new_v4().simple().to_string()[..20].to_owned(),
+            true,
+        ),
+    };
+    let spec = BootstrapSpec {
+        organization_slug: "errata".into(),
+        organization_name: "Errata".into(),
+        admin_email: config.admin_email.clone(),
+        admin_password_hash: hash_password(&password)?,
+        project_slug: "default".into(),
+        project_name: "Default".into(),
+    };
+    let done = store.bootstrap(&spec)?;
+    let url = config.public_base_url();
+    Ok(Welcome {
+        dsn: state::dsn_for(&url, &done.key.public_key, done.project.id.0),
+        url,
+        admin_email: done.admin.email.clone(),
+        generated_password: (done.created && generated).then_some(password),
+        created: done.created,
+    })
+}
+
+/// An argon2id PHC string for `password`.
+pub fn hash_password(password: &str) -> Result<String, ServerError> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt_bytes = *uuid::Uuid::new_v4().as_bytes();
+    let salt =
+        SaltString::encode_b64(&salt_bytes).map_err(|e| ServerError::Password(e.to_string()))?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| ServerError::Password(e.to_string()))
+}
+
+impl Server {
+    /// Opens the store, bootstraps it, starts the writer and binds the socket.
+    pub async fn start(config: Config) -> Result<Self, ServerError> {
+        let store = open_store(&config)?;
+        let welcome = {
+            let store = store.clone();
+            let config = config.clone();
+            tokio::task::spawn_blocking(move || bootstrap(&config, &*store))
+                .await
+                .map_err(|e| ServerError::Writer(e.to_string()))??
+        };
+        let outcomes = Arc::new(outcome::Outcomes::default());
+        let (writer, writer_thread) = writer::spawn(
+            store.clone(),
+            outcomes.clone(),
+            config.queue.capacity,
+            config.queue.max_batch,
+        )
+        .map_err(|e| ServerError::Writer(e.to_string()))?;
+        let addr = config.bind;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        let state = AppState::new(config, store, writer, outcomes);
+        Ok(Self {
+            state,
+            listener,
+            writer_thread,
+            welcome,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// What the start created or found.
+    pub fn welcome(&self) -> &Welcome {
+        &self.welcome
+    }
+
+    /// The shared state (for tests and embedding).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests
+    /// finish, commits everything queued, and returns.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        let Self {
+            state,
+            listener,
+            writer_thread,
+            ..
+        } = self;
+        let app = router::router(state.clone());
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(ServerError::Serve)?;
+        let writer = state.writer.clone();
+        drop(state);
+        tokio::task::spawn_blocking(move || {
+            writer.shutdown();
+            writer_thread.join()
+        })
+        .await
+        .map_err(|e| ServerError::Writer(e.to_string()))?
+        .map_err(|_| ServerError::Writer("the writer thread panicked".into()))?;
+        tracing::info!("stopped; everything accepted is committed");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received: no longer accepting requests");
+}

@@ -1,0 +1,89 @@
+//! The state every handler shares: configuration, the store, the writer's queue, the key
+//! cache, the rate limiter and the outcome counters. Cheap to clone (one `Arc`).
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use errata_protocol::limits::Limits;
+use errata_store::Store;
+
+use crate::config::Config;
+use crate::keys::KeyCache;
+use crate::outcome::Outcomes;
+use crate::ratelimit::RateLimiter;
+use crate::writer::WriterHandle;
+
+/// Shared server state.
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// What [`AppState`] holds.
+#[derive(Debug)]
+pub struct Inner {
+    /// The configuration the server started with.
+    pub config: Config,
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// The queue to the writer thread.
+    pub writer: WriterHandle,
+    /// DSN keys by public key.
+    pub keys: KeyCache,
+    /// Ingest rate limits.
+    pub limiter: RateLimiter,
+    /// Outcome counts waiting for the writer.
+    pub outcomes: Arc<Outcomes>,
+    /// Per-item size limits (from the configuration).
+    pub limits: Limits,
+    /// The public base URL (no trailing slash).
+    pub public_url: String,
+}
+
+impl AppState {
+    /// Builds the state.
+    pub fn new(
+        config: Config,
+        store: Arc<dyn Store>,
+        writer: WriterHandle,
+        outcomes: Arc<Outcomes>,
+    ) -> Self {
+        let limits = Limits {
+            max_envelope_size: config.limits.max_envelope_bytes,
+            max_event_size: config.limits.max_event_bytes,
+            max_attachment_size: config.limits.max_attachment_bytes,
+            ..Limits::default()
+        };
+        let public_url = config.public_base_url();
+        Self(Arc::new(Inner {
+            limiter: RateLimiter::new(config.rate_limits),
+            keys: KeyCache::default(),
+            config,
+            store,
+            writer,
+            outcomes,
+            limits,
+            public_url,
+        }))
+    }
+
+    /// The DSN of a key: `{proto}://{public_key}@{host}{path}/{project_id}`.
+    pub fn dsn(&self, public_key: &str, project_id: i64) -> String {
+        dsn_for(&self.public_url, public_key, project_id)
+    }
+}
+
+/// The DSN for a key under a public base URL.
+pub fn dsn_for(public_url: &str, public_key: &str, project_id: i64) -> String {
+    let (scheme, rest) = public_url.split_once("://").unwrap_or(("http", public_url));
+    format!(
+        "{scheme}://{public_key}@{}/{project_id}",
+        rest.trim_end_matches('/')
+    )
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
