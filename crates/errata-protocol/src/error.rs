@@ -81,7 +81,10 @@ pub enum Error {
 impl Error {
     /// Auth is missing, duplicated or unreadable: HTTP 401.
     pub fn is_auth(&self) -> bool {
-        matches!(self, Self::MissingAuth | Self::MultipleAuth(..) | Self::BadAuth { .. })
+        matches!(
+            self,
+            Self::MissingAuth | Self::MultipleAuth(..) | Self::BadAuth { .. }
+        )
     }
 
     /// Something was over a size limit: HTTP 413.

@@ -20,4 +20,3 @@ pub mod normalize;
 pub mod store;
 
 pub use error::Error;
-

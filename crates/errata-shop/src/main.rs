@@ -1,0 +1,2 @@
+//! The example shop service (work in progress).
+fn main() {}

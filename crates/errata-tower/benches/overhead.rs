@@ -1,0 +1,2 @@
+//! Overhead benchmark (work in progress).
+fn main() {}

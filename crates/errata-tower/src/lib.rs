@@ -1,0 +1,1 @@
+//! The errata-tower crate (work in progress).

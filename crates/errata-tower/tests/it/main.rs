@@ -1,0 +1,1 @@
+//! Integration tests of errata-tower (work in progress).
