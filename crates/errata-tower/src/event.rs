@@ -64,9 +64,16 @@ const NOT_IN_APP: &[&str] = &[
     "rust_begin_unwind",
 ];
 
+/// Whether a frame's function belongs to one of the module prefixes. For a trait impl on a
+/// generic parameter (`<F as axum::handler::Handler<..>>::call`) the trait's path decides, since
+/// that is a blanket impl of the trait's crate.
 fn matches(function: &str, prefixes: &[&str]) -> bool {
     let f = function.trim_start_matches('<');
-    prefixes.iter().any(|p| f.starts_with(p))
+    let owner = match f.split_once(" as ") {
+        Some((self_ty, trait_path)) if !self_ty.contains("::") => trait_path,
+        _ => f,
+    };
+    prefixes.iter().any(|p| owner.starts_with(p))
 }
 
 /// Converts a resolved backtrace, trims the newest frames matching `machinery`, and marks
@@ -186,14 +193,22 @@ pub(crate) fn errors_event(
     }
 }
 
-/// A stack as log lines (`  at function (file:line)`), newest frame first.
+/// The in-app part of a stack as log lines (`  at function (file:line)`), newest frame first,
+/// with a count of the framework frames left out.
 pub(crate) fn stack_lines(st: Option<&Stacktrace>) -> String {
     let Some(st) = st else {
         return String::from("  <no stack>");
     };
-    st.frames
+    let shown: Vec<&Frame> = st
+        .frames
         .iter()
         .rev()
+        .filter(|f| f.in_app != Some(false))
+        .take(MAX_LOGGED_FRAMES)
+        .collect();
+    let omitted = st.frames.len() - shown.len();
+    let mut lines: Vec<String> = shown
+        .into_iter()
         .map(|f| {
             format!(
                 "  at {} ({}:{})",
@@ -205,9 +220,15 @@ pub(crate) fn stack_lines(st: Option<&Stacktrace>) -> String {
                 f.lineno.unwrap_or(0)
             )
         })
-        .collect::<Vec<_>>()
-        .join("\n")
+        .collect();
+    if omitted > 0 {
+        lines.push(format!("  ({omitted} framework frames omitted)"));
+    }
+    lines.join("\n")
 }
+
+/// At most this many frames are written to the error log per panic.
+const MAX_LOGGED_FRAMES: usize = 30;
 
 #[cfg(test)]
 mod tests {
@@ -221,6 +242,18 @@ mod tests {
         ));
         assert!(matches("tokio::runtime::task::harness::poll", NOT_IN_APP));
         assert!(!matches("errata_shop::checkout", NOT_IN_APP));
+        assert!(matches(
+            "<F as axum::handler::Handler<((),),S>>::call::{{closure}}",
+            NOT_IN_APP
+        ));
+        assert!(matches(
+            "<F as futures_core::future::TryFuture>::try_poll",
+            NOT_IN_APP
+        ));
+        assert!(!matches(
+            "<errata_shop::Cart as core::fmt::Display>::fmt",
+            NOT_IN_APP
+        ));
     }
 
     #[test]
