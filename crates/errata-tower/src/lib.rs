@@ -15,17 +15,54 @@
 //! (`before_send`, `sentry-tracing`, test transports) keeps working.
 //!
 //! ```
-//! use axum::{Router, routing::get};
-//! use errata_tower::{ErrataLayer, Options};
+//! use std::sync::Arc;
+//! use axum::{Router, body::Body, routing::get};
+//! use errata_tower::sentry_core::{Client, ClientOptions, Hub, Scope, test::TestTransport};
+//! use errata_tower::{ErrataLayer, Options, Outcome, RequestContext};
+//! use tower::ServiceExt;
 //!
-//! // let _guard = sentry::init(("https://key@errata.example/1", sentry::ClientOptions::new()));
-//! let app: Router = Router::new()
-//!     .route("/ok", get(|| async { "ok" }))
-//!     .route("/panic", get(|| async { if true { panic!("bug") } "unreachable" }))
-//!     .layer(ErrataLayer::new(
-//!         Options::new().send_request(true).wait_for_delivery(true),
-//!     ));
-//! # let _ = app;
+//! // Usually `sentry::init(dsn)` binds the client to the main hub; here a test transport.
+//! let transport = TestTransport::new();
+//! let client = Client::from(
+//!     ClientOptions::new().dsn("https://key@errata.example/1").transport(transport.clone()),
+//! );
+//! let hub = Arc::new(Hub::new(Some(Arc::new(client)), Arc::new(Scope::default())));
+//!
+//! #[inline(never)]
+//! fn price_of(item: &str) -> u32 {
+//!     if item.is_empty() { panic!("price table missing") }
+//!     3
+//! }
+//! async fn failing(ctx: RequestContext) -> http::StatusCode {
+//!     ctx.error(errata_errors::Error::private("ledger unreachable"));
+//!     http::StatusCode::BAD_GATEWAY
+//! }
+//! let app = Router::new()
+//!     .route("/panic", get(|| async { price_of("").to_string() }))
+//!     .route("/failing", get(failing))
+//!     .layer(ErrataLayer::new(Options::new().hub(hub)));
+//!
+//! let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+//! let call = |uri: &str| {
+//!     rt.block_on(app.clone().oneshot(http::Request::get(uri).body(Body::empty()).unwrap()))
+//!         .unwrap()
+//! };
+//!
+//! // A panic: a friendly 500, one fatal event, and the outcome for outer middleware.
+//! let res = call("/panic");
+//! assert_eq!(res.status(), 500);
+//! let outcome = res.extensions().get::<Outcome>().unwrap();
+//! assert_eq!(outcome.panic.as_ref().unwrap().message, "price table missing");
+//! let events = transport.fetch_and_clear_events();
+//! assert_eq!(events.len(), 1);
+//! assert_eq!(events[0].exception.values[0].ty, "panic");
+//! assert_eq!(res.headers()["x-sentry-event"], events[0].event_id.simple().to_string());
+//!
+//! // A 5xx with a recorded error: one event carrying the error.
+//! let res = call("/failing");
+//! assert_eq!(res.status(), 502);
+//! let events = transport.fetch_and_clear_events();
+//! assert_eq!(events[0].exception.values[0].value.as_deref(), Some("ledger unreachable"));
 //! ```
 //!
 //! Caveats: with `panic = "abort"` nothing can be caught (only the hook would see it); a caught

@@ -130,6 +130,26 @@ impl Options {
 
     /// `WithRePanic`: after reporting (and delivery, when waiting), resume the panic with the
     /// same payload instead of answering 500. Use it when an outer layer recovers panics.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use axum::{Router, body::Body, routing::get};
+    /// # use errata_tower::sentry_core::{Client, ClientOptions, Hub, Scope, test::TestTransport};
+    /// # use errata_tower::{ErrataLayer, Options, Outcome};
+    /// # use tower::ServiceExt;
+    /// # let transport = TestTransport::new();
+    /// # let client = Client::from(ClientOptions::new().dsn("https://k@e.example/1").transport(transport.clone()));
+    /// # let hub = Arc::new(Hub::new(Some(Arc::new(client)), Arc::new(Scope::default())));
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// let app = Router::new()
+    ///     .route("/", get(|| async { std::panic::panic_any("original"); #[allow(unreachable_code)] "" }))
+    ///     .layer(ErrataLayer::new(Options::new().hub(hub).re_panic(true)));
+    /// let req = http::Request::get("/").body(Body::empty()).unwrap();
+    /// let joined = rt.block_on(async { tokio::spawn(app.oneshot(req)).await });
+    /// let payload = joined.unwrap_err().into_panic();
+    /// assert_eq!(payload.downcast_ref::<&str>(), Some(&"original")); // the same payload
+    /// assert_eq!(transport.fetch_and_clear_events().len(), 1);      // captured first
+    /// ```
     #[must_use]
     pub fn re_panic(mut self, on: bool) -> Self {
         self.re_panic = on;
@@ -139,6 +159,24 @@ impl Options {
     /// `WithWaitForDelivery`: hold the response until the event is flushed or
     /// [`timeout`](Self::timeout) elapses (on the blocking pool, never on a runtime worker).
     /// Nothing waits when no event was sent (none captured, or `before_send` dropped it).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use axum::{Router, body::Body, routing::get};
+    /// # use errata_tower::sentry_core::{Client, ClientOptions, Hub, Scope, test::TestTransport};
+    /// # use errata_tower::{ErrataLayer, Options, Outcome};
+    /// # use tower::ServiceExt;
+    /// # let transport = TestTransport::new();
+    /// # let client = Client::from(ClientOptions::new().dsn("https://k@e.example/1").transport(transport.clone()));
+    /// # let hub = Arc::new(Hub::new(Some(Arc::new(client)), Arc::new(Scope::default())));
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// let app = Router::new()
+    ///     .route("/", get(|| async { if true { panic!("boom") } "" }))
+    ///     .layer(ErrataLayer::new(Options::new().hub(hub).wait_for_delivery(true)));
+    /// let req = http::Request::get("/").body(Body::empty()).unwrap();
+    /// let res = rt.block_on(app.oneshot(req)).unwrap();
+    /// assert_eq!(res.extensions().get::<Outcome>().unwrap().delivered, Some(true));
+    /// ```
     #[must_use]
     pub fn wait_for_delivery(mut self, on: bool) -> Self {
         self.wait_for_delivery = on;
@@ -157,6 +195,32 @@ impl Options {
     /// `WithSendBody`: attach the request body when its size is known and at most
     /// [`max_body_bytes`](Self::max_body_bytes); otherwise a note with its size. The handler
     /// still receives the identical body.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use axum::{Router, body::Body, routing::get};
+    /// # use errata_tower::sentry_core::{Client, ClientOptions, Hub, Scope, test::TestTransport};
+    /// # use errata_tower::{ErrataLayer, Options, Outcome};
+    /// # use tower::ServiceExt;
+    /// # let transport = TestTransport::new();
+    /// # let client = Client::from(ClientOptions::new().dsn("https://k@e.example/1").transport(transport.clone()));
+    /// # let hub = Arc::new(Hub::new(Some(Arc::new(client)), Arc::new(Scope::default())));
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// let app = Router::new()
+    ///     .route("/", axum::routing::post(|body: String| async move {
+    ///         errata_errors::Error::private(format!("rejected {body}")) // a 500
+    ///     }))
+    ///     .layer(ErrataLayer::new(Options::new().hub(hub).send_request(true).send_body(true)));
+    /// let req = http::Request::post("/?page=2").header("authorization", "secret")
+    ///     .body(Body::from("{\"qty\":3}")).unwrap();
+    /// rt.block_on(app.oneshot(req)).unwrap();
+    /// let event = transport.fetch_and_clear_events().remove(0);
+    /// let request = event.request.unwrap();
+    /// assert_eq!(request.data.as_deref(), Some("{\"qty\":3}"));
+    /// assert_eq!(request.query_string.as_deref(), Some("page=2"));
+    /// assert!(!request.headers.contains_key("authorization"));
+    /// assert_eq!(event.exception.values[0].value.as_deref(), Some("rejected {\"qty\":3}"));
+    /// ```
     #[must_use]
     pub fn send_body(mut self, on: bool) -> Self {
         self.send_body = on;

@@ -11,6 +11,9 @@
 //! When a layer re-panics (`re_panic`) it marks the unwind as already reported, so an outer
 //! `ErrataLayer` does not report the same panic twice. A fresh panic always clears that mark,
 //! because the hook runs for new panics but not for `resume_unwind`.
+//!
+//! Under `panic = "abort"` nothing can be caught: the hook then always defers to the previous
+//! hook, so keep `sentry`'s `panic` integration on in such builds to get the event out.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -55,7 +58,9 @@ pub fn install() {
     INSTALLS.fetch_add(1, Ordering::SeqCst);
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if DEPTH.get() > 0 {
+        // Under `panic = "abort"` nothing is caught: let the previous hook (e.g. sentry-panic,
+        // which captures and flushes synchronously) see every panic before the process aborts.
+        if DEPTH.get() > 0 && !cfg!(panic = "abort") {
             RESUMED.set(Prior::Fresh);
             RECORD.set(Some(HookRecord {
                 location: info.location().map(ToString::to_string),

@@ -275,3 +275,37 @@ async fn spawn_carries_the_request_hub_and_reports_task_panics() {
     );
     assert!(!events[0].tags.contains_key("plain"));
 }
+
+struct Branded;
+
+impl errata_tower::Responder for Branded {
+    fn panic_response(
+        &self,
+        _accept: Option<&http::HeaderValue>,
+        event_id: Option<errata_tower::sentry_core::types::Uuid>,
+    ) -> http::Response<http_body_util::Full<Bytes>> {
+        let body = format!(
+            "Sorry! Quote {}",
+            event_id.map(|id| id.to_string()).unwrap_or_default()
+        );
+        http::Response::builder()
+            .status(503)
+            .body(http_body_util::Full::new(Bytes::from(body)))
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn the_friendly_body_is_customizable() {
+    let (transport, hub) = recording();
+    let app = layered(
+        Router::new().route("/panic", get(panicking_handler)),
+        &hub,
+        Options::new().responder(Branded),
+    );
+    let (res, body) = send(&app, get_req("/panic")).await;
+    assert_eq!(res.status(), 503);
+    let id = transport.events()[0].event_id;
+    assert_eq!(body, format!("Sorry! Quote {id}"));
+    assert_eq!(res.extensions().get::<Outcome>().unwrap().status, 503);
+}
