@@ -167,3 +167,38 @@ async fn a_failing_transport_never_fails_the_request() {
     let (res, _) = bounded(send(&app, get_req("/ok"))).await;
     assert_eq!(res.status(), 200);
 }
+
+#[tokio::test]
+async fn re_panic_resumes_only_after_the_delivery_wait() {
+    let transport = RecordingTransport::new(FlushMode::Instant);
+    let app = panic_app(
+        &transport,
+        ClientOptions::new(),
+        Options::new().wait_for_delivery(true).re_panic(true),
+    );
+    let joined = bounded(tokio::spawn(
+        async move { send(&app, get_req("/panic")).await },
+    ))
+    .await;
+    let payload = joined.unwrap_err().into_panic();
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"payment gateway exploded")
+    );
+    assert_eq!(transport.events().len(), 1);
+    assert_eq!(transport.flushes().len(), 1, "flushed before resuming");
+}
+
+#[tokio::test]
+async fn flush_at_shutdown_drains_through_the_transport() {
+    let transport = RecordingTransport::new(FlushMode::Instant);
+    let hub = hub_with(&transport, ClientOptions::new());
+    hub.capture_message("shutting down", errata_tower::sentry_core::Level::Info);
+    assert!(errata_tower::flush(&hub, Duration::from_secs(1)).await);
+    assert_eq!(transport.flushes(), vec![Duration::from_secs(1)]);
+    assert_eq!(transport.events().len(), 1);
+
+    let failing = RecordingTransport::new(FlushMode::Fail);
+    let hub = hub_with(&failing, ClientOptions::new());
+    assert!(!errata_tower::flush(&hub, Duration::from_secs(1)).await);
+}
