@@ -68,6 +68,17 @@ async fn panic_gives_friendly_500_and_one_event() {
         "top in-app frame: {}",
         top_in_app_function(ev)
     );
+    // Trimmed: the newest frame of all is the user's, not the hook, std's panicking or the SDK.
+    let newest = exc.stacktrace.as_ref().unwrap().frames.last().unwrap();
+    assert!(
+        newest
+            .function
+            .as_deref()
+            .unwrap()
+            .ends_with("compute_discount"),
+        "newest frame: {:?}",
+        newest.function
+    );
     let header = res.headers()["x-sentry-event"].to_str().unwrap();
     assert_eq!(header, ev.event_id.simple().to_string());
     assert!(body.contains(header), "event id in the friendly body");
