@@ -33,7 +33,8 @@
 //!     if item.is_empty() { panic!("price table missing") }
 //!     3
 //! }
-//! async fn failing(ctx: RequestContext) -> http::StatusCode {
+//! // With the `axum` feature, `ctx: RequestContext` works as an extractor directly.
+//! async fn failing(axum::Extension(ctx): axum::Extension<RequestContext>) -> http::StatusCode {
 //!     ctx.error(errata_errors::Error::private("ledger unreachable"));
 //!     http::StatusCode::BAD_GATEWAY
 //! }
@@ -68,7 +69,9 @@
 //! Caveats: with `panic = "abort"` nothing can be caught (only the hook would see it); a caught
 //! panic may leave shared state (a poisoned `Mutex`, a half-updated cache) inconsistent, the
 //! same hazard as in Go; panics in tasks spawned with plain `tokio::spawn` are not caught (use
-//! [`spawn`]).
+//! [`spawn`]); a panic in the inner service's `poll_ready` is not caught (as in tower-http,
+//! readiness has no response to replace); the delivery wait runs on tokio's blocking pool, so
+//! a saturated pool can stretch it past `timeout`.
 
 mod body;
 mod context;
