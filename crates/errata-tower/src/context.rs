@@ -123,3 +123,19 @@ pub struct Outcome {
     /// With `wait_for_delivery`: whether the flush completed within the timeout.
     pub delivered: Option<bool>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_std_errors_point_at_the_recording_line() {
+        let ctx = RequestContext::detached();
+        let line = line!() + 1;
+        ctx.error(std::io::Error::other("disk"));
+        let errors = ctx.errors();
+        let loc = errors.last().unwrap().location();
+        assert_eq!((loc.file(), loc.line()), (file!(), line));
+        assert!(errors.last().unwrap().is_private());
+    }
+}
