@@ -19,9 +19,11 @@ fn main() -> std::io::Result<()> {
     }
     let _guard = sentry::init((
         dsn,
-        sentry::ClientOptions::new()
-            .in_app_include(vec!["errata_shop"])
-            .shutdown_timeout(Duration::from_secs(2)),
+        errata_tower::prepare_client_options(
+            sentry::ClientOptions::new()
+                .in_app_include(vec!["errata_shop"])
+                .shutdown_timeout(Duration::from_secs(2)),
+        ),
     ));
     let bind = std::env::var("SHOP_BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned());
     let options = Options::new().send_request(true).send_body(true);

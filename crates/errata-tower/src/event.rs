@@ -26,6 +26,15 @@ pub(crate) const PANIC_MACHINERY: &[&str] = &[
     "rust_begin_unwind",
 ];
 
+/// Where std enters a panic: every frame newer than the oldest of these is panic/hook machinery.
+const PANIC_ENTRY: &[&str] = &[
+    "std::panicking::rust_panic_with_hook",
+    "std::panicking::begin_panic_handler",
+    "std::panicking::begin_panic",
+    "rust_begin_unwind",
+    "__rustc::rust_begin_unwind",
+];
+
 /// Frame prefixes of error construction (trimmed from the top of an error's stack).
 pub(crate) const ERROR_MACHINERY: &[&str] = &[
     "backtrace::",
@@ -83,6 +92,14 @@ pub(crate) fn trimmed_stacktrace(
     machinery: &[&str],
 ) -> Option<Stacktrace> {
     let mut st = sentry_backtrace::backtrace_to_stacktrace(bt)?;
+    // Everything newer than the panic entry point is hook code (ours, sentry-panic's, anyone's).
+    if let Some(entry) = st.frames.iter().position(|f| {
+        f.function
+            .as_deref()
+            .is_some_and(|f| matches(f, PANIC_ENTRY))
+    }) {
+        st.frames.truncate(entry);
+    }
     while st
         .frames
         .last()

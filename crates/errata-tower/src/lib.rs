@@ -75,6 +75,7 @@
 
 mod body;
 mod context;
+mod dedup;
 mod delivery;
 mod error;
 mod event;
@@ -90,6 +91,7 @@ mod service;
 
 pub use body::GuardedBody;
 pub use context::{Outcome, RequestContext, hub_from_request};
+pub use dedup::prepare_client_options;
 pub use delivery::{flush, spawn};
 pub use error::LayerError;
 #[cfg(feature = "axum")]

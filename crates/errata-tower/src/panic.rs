@@ -86,6 +86,11 @@ pub(crate) fn ensure_installed() {
 
 static INSTALLS: AtomicUsize = AtomicUsize::new(0);
 
+/// Whether the current thread is inside one of our catch scopes right now.
+pub(crate) fn in_catch_scope() -> bool {
+    DEPTH.get() > 0
+}
+
 /// Marks the current thread as inside a catch scope for its lifetime.
 struct ScopeGuard;
 

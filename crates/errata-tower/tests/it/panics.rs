@@ -320,3 +320,55 @@ async fn the_friendly_body_is_customizable() {
     assert_eq!(body, format!("Sorry! Quote {id}"));
     assert_eq!(res.extensions().get::<Outcome>().unwrap().status, 503);
 }
+
+/// Run only in a fresh child process (see below): puts a sentry-panic-like hook *on top of* the
+/// layer's (the wrong order: `sentry::init` after the layer), which reports every panic on the
+/// active hub, and checks that `prepare_client_options` still gives exactly one event.
+#[tokio::test]
+#[ignore = "run in a child process by sentry_panic_on_top_is_deduplicated_in_a_fresh_process"]
+async fn child_sentry_panic_on_top_of_the_layer_hook() {
+    let transport = crate::support::RecordingTransport::new(crate::support::FlushMode::Instant);
+    let hub = hub_with(
+        &transport,
+        errata_tower::prepare_client_options(ClientOptions::new()),
+    );
+    let app = layered(
+        Router::new().route("/panic", get(panicking_handler)),
+        &hub,
+        Options::new(),
+    );
+    let next = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let event =
+            sentry::integrations::panic::PanicIntegration::new().event_from_panic_info(info);
+        Hub::current().capture_event(event);
+        next(info);
+    }));
+    let (res, _) = send(&app, get_req("/panic")).await;
+    assert_eq!(res.status(), 500);
+    let events = transport.events();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert!(top_in_app_function(&events[0]).ends_with("compute_discount"));
+}
+
+#[test]
+fn sentry_panic_on_top_is_deduplicated_in_a_fresh_process() {
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "panics::child_sentry_panic_on_top_of_the_layer_hook",
+            "--ignored",
+            "--test-threads=1",
+        ])
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("1 passed"), "{stdout}");
+}
