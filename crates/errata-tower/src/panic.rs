@@ -47,7 +47,8 @@ struct HookRecord {
 ///
 /// Being on top matters: a hook installed later (like `sentry-panic`'s, installed by
 /// `sentry::init`) would run first and report caught panics a second time. Each call re-chains,
-/// so creating the layer after `sentry::init` is enough. Cheap, but not meant to be called per
+/// so creating the layer after `sentry::init` is enough; where that order cannot be guaranteed,
+/// initialise sentry with [`prepare_client_options`](crate::prepare_client_options). Cheap, but not meant to be called per
 /// request (each call adds one link to the hook chain).
 ///
 /// ```
