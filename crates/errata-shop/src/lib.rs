@@ -1,0 +1,29 @@
+//! The example shop: an axum app wired with `errata-tower`, whose routes succeed, panic, fail
+//! privately, fail publicly and fail to bind, so a newcomer sees real Rust issues in Errata.
+//!
+//! The binary (`main.rs`) only reads the environment, initialises `sentry` and serves [`app`];
+//! keeping the router here lets the integration tests drive it without a socket.
+//!
+//! ```
+//! let app = errata_shop::app(errata_tower::Options::new());
+//! # let _ = app;
+//! ```
+
+mod checkout;
+mod pricing;
+
+use axum::Router;
+use axum::routing::{get, post};
+use errata_tower::{ErrataLayer, Options};
+
+/// The shop's router behind the layer.
+pub fn app(options: Options) -> Router {
+    Router::new()
+        .route("/ok", get(|| async { "ok\n" }))
+        .route("/panic", get(checkout::quote))
+        .route("/error/private", get(checkout::stock))
+        .route("/error/public", get(checkout::redeem))
+        .route("/error/bind", post(checkout::order))
+        .route("/background", get(checkout::receipt))
+        .layer(ErrataLayer::new(options))
+}

@@ -1,0 +1,44 @@
+//! The `errata-shop` binary: reads `SENTRY_DSN` and `SHOP_BIND`, initialises `sentry` before any
+//! runtime exists (so every worker's hub has the client), serves the shop, and flushes pending
+//! events at shutdown (Ctrl-C).
+
+use std::time::Duration;
+
+use errata_tower::Options;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let dsn = std::env::var("SENTRY_DSN").unwrap_or_default();
+    if dsn.is_empty() {
+        tracing::warn!("SENTRY_DSN is not set: events are not sent anywhere");
+    }
+    let _guard = sentry::init((
+        dsn,
+        errata_tower::prepare_client_options(
+            sentry::ClientOptions::new()
+                .in_app_include(vec!["errata_shop"])
+                .shutdown_timeout(Duration::from_secs(2)),
+        ),
+    ));
+    let bind = std::env::var("SHOP_BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned());
+    let options = Options::new().send_request(true).send_body(true);
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(async move {
+            let listener = tokio::net::TcpListener::bind(&bind).await?;
+            tracing::info!(addr = %listener.local_addr()?, "errata-shop listening");
+            axum::serve(listener, errata_shop::app(options))
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+            errata_tower::flush(&sentry::Hub::main(), Duration::from_secs(2)).await;
+            Ok(())
+        })
+}

@@ -1,0 +1,13 @@
+//! Integration tests of `errata-tower` (one binary): the layer on real axum routers with a
+//! recording transport, plus one real HTTP delivery to a loopback envelope endpoint.
+
+// Reason: the handlers under test panic on purpose, behind conditions the compiler cannot see through.
+#![allow(clippy::manual_assert)]
+
+mod delivery;
+mod errors;
+mod isolation;
+mod panics;
+mod real_delivery;
+mod request_data;
+mod support;

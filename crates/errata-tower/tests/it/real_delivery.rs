@@ -1,0 +1,75 @@
+//! Real delivery: the official `sentry` HTTP transport (ureq) posts the envelope to a loopback
+//! Sentry envelope endpoint stood up in the test, which decodes and records it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::routing::{get, post};
+use errata_tower::sentry_core::{ClientOptions, Envelope, Hub, Scope};
+use errata_tower::{Options, Outcome};
+use tokio::sync::mpsc;
+
+use crate::support::{get as get_req, layered, send};
+
+async fn receive(State(tx): State<mpsc::UnboundedSender<Envelope>>, body: Bytes) -> &'static str {
+    let envelope = Envelope::from_slice(&body).expect("a valid envelope");
+    tx.send(envelope).unwrap();
+    "{}"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sentry_http_transport_delivers_the_panic_event_to_an_envelope_endpoint() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let server = Router::new()
+        .route("/api/{project}/envelope/", post(receive))
+        .with_state(tx);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, server).await.unwrap() });
+
+    let options = sentry::apply_defaults(
+        ClientOptions::new().dsn(&format!("http://public@127.0.0.1:{port}/42")),
+    );
+    let client = Arc::new(sentry::Client::from(options));
+    let hub = Arc::new(Hub::new(Some(client), Arc::new(Scope::default())));
+    let app = layered(
+        Router::new().route(
+            "/panic",
+            get(|| async {
+                if true {
+                    panic!("checkout crashed");
+                }
+                ""
+            }),
+        ),
+        &hub,
+        Options::new().wait_for_delivery(true).send_request(true),
+    );
+    let (res, _) = send(&app, get_req("/panic")).await;
+    assert_eq!(res.status(), 500);
+    assert_eq!(
+        res.extensions().get::<Outcome>().unwrap().delivered,
+        Some(true)
+    );
+    let envelope = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+        .await
+        .expect("an envelope arrives")
+        .unwrap();
+    let event = envelope.event().expect("an event item");
+    assert_eq!(
+        res.headers()["x-sentry-event"].to_str().unwrap(),
+        event.event_id.simple().to_string()
+    );
+    assert_eq!(event.exception.values[0].ty, "panic");
+    assert_eq!(
+        event.exception.values[0].value.as_deref(),
+        Some("checkout crashed")
+    );
+    assert_eq!(
+        event.request.as_ref().unwrap().method.as_deref(),
+        Some("GET")
+    );
+}
