@@ -4,7 +4,7 @@
 //! tests read what the server kept (today through the store on the data dir; through the
 //! Web API once it lands, without touching the tests).
 
-use std::io::{BufRead as _, BufReader, Read as _};
+use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -46,6 +46,8 @@ pub(crate) struct ServerProcess {
     pub(crate) project_id: i64,
     /// The data dir.
     pub(crate) data_dir: PathBuf,
+    /// The DSN exactly as `serve` printed it.
+    pub(crate) printed_dsn: String,
     env: Vec<(String, String)>,
     stderr: Arc<Mutex<String>>,
 }
@@ -80,29 +82,7 @@ impl ServerProcess {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = command.spawn().expect("spawning errata serve");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        {
-            let mut pipe = child.stderr.take().expect("stderr is piped");
-            let stderr = stderr.clone();
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 8192];
-                while let Ok(n) = pipe.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    let mut log = stderr.lock().unwrap();
-                    // Keep the tail only: the log of a long test can be large.
-                    if log.len() > 1 << 20 {
-                        let cut = log.len() - (1 << 19);
-                        let cut = (cut..log.len())
-                            .find(|i| log.is_char_boundary(*i))
-                            .unwrap_or(0);
-                        log.drain(..cut);
-                    }
-                    log.push_str(&String::from_utf8_lossy(&buf[..n]));
-                }
-            });
-        }
+        let stderr = keep_tail(child.stderr.take().expect("stderr is piped"));
         let (lines_tx, lines_rx) = mpsc::channel();
         {
             let stdout = child.stdout.take().expect("stdout is piped");
@@ -158,6 +138,7 @@ impl ServerProcess {
             key,
             project_id: project,
             data_dir: data_dir.to_owned(),
+            printed_dsn: dsn.clone(),
             env,
             stderr,
         }
@@ -294,6 +275,30 @@ impl Drop for ServerProcess {
     }
 }
 
+/// Drains `pipe` on a thread, keeping the last half MiB or so of it.
+fn keep_tail(mut pipe: impl std::io::Read + Send + 'static) -> Arc<Mutex<String>> {
+    let kept = Arc::new(Mutex::new(String::new()));
+    let log = kept.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            let mut log = log.lock().unwrap();
+            if log.len() > 1 << 20 {
+                let cut = log.len() - (1 << 19);
+                let cut = (cut..log.len())
+                    .find(|i| log.is_char_boundary(*i))
+                    .unwrap_or(0);
+                log.drain(..cut);
+            }
+            log.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    kept
+}
+
 /// `(public key, project id)` of a DSN like `http://key@host:port/7`.
 pub(crate) fn parse_dsn(dsn: &str) -> (String, i64) {
     let rest = dsn.split_once("://").map_or(dsn, |(_, r)| r);
@@ -403,12 +408,16 @@ pub(crate) fn try_post(
 
 /// GETs `url`; any status is an answer.
 pub(crate) fn get(url: &str) -> Reply {
-    reply(
-        agent()
-            .get(url)
-            .call()
-            .unwrap_or_else(|e| panic!("GET {url}: {e}")),
-    )
+    get_with(url, &[])
+}
+
+/// GETs `url` with `headers`; any status is an answer.
+pub(crate) fn get_with(url: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut request = agent().get(url);
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    reply(request.call().unwrap_or_else(|e| panic!("GET {url}: {e}")))
 }
 
 /// A message event with id `id`.
