@@ -41,13 +41,19 @@ pub async fn handle(
     endpoint: Endpoint,
     request: Request<Body>,
 ) -> Response {
-    let response = if request.method() == http::Method::OPTIONS {
+    if request.method() == http::Method::OPTIONS {
         return cors::preflight();
-    } else {
-        match ingest(&state, project, endpoint, request).await {
-            Ok(response) => response,
-            Err(error) => error.into_response(),
-        }
+    }
+    // Bounded work: a request beyond the in-flight limit is refused before its body is read.
+    let Ok(_permit) = state.in_flight.clone().try_acquire_owned() else {
+        return cors::add_headers(
+            IngestError::Overloaded("too many requests in flight; retry later".into())
+                .into_response(),
+        );
+    };
+    let response = match ingest(&state, project, endpoint, request).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
     };
     cors::add_headers(response)
 }
