@@ -420,33 +420,61 @@ impl<'t, 'a> Batch<'t, 'a> {
     }
 
     fn flush_tags(&self) -> Result<()> {
-        let mut upsert = self
-            .tx
-            .prepare_cached(
-                "INSERT INTO issue_tag_values
-                    (issue_id, key, value, times_seen, first_seen_ms, last_seen_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (issue_id, key, value) DO UPDATE SET
-                    times_seen = times_seen + excluded.times_seen,
-                    first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
-                    last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
-            )
-            .map_err(db)?;
         // In primary key order: the upserts walk the B-tree forward instead of at random.
         let mut tags: Vec<_> = self.tags.iter().collect();
         tags.sort_unstable_by_key(|(key, _)| *key);
-        for ((issue, key, value), d) in tags {
-            upsert
-                .execute(params![
-                    issue,
-                    key,
-                    value,
-                    d.times_seen,
-                    d.first_seen_ms,
-                    d.last_seen_ms
-                ])
-                .map_err(db)?;
+        // Many rows per statement: per-statement overhead (bind, step, reset) is most of
+        // the cost of a small upsert.
+        let mut chunks = tags.chunks_exact(TAG_ROWS_PER_STATEMENT);
+        for chunk in &mut chunks {
+            self.upsert_tags(chunk)?;
+        }
+        for row in chunks.remainder() {
+            self.upsert_tags(std::slice::from_ref(row))?;
         }
         Ok(())
     }
+
+    fn upsert_tags(&self, rows: &[(&(i64, &str, &str), &TagDelta)]) -> Result<()> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(&upsert_tags_sql(rows.len()))
+            .map_err(db)?;
+        let mut i = 0;
+        for ((issue, key, value), d) in rows {
+            stmt.raw_bind_parameter(i + 1, issue).map_err(db)?;
+            stmt.raw_bind_parameter(i + 2, key).map_err(db)?;
+            stmt.raw_bind_parameter(i + 3, value).map_err(db)?;
+            stmt.raw_bind_parameter(i + 4, d.times_seen).map_err(db)?;
+            stmt.raw_bind_parameter(i + 5, d.first_seen_ms)
+                .map_err(db)?;
+            stmt.raw_bind_parameter(i + 6, d.last_seen_ms).map_err(db)?;
+            i += 6;
+        }
+        stmt.raw_execute().map_err(db)?;
+        Ok(())
+    }
+}
+
+/// Tag rows upserted by one statement (6 parameters each).
+const TAG_ROWS_PER_STATEMENT: usize = 64;
+
+fn upsert_tags_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO issue_tag_values
+            (issue_id, key, value, times_seen, first_seen_ms, last_seen_ms) VALUES ",
+    );
+    for row in 0..rows {
+        if row > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?,?,?,?,?,?)");
+    }
+    sql.push_str(
+        " ON CONFLICT (issue_id, key, value) DO UPDATE SET
+            times_seen = times_seen + excluded.times_seen,
+            first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
+            last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
+    );
+    sql
 }
