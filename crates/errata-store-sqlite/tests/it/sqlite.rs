@@ -45,6 +45,7 @@ fn process_crash_durability_opens_and_checkpoints() {
     let options = SqliteOptions {
         durability: Durability::ProcessCrash,
         max_idle_readers: 1,
+        checkpoint_interval: None,
     };
     let store = SqliteStore::open_with(tmp.path(), options).unwrap();
     assert!(store.organizations().unwrap().is_empty());
