@@ -1,4 +1,4 @@
-//! Ingest throughput of the `SQLite` store: batches of 1, 64 and 512 events of ~4 KB JSON
+//! Ingest throughput of the `SQLite` store: batches of 1, 64, 512, 2048 events of ~4 KB JSON
 //! spread over ~200 groups, reported per event (criterion's element throughput), under
 //! both durability levels; plus payload compression alone, and bytes on disk per event
 //! against the raw JSON size (printed once, before the timed groups).
@@ -171,17 +171,17 @@ fn thread_cpu() -> Option<Duration> {
     Some(Duration::from_millis(ticks * 10)) // USER_HZ is 100 on Linux
 }
 
-/// Ingests `total` events in batches of 512, then prints the writer's CPU and wall time
-/// per event and the bytes on disk per event against the raw JSON.
-fn report(total: u64, durability: Durability) {
+/// Ingests `total` events in batches of `batch_size`, then prints the writer's CPU and wall
+/// time per event and the bytes on disk per event against the raw JSON.
+fn report(total: u64, batch_size: u64, durability: Durability) {
     let dir = tempfile::tempdir().expect("tempdir");
     let (store, project) = open(dir.path(), durability);
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let (mut events, mut raw_total, mut compressed_total) = (0u64, 0u64, 0u64);
     let (mut cpu, mut wall) = (Duration::ZERO, Duration::ZERO);
-    for batch in 0..total.div_ceil(512) {
-        let batch: Vec<_> = (0..512)
-            .map(|i| new_event(&mut rng, project, (batch * 512 + i).cast_signed()))
+    for batch in 0..total.div_ceil(batch_size) {
+        let batch: Vec<_> = (0..batch_size)
+            .map(|i| new_event(&mut rng, project, (batch * batch_size + i).cast_signed()))
             .collect();
         raw_total += batch.iter().map(|(_, raw)| *raw as u64).sum::<u64>();
         compressed_total += batch
@@ -201,7 +201,7 @@ fn report(total: u64, durability: Durability) {
     let disk = store.disk_usage();
     let per_event = |d: Duration| d.as_secs_f64() * 1e6 / events as f64;
     eprintln!(
-        "{durability:?}, {events} events in batches of 512: writer CPU {:.1} us/event \
+        "{durability:?}, {events} events in batches of {batch_size}: writer CPU {:.1} us/event \
          ({:.0} events/s per core), wall {:.1} us/event",
         per_event(cpu),
         1e6 / per_event(cpu),
@@ -218,8 +218,9 @@ fn report(total: u64, durability: Durability) {
 }
 
 fn bench_ingest(c: &mut Criterion) {
-    report(20_480, Durability::PowerLoss);
-    report(102_400, Durability::PowerLoss);
+    report(20_480, 512, Durability::PowerLoss);
+    report(102_400, 512, Durability::PowerLoss);
+    report(102_400, 2048, Durability::PowerLoss);
 
     let mut rng = Rng(42);
     let mut group = c.benchmark_group("compress");
@@ -241,7 +242,7 @@ fn bench_ingest(c: &mut Criterion) {
             .sample_size(10)
             .measurement_time(Duration::from_secs(5));
         let mut clock = 0;
-        for batch in [1u64, 64, 512] {
+        for batch in [1u64, 64, 512, 2048] {
             group.throughput(Throughput::Elements(batch));
             group.bench_with_input(BenchmarkId::from_parameter(batch), &batch, |b, &batch| {
                 b.iter_batched(
