@@ -316,6 +316,21 @@ pub fn distinct_users_are_counted_once<H: Harness>(h: &H) {
         .unwrap();
     let i = store.issue(issue).unwrap();
     assert_eq!((i.user_count, i.times_seen), (3, 6));
+    let users: Vec<_> = store
+        .issue_tags(issue)
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.key == crate::USER_TAG)
+        .map(|t| (t.value, t.times_seen))
+        .collect();
+    assert_eq!(
+        users,
+        [
+            ("id:1".to_owned(), 2),
+            ("id:2".to_owned(), 2),
+            ("ip:10.0.0.1".to_owned(), 1)
+        ]
+    );
     // Users are counted per issue.
     let mut other = event(p, &[&hash(2)], 6);
     other.user = Some("id:1".into());
