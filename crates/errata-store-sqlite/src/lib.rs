@@ -13,6 +13,17 @@
 //! events per transaction (group commit) the cost is one fsync per batch, not per event.
 //! [`Durability::ProcessCrash`] (NORMAL) is available for disposable data dirs and tests.
 //!
+//! # Performance
+//!
+//! `cargo bench -p errata-store-sqlite --bench ingest` (4.4 KB events over 200 groups, 7
+//! tags and a user each; 2-core development VM shared with other builds, load ~5): the
+//! writer thread spends 40 us of CPU per event in batches of 512 on a 20k-event database
+//! (25k events/s per core), 52 us on a 100k-event one (19k/s), and 26 us in batches of
+//! 2048 (39k/s). Cost grows with the database because random-key indexes (event ids,
+//! per-issue tag values) dirty pages that every commit writes: bigger batches amortize
+//! it, so the server's writer should commit everything queued at once. On disk an event
+//! takes 1.45 KB, 33% of its raw JSON (zstd alone: 1.08 KB).
+//!
 //! # Schema
 //!
 //! Forward-only migrations in `migrations/*.sql`, embedded and applied at open (see
