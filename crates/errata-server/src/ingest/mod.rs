@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use errata_protocol::auth::ClientAuth;
 use errata_protocol::envelope::{Envelope, ItemType};
 use errata_protocol::{encoding, store as legacy_store};
-use errata_store::{IngestKind, ProjectId, ProjectKey};
+use errata_store::{ProjectId, ProjectKey};
 use serde_json::json;
 
 use crate::state::AppState;
@@ -191,13 +191,10 @@ async fn ingest(
                 Submit::Stopped => "the server is shutting down; retry later".into(),
             })
         })?;
-        let results = receiver
+        receiver
             .await
             .map_err(|_| IngestError::Storage("the writer stopped".into()))?
             .map_err(IngestError::Storage)?;
-        if results.iter().any(|r| r.kind == IngestKind::Duplicate) {
-            state.outcomes.add(project_id, "error", "duplicate", 1);
-        }
     }
     let body = match processed.event_id {
         Some(id) => json!({ "id": id.simple().to_string() }),

@@ -636,3 +636,34 @@ async fn corpus_items_are_stored_scrubbed_and_counted() {
         "{outcomes:?}"
     );
 }
+
+#[tokio::test]
+async fn outcomes_count_what_was_committed() {
+    let server = TestServer::start(|_| {}).await;
+    let path = format!("/api/{}/envelope/", server.project);
+    let event = simple_event("sent twice");
+    for _ in 0..2 {
+        let request = server
+            .post(&path)
+            .body(Body::from(envelope(&event)))
+            .unwrap();
+        assert_eq!(server.send(request).await.0, StatusCode::OK);
+    }
+    // The writer writes the counters before it answers: they are visible with the 200.
+    let outcomes = server
+        .store()
+        .outcomes(ProjectId(server.project), 0)
+        .unwrap();
+    let count = |reason: &str| {
+        outcomes
+            .iter()
+            .filter(|o| o.reason == reason)
+            .map(|o| o.quantity)
+            .sum::<u64>()
+    };
+    assert_eq!(
+        (count("accepted"), count("duplicate")),
+        (1, 1),
+        "{outcomes:?}"
+    );
+}
