@@ -1,4 +1,4 @@
-//! The shop against a real Errata server (in process, on a loopback port, with a SQLite
+//! The shop against a real Errata server (in process, on a loopback port, with a `SQLite`
 //! file in a temp dir): the official `sentry` transport delivers the layer's events, and
 //! the issues Errata makes of them carry the shop's own code as the culprit.
 
