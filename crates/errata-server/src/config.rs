@@ -52,7 +52,8 @@ pub struct Config {
     pub rate_limits: RateLimitConfig,
     /// The queue between the HTTP handlers and the writer.
     pub queue: QueueConfig,
-    /// Scrub sensitive data before storing (per-project switches come later).
+    /// Scrub sensitive data before storing. Each project has its own switch (on by
+    /// default, changed through the API); this one turns scrubbing off server-wide.
     pub scrub_data: bool,
 }
 

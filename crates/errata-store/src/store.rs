@@ -122,6 +122,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Creates a project and its first key; a taken slug is a conflict.
     fn create_project(&self, project: &NewProject) -> Result<(Project, ProjectKey)>;
 
+    /// Turns server-side data scrubbing on or off for a project.
+    fn set_project_scrubbing(&self, id: ProjectId, on: bool) -> Result<Project>;
+
     // --- API tokens ------------------------------------------------------------------
 
     /// Creates a token; only its hash is stored, the secret is returned once.

@@ -62,8 +62,8 @@ const ROUTES: &[Route] = &[
     },
     Route {
         path: "/api/0/projects/{org}/{project}/",
-        methods: &["get"],
-        handler: || get(project::detail),
+        methods: &["get", "put"],
+        handler: || get(project::detail).put(project::update),
     },
     Route {
         path: "/api/0/projects/{org}/{project}/keys/",

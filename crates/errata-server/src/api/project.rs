@@ -1,10 +1,12 @@
-//! Projects: `GET /api/0/organizations/{org}/projects/` and
-//! `GET /api/0/projects/{org}/{project}/`, and the lookup of `{org}/{project}` every
+//! Projects: `GET /api/0/organizations/{org}/projects/`,
+//! `GET /api/0/projects/{org}/{project}/`, `PUT` of the same to change settings
+//! (`dataScrubber`, Sentry's name for server-side scrubbing), and the lookup of `{org}/{project}` every
 //! project-scoped route starts with (an unknown organization or project is a 404).
 
 use std::collections::HashMap;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use errata_store::{Organization, Project};
 use serde::Serialize;
@@ -31,6 +33,8 @@ pub(super) struct ProjectView {
     /// Errata has no teams.
     team: Option<()>,
     teams: Vec<()>,
+    /// Server-side scrubbing of sensitive data (on by default).
+    data_scrubber: bool,
 }
 
 impl ProjectView {
@@ -41,6 +45,7 @@ impl ProjectView {
             name: project.name.clone(),
             platform: project.platform.clone(),
             date_created: iso8601(project.created_ms),
+            data_scrubber: project.scrub_data,
             status: "active",
             is_member: true,
             has_access: true,
@@ -108,4 +113,35 @@ pub(super) async fn detail(
 ) -> Result<Json<ProjectView>, ApiError> {
     let (org, project) = resolve(&state, &params).await?;
     Ok(Json(ProjectView::new(&project, &org)))
+}
+
+/// `PUT /api/0/projects/{org}/{project}/` with `{"dataScrubber": true|false}`: changes the
+/// project's settings and answers the project. Takes effect for the next ingest request.
+pub(super) async fn update(
+    _auth: Authenticated,
+    State(state): State<AppState>,
+    Path(params): Path<HashMap<String, String>>,
+    body: Bytes,
+) -> Result<Json<ProjectView>, ApiError> {
+    let (org, project) = resolve(&state, &params).await?;
+    let value: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
+    let Some(fields) = value.as_object() else {
+        return Err(ApiError::BadRequest("expected a JSON object".into()));
+    };
+    if let Some(unknown) = fields.keys().find(|k| k.as_str() != "dataScrubber") {
+        return Err(ApiError::BadRequest(format!(
+            "unknown or read-only field {unknown:?}; settable: dataScrubber"
+        )));
+    }
+    let mut updated = project;
+    if let Some(value) = fields.get("dataScrubber") {
+        let on = value
+            .as_bool()
+            .ok_or_else(|| ApiError::BadRequest("dataScrubber must be true or false".into()))?;
+        let id = updated.id;
+        updated = blocking(&state, move |store| store.set_project_scrubbing(id, on)).await?;
+        state.keys.clear();
+    }
+    Ok(Json(ProjectView::new(&updated, &org)))
 }

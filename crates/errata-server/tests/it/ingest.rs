@@ -667,3 +667,56 @@ async fn outcomes_count_what_was_committed() {
         "{outcomes:?}"
     );
 }
+
+#[tokio::test]
+async fn scrubbing_is_a_per_project_setting() {
+    let server = TestServer::start(|_| {}).await;
+    let path = format!("/api/{}/envelope/", server.project);
+    let token = server
+        .store()
+        .create_token(&errata_store::NewToken {
+            user_id: None,
+            label: "t".into(),
+        })
+        .unwrap()
+        .secret;
+    let put = |body: &str| {
+        Request::put("/api/0/projects/errata/default/")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    let (status, _, project) = server.send(put(r#"{"dataScrubber": false}"#)).await;
+    assert_eq!(status, StatusCode::OK, "{project}");
+    assert_eq!(project["dataScrubber"], false);
+    let event =
+        json!({"event_id": Uuid::new_v4().simple().to_string(), "extra": {"password": "hunter2"}});
+    let request = server
+        .post(&path)
+        .body(Body::from(envelope(&event)))
+        .unwrap();
+    assert_eq!(server.send(request).await.0, StatusCode::OK);
+    assert_eq!(
+        server.stored(event["event_id"].as_str().unwrap())["extra"]["password"],
+        "hunter2"
+    );
+    let (status, _, body) = server.send(put(r#"{"dataScrubber": "maybe"}"#)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _, body) = server.send(put(r#"{"slug": "x"}"#)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(
+        server.send(put(r#"{"dataScrubber": true}"#)).await.0,
+        StatusCode::OK
+    );
+    let event =
+        json!({"event_id": Uuid::new_v4().simple().to_string(), "extra": {"password": "hunter2"}});
+    let request = server
+        .post(&path)
+        .body(Body::from(envelope(&event)))
+        .unwrap();
+    assert_eq!(server.send(request).await.0, StatusCode::OK);
+    assert_eq!(
+        server.stored(event["event_id"].as_str().unwrap())["extra"]["password"],
+        "[Filtered]"
+    );
+}
