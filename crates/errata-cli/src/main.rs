@@ -2,6 +2,7 @@
 //! beside a running server on the same data dir and configuration, so the DSNs they
 //! print use the same public URL.
 
+mod bench;
 mod project;
 mod send_test_event;
 mod serve;
@@ -50,6 +51,9 @@ enum Command {
     Token(token::TokenCommand),
     /// Send one event to a DSN through the Sentry protocol.
     SendTestEvent(send_test_event::Args),
+    /// Benchmarks: `errata bench ingest --dsn DSN --concurrency N --duration S`.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -69,6 +73,7 @@ fn main() -> anyhow::Result<()> {
         Command::Project(command) => project::run(&config, command),
         Command::Token(command) => token::run(&config, command),
         Command::SendTestEvent(args) => send_test_event::run(&args),
+        Command::Bench(command) => bench::run(command),
     }
 }
 
