@@ -14,6 +14,11 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use errata_server::config::{Config, Overrides};
 
+// Ingest allocates many small strings per event; mimalloc serves them faster than the
+// system allocator and returns memory to the OS promptly.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Errata: real-time error tracking that speaks the Sentry protocol.
 #[derive(Debug, Parser)]
 #[command(name = "errata", version, about)]

@@ -18,7 +18,9 @@ use errata_protocol::Error;
 use errata_protocol::auth::{self, ClientAuth};
 use errata_protocol::encoding;
 use errata_protocol::envelope::Envelope;
+use errata_protocol::envelope::ItemType;
 use errata_protocol::limits::Limits;
+use errata_protocol::{Event, EventType, NormalizeContext};
 use std::path::{Path, PathBuf};
 
 /// The public key of the DSN the corpus was captured with.
@@ -86,6 +88,58 @@ impl CapturedRequest {
         let auth = auth::resolve(request_auth, envelope.dsn(), self.project_id())?;
         Ok((auth, envelope))
     }
+}
+
+/// Receive time for envelopes without `sent_at` (the Rust captures): just after them.
+const RUST_RECEIVED_AT: f64 = 1_795_288_800.0;
+
+/// One event of the corpus, normalized as the server does.
+#[derive(Debug, Clone)]
+pub struct CorpusEvent {
+    /// `sdk/scenario/NNNN/ITEM`, such as `python/fingerprint/0001/0`.
+    pub name: String,
+    /// The normalized event.
+    pub event: Event,
+}
+
+/// Every event, transaction and feedback item of the corpus, normalized with a receive
+/// time equal to the envelope's `sent_at` (so no clock drift is applied) and the client
+/// address `127.0.0.1`.
+///
+/// # Panics
+/// As [`load`], and when a request does not decode or an item does not normalize.
+pub fn events() -> Vec<CorpusEvent> {
+    let mut out = Vec::new();
+    for request in load() {
+        let (auth, envelope) = request
+            .decode()
+            .unwrap_or_else(|e| panic!("{}: {e}", request.name));
+        let sent_at = envelope
+            .headers()
+            .sent_at
+            .map(|t| t.unix_timestamp() as f64 + f64::from(t.nanosecond()) / 1e9);
+        for (index, item) in envelope.items().iter().enumerate() {
+            let item_type = match item.ty() {
+                ItemType::Event => None,
+                ItemType::Transaction => Some(EventType::Transaction),
+                ItemType::Feedback => Some(EventType::Feedback),
+                _ => continue,
+            };
+            let mut ctx = NormalizeContext::new(sent_at.unwrap_or(RUST_RECEIVED_AT));
+            ctx.sent_at = sent_at;
+            ctx.event_id = envelope.event_id().map(|id| id.to_string());
+            ctx.client.clone_from(&auth.client);
+            ctx.client_ip = Some("127.0.0.1".into());
+            ctx.item_type = item_type;
+            let event = errata_protocol::normalize(item.payload(), &ctx)
+                .unwrap_or_else(|e| panic!("{} item {index}: {e}", request.name));
+            out.push(CorpusEvent {
+                name: format!("{}/{index}", request.name),
+                event,
+            });
+        }
+    }
+    out
 }
 
 /// Every request of the corpus, sorted by name.

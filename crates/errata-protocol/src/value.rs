@@ -208,10 +208,17 @@ pub(crate) fn pairs(value: Value, path: &Path<'_>, meta: &mut Meta) -> Vec<(Stri
                 if v.is_null() {
                     continue;
                 }
-                let item_path = path.key(&key);
-                match pair_value(v.clone()) {
+                if matches!(v, Value::Object(_)) {
+                    meta.invalid(&path.key(&key), "expected a string value", &v);
+                    continue;
+                }
+                match pair_value(v) {
                     Some(text) => out.push((key, text)),
-                    None => meta.invalid(&item_path, "expected a string value", &v),
+                    None => meta.push(
+                        ErrorKind::InvalidData,
+                        &path.key(&key),
+                        "expected a string value",
+                    ),
                 }
             }
             out

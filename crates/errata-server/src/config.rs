@@ -52,7 +52,8 @@ pub struct Config {
     pub rate_limits: RateLimitConfig,
     /// The queue between the HTTP handlers and the writer.
     pub queue: QueueConfig,
-    /// Scrub sensitive data before storing (per-project switches come later).
+    /// Scrub sensitive data before storing. Each project has its own switch (on by
+    /// default, changed through the API); this one turns scrubbing off server-wide.
     pub scrub_data: bool,
 }
 
@@ -111,6 +112,9 @@ pub struct QueueConfig {
     pub capacity: usize,
     /// Most events committed in one transaction.
     pub max_batch: usize,
+    /// Most ingest requests being read and processed at once; beyond it the server
+    /// answers 503 (with `max_request_bytes`, this bounds the memory bodies can take).
+    pub max_in_flight: usize,
 }
 
 impl Default for QueueConfig {
@@ -118,6 +122,7 @@ impl Default for QueueConfig {
         Self {
             capacity: 8192,
             max_batch: 1024,
+            max_in_flight: 128,
         }
     }
 }
@@ -303,6 +308,7 @@ impl Config {
         )?;
         number("ERRATA_QUEUE_CAPACITY", &mut self.queue.capacity)?;
         number("ERRATA_QUEUE_MAX_BATCH", &mut self.queue.max_batch)?;
+        number("ERRATA_QUEUE_MAX_IN_FLIGHT", &mut self.queue.max_in_flight)?;
         let rate = |name: &str, slot: &mut u64| -> Result<(), ConfigError> {
             if let Some(v) = env(name) {
                 *slot = parse_number(name, &v)?;
@@ -334,10 +340,10 @@ impl Config {
         {
             return Err(invalid("public_url", "must start with http:// or https://"));
         }
-        if self.queue.capacity == 0 || self.queue.max_batch == 0 {
+        if self.queue.capacity == 0 || self.queue.max_batch == 0 || self.queue.max_in_flight == 0 {
             return Err(invalid(
                 "queue",
-                "capacity and max_batch must be at least 1",
+                "capacity, max_batch and max_in_flight must be at least 1",
             ));
         }
         if self.limits.max_event_bytes == 0 || self.limits.max_request_bytes == 0 {
@@ -414,7 +420,7 @@ mod tests {
         let file = dir.path().join("errata.toml");
         std::fs::write(
             &file,
-            "bind = \"127.0.0.1:7000\"\npublic_url = \"http://file\"\n[queue]\ncapacity = 5\nmax_batch = 2\n",
+            "bind = \"127.0.0.1:7000\"\npublic_url = \"http://file\"\n[queue]\ncapacity = 5\nmax_batch = 2\nmax_in_flight = 3\n",
         )
         .unwrap();
         let mut config = Config::load(

@@ -143,8 +143,23 @@ pub fn hash_password(password: &str) -> Result<String, ServerError> {
 }
 
 impl Server {
-    /// Opens the store, bootstraps it, starts the writer and binds the socket.
-    pub async fn start(config: Config) -> Result<Self, ServerError> {
+    /// Binds the socket, opens and bootstraps the store, and starts the writer. With no
+    /// public URL configured, the URL (and DSNs) use the address actually bound, so port 0
+    /// works.
+    pub async fn start(mut config: Config) -> Result<Self, ServerError> {
+        let addr = config.bind;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        if config.public_url.is_none() {
+            let mut bound = listener
+                .local_addr()
+                .map_err(|source| ServerError::Bind { addr, source })?;
+            if bound.ip().is_unspecified() {
+                bound.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            config.public_url = Some(format!("http://{bound}"));
+        }
         let store = open_store(&config)?;
         let welcome = {
             let store = store.clone();
@@ -161,10 +176,6 @@ impl Server {
             config.queue.max_batch,
         )
         .map_err(|e| ServerError::Writer(e.to_string()))?;
-        let addr = config.bind;
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| ServerError::Bind { addr, source })?;
         let state = AppState::new(config, store, writer, outcomes);
         Ok(Self {
             state,

@@ -32,7 +32,7 @@ pub fn router(state: AppState) -> Router {
             post(envelope).options(envelope),
         )
         .route("/api/{project_id}/store/", post(store).options(store))
-        .nest("/api/0", api::router())
+        .merge(api::router())
         .fallback(fallback)
         .with_state(state)
 }

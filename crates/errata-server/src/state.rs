@@ -36,6 +36,8 @@ pub struct Inner {
     pub limits: Limits,
     /// The public base URL (no trailing slash).
     pub public_url: String,
+    /// Permits for ingest requests in flight.
+    pub in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -53,6 +55,7 @@ impl AppState {
             ..Limits::default()
         };
         let public_url = config.public_base_url();
+        let max_in_flight = config.queue.max_in_flight;
         Self(Arc::new(Inner {
             limiter: RateLimiter::new(config.rate_limits),
             keys: KeyCache::default(),
@@ -62,6 +65,7 @@ impl AppState {
             outcomes,
             limits,
             public_url,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(max_in_flight)),
         }))
     }
 

@@ -9,7 +9,7 @@
 //! queued, commits it, and stops.
 
 use crate::outcome::Outcomes;
-use errata_store::{IngestResult, NewEvent, Store};
+use errata_store::{IngestKind, IngestResult, NewEvent, Store};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
@@ -116,10 +116,11 @@ fn run(store: &dyn Store, outcomes: &Outcomes, rx: &Receiver<Job>, max_batch: us
                 Err(_) => break,
             }
         }
-        if !jobs.is_empty() {
-            commit(store, jobs);
+        if jobs.is_empty() {
+            flush_outcomes(store, outcomes);
+        } else {
+            commit(store, outcomes, jobs);
         }
-        flush_outcomes(store, outcomes);
         if stopping {
             tracing::info!("writer stopped after committing everything queued");
             return;
@@ -127,33 +128,65 @@ fn run(store: &dyn Store, outcomes: &Outcomes, rx: &Receiver<Job>, max_batch: us
     }
 }
 
-/// Commits the jobs in one transaction; when that fails, each job alone, so one bad job
-/// cannot fail the others.
-fn commit(store: &dyn Store, jobs: Pending) {
+/// Commits the jobs in one transaction (when that fails, each job alone, so one bad job
+/// cannot fail the others), counts what was stored, writes the outcome counters, and only
+/// then answers the handlers, so counts are visible once the 200 is.
+fn commit(store: &dyn Store, outcomes: &Outcomes, jobs: Pending) {
     let all: Vec<NewEvent> = jobs
         .iter()
         .flat_map(|(events, _)| events.iter().cloned())
         .collect();
-    match store.ingest(&all) {
+    let answers: Vec<(oneshot::Sender<JobResult>, JobResult)> = match store.ingest(&all) {
         Ok(results) => {
             let mut results = results.into_iter();
-            for (events, reply) in jobs {
-                let mine: Vec<IngestResult> = results.by_ref().take(events.len()).collect();
-                let _ = reply.send(Ok(mine));
-            }
+            jobs.into_iter()
+                .map(|(events, reply)| {
+                    let mine: Vec<IngestResult> = results.by_ref().take(events.len()).collect();
+                    count(outcomes, &events, &mine);
+                    (reply, Ok(mine))
+                })
+                .collect()
         }
         Err(batch_error) if jobs.len() > 1 => {
             tracing::warn!(error = %batch_error, jobs = jobs.len(), "batch failed; committing jobs one by one");
-            for (events, reply) in jobs {
-                let _ = reply.send(store.ingest(&events).map_err(|e| e.to_string()));
-            }
+            jobs.into_iter()
+                .map(|(events, reply)| {
+                    let result = store.ingest(&events).map_err(|e| e.to_string());
+                    if let Ok(mine) = &result {
+                        count(outcomes, &events, mine);
+                    }
+                    (reply, result)
+                })
+                .collect()
         }
         Err(error) => {
             tracing::error!(%error, "commit failed");
-            for (_, reply) in jobs {
-                let _ = reply.send(Err(error.to_string()));
-            }
+            jobs.into_iter()
+                .map(|(_, reply)| (reply, Err(error.to_string())))
+                .collect()
         }
+    };
+    flush_outcomes(store, outcomes);
+    for (reply, result) in answers {
+        let _ = reply.send(result);
+    }
+}
+
+/// Counts committed events as `accepted` and skipped ones as `duplicate`.
+fn count(outcomes: &Outcomes, events: &[NewEvent], results: &[IngestResult]) {
+    for (event, result) in events.iter().zip(results) {
+        let category = match event.event_type.as_str() {
+            "error" => "error",
+            "transaction" => "transaction",
+            "csp" | "hpkp" | "expectct" | "expectstaple" | "nel" => "security",
+            _ => "default",
+        };
+        let reason = if result.kind == IngestKind::Duplicate {
+            "duplicate"
+        } else {
+            "accepted"
+        };
+        outcomes.add(event.project_id, category, reason, 1);
     }
 }
 

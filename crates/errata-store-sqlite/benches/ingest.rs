@@ -1,4 +1,4 @@
-//! Ingest throughput of the `SQLite` store: batches of 1, 64 and 512 events of ~4 KB JSON
+//! Ingest throughput of the `SQLite` store: batches of 1, 64, 512, 2048 events of ~4 KB JSON
 //! spread over ~200 groups, reported per event (criterion's element throughput), under
 //! both durability levels; plus payload compression alone, and bytes on disk per event
 //! against the raw JSON size (printed once, before the timed groups).
@@ -129,7 +129,6 @@ fn new_event(rng: &mut Rng, project: ProjectId, received_ms: i64) -> (NewEvent, 
                 "url".into(),
                 format!("https://example.com/api/{}", rng.below(50)),
             ),
-            ("user".into(), format!("id:{user}")),
         ],
         payload: Payload::compress(&raw).expect("compress"),
         attachments: Vec::new(),
@@ -143,7 +142,7 @@ fn open(dir: &std::path::Path, durability: Durability) -> (SqliteStore, ProjectI
         dir,
         SqliteOptions {
             durability,
-            max_idle_readers: 2,
+            ..SqliteOptions::default()
         },
     )
     .expect("open");
@@ -162,15 +161,27 @@ fn open(dir: &std::path::Path, durability: Durability) -> (SqliteStore, ProjectI
     (store, project)
 }
 
-/// Ingests 20,000 events in batches of 512 and prints bytes on disk per event.
-fn report_disk_usage() {
+/// CPU time (user + system) of the calling thread, from `/proc` (Linux); `None` elsewhere.
+/// Unlike wall time it does not count time the thread waited for a core, which on a shared
+/// machine is most of the wall time.
+fn thread_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit(')').next()?.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10)) // USER_HZ is 100 on Linux
+}
+
+/// Ingests `total` events in batches of `batch_size`, then prints the writer's CPU and wall
+/// time per event and the bytes on disk per event against the raw JSON.
+fn report(total: u64, batch_size: u64, durability: Durability) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (store, project) = open(dir.path(), Durability::ProcessCrash);
+    let (store, project) = open(dir.path(), durability);
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let (mut events, mut raw_total, mut compressed_total) = (0u64, 0u64, 0u64);
-    for batch in 0..40 {
-        let batch: Vec<_> = (0..512)
-            .map(|i| new_event(&mut rng, project, batch * 512 + i))
+    let (mut cpu, mut wall) = (Duration::ZERO, Duration::ZERO);
+    for batch in 0..total.div_ceil(batch_size) {
+        let batch: Vec<_> = (0..batch_size)
+            .map(|i| new_event(&mut rng, project, (batch * batch_size + i).cast_signed()))
             .collect();
         raw_total += batch.iter().map(|(_, raw)| *raw as u64).sum::<u64>();
         compressed_total += batch
@@ -179,12 +190,25 @@ fn report_disk_usage() {
             .sum::<u64>();
         events += batch.len() as u64;
         let batch: Vec<_> = batch.into_iter().map(|(e, _)| e).collect();
+        let (cpu0, wall0) = (thread_cpu(), std::time::Instant::now());
         store.ingest(&batch).expect("ingest");
+        wall += wall0.elapsed();
+        if let (Some(before), Some(after)) = (cpu0, thread_cpu()) {
+            cpu += after.saturating_sub(before);
+        }
     }
     store.checkpoint().expect("checkpoint");
     let disk = store.disk_usage();
+    let per_event = |d: Duration| d.as_secs_f64() * 1e6 / events as f64;
     eprintln!(
-        "disk: {events} events, raw JSON {:.0} B/event, zstd payload {:.0} B/event, \
+        "{durability:?}, {events} events in batches of {batch_size}: writer CPU {:.1} us/event \
+         ({:.0} events/s per core), wall {:.1} us/event",
+        per_event(cpu),
+        1e6 / per_event(cpu),
+        per_event(wall),
+    );
+    eprintln!(
+        "  disk: raw JSON {:.0} B/event, zstd payload {:.0} B/event, \
          on disk {:.0} B/event = {:.1}% of raw JSON",
         raw_total as f64 / events as f64,
         compressed_total as f64 / events as f64,
@@ -194,7 +218,9 @@ fn report_disk_usage() {
 }
 
 fn bench_ingest(c: &mut Criterion) {
-    report_disk_usage();
+    report(20_480, 512, Durability::PowerLoss);
+    report(102_400, 512, Durability::PowerLoss);
+    report(102_400, 2048, Durability::PowerLoss);
 
     let mut rng = Rng(42);
     let mut group = c.benchmark_group("compress");
@@ -216,7 +242,7 @@ fn bench_ingest(c: &mut Criterion) {
             .sample_size(10)
             .measurement_time(Duration::from_secs(5));
         let mut clock = 0;
-        for batch in [1u64, 64, 512] {
+        for batch in [1u64, 64, 512, 2048] {
             group.throughput(Throughput::Elements(batch));
             group.bench_with_input(BenchmarkId::from_parameter(batch), &batch, |b, &batch| {
                 b.iter_batched(

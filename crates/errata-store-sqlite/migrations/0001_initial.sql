@@ -100,7 +100,8 @@ CREATE UNIQUE INDEX events_project_event_id ON events (project_id, event_id);
 CREATE INDEX events_issue ON events (issue_id, id DESC);
 
 -- Per-issue tag value counts; the primary key serves the upsert, the issue's tag panel
--- and the `key:value` listing filter (EXISTS probe per issue).
+-- and the `key:value` listing filter (EXISTS probe per issue). Distinct users are the
+-- values of the `sentry:user` tag: no separate table, one random-insert B-tree less.
 CREATE TABLE issue_tag_values (
     issue_id INTEGER NOT NULL,
     key TEXT NOT NULL,
@@ -109,13 +110,6 @@ CREATE TABLE issue_tag_values (
     first_seen_ms INTEGER NOT NULL,
     last_seen_ms INTEGER NOT NULL,
     PRIMARY KEY (issue_id, key, value)
-) WITHOUT ROWID;
-
--- Distinct users of an issue; the primary key makes the insert an idempotent count.
-CREATE TABLE issue_users (
-    issue_id INTEGER NOT NULL,
-    user_key TEXT NOT NULL,
-    PRIMARY KEY (issue_id, user_key)
 ) WITHOUT ROWID;
 
 CREATE TABLE attachments (
@@ -147,10 +141,9 @@ CREATE TABLE user_reports (
 );
 -- linking a report to its event's issue
 CREATE INDEX user_reports_event ON user_reports (project_id, event_id);
--- reports of an issue; issue deletion
+-- reports of an issue; issue deletion; "are reports waiting for their event?" (issue_id
+-- IS NULL), asked once per ingest batch
 CREATE INDEX user_reports_issue ON user_reports (issue_id, id DESC);
--- "are there reports waiting for their event?", asked once per ingest batch
-CREATE INDEX user_reports_orphans ON user_reports (project_id) WHERE issue_id IS NULL;
 
 CREATE TABLE outcomes (
     project_id INTEGER NOT NULL,

@@ -28,7 +28,13 @@ pub enum Durability {
 const STATEMENT_CACHE: usize = 64;
 
 /// Opens (creating if needed) the writer connection.
-pub(crate) fn open_writer(path: &Path, durability: Durability) -> Result<Connection> {
+/// With `background_checkpoints`, the writer checkpoints only as a safety net (every
+/// 256 MB of WAL), the checkpointer thread doing the regular work.
+pub(crate) fn open_writer(
+    path: &Path,
+    durability: Durability,
+    background_checkpoints: bool,
+) -> Result<Connection> {
     let conn = Connection::open(path).map_err(db)?;
     conn.busy_timeout(Duration::from_secs(5)).map_err(db)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
@@ -46,12 +52,17 @@ pub(crate) fn open_writer(path: &Path, durability: Durability) -> Result<Connect
     };
     // A 32 MB WAL between automatic checkpoints: index pages that every batch touches are
     // copied into the database once per checkpoint instead of once per few batches.
+    let autocheckpoint = if background_checkpoints {
+        65_536
+    } else {
+        8_192
+    };
     conn.execute_batch(&format!(
         "PRAGMA synchronous = {synchronous};
          PRAGMA foreign_keys = OFF;
          PRAGMA temp_store = MEMORY;
          PRAGMA cache_size = -8000;
-         PRAGMA wal_autocheckpoint = 8192;
+         PRAGMA wal_autocheckpoint = {autocheckpoint};
          PRAGMA journal_size_limit = 67108864;"
     ))
     .map_err(db)?;

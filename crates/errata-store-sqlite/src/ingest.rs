@@ -1,10 +1,14 @@
 //! Batched ingest: files a batch of events under issues in one transaction. Per event it
 //! costs one duplicate probe and one event insert; hash lookups are cached for the batch,
 //! and issue counters and tag counts are summed in memory and written once per issue and
-//! per tag value at the end of the batch, so a batch of 512 events over 200 groups makes
-//! roughly 512 + 200 + (distinct tag values) statements, not thousands.
+//! per tag value at the end of the batch (64 tag rows per statement), so a batch of 512
+//! events over 200 groups makes about 2 x 512 + 2 x 200 + (distinct tag values) / 64
+//! statements. What remains costly is pages: every index with random keys (event ids,
+//! per-issue tag values, an issue's events) dirties pages that each commit writes to the
+//! WAL, so bigger batches cost less per event; the server's writer should drain its whole
+//! queue into one batch.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
@@ -97,7 +101,6 @@ struct Batch<'t, 'a> {
     owners: HashMap<(i64, &'a str), i64, Fx>,
     issues: HashMap<i64, IssueDelta<'a>, Fx>,
     tags: HashMap<(i64, &'a str, &'a str), TagDelta, Fx>,
-    users: HashSet<(i64, &'a str), Fx>,
     /// Whether any user report waits for its event (then each event links them).
     orphan_reports: bool,
 }
@@ -116,7 +119,6 @@ impl<'t, 'a> Batch<'t, 'a> {
                 events.iter().map(|e| e.tags.len()).sum(),
                 Fx::default(),
             ),
-            users: HashSet::with_capacity_and_hasher(events.len(), Fx::default()),
             orphan_reports,
         })
     }
@@ -126,8 +128,8 @@ impl<'t, 'a> Batch<'t, 'a> {
         for event in events {
             results.push(self.file(event)?);
         }
-        self.flush_issues()?;
         self.flush_tags()?;
+        self.flush_issues()?;
         Ok(results)
     }
 
@@ -171,12 +173,10 @@ impl<'t, 'a> Batch<'t, 'a> {
         }
 
         self.insert_event(event, issue)?;
-        let new_user = match &event.user {
-            Some(user) if self.users.insert((issue, user)) => self.count_user(issue, user)?,
-            _ => false,
-        };
-        self.add_to_issue(issue, event, new_user);
-        for (key, value) in &event.tags {
+        self.add_to_issue(issue, event);
+        let user = event.user.as_deref().map(|user| (USER_TAG, user));
+        let tags = event.tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        for (key, value) in tags.chain(user) {
             let delta = self.tags.entry((issue, key, value)).or_insert(TagDelta {
                 times_seen: 0,
                 first_seen_ms: event.timestamp_ms,
@@ -294,19 +294,7 @@ impl<'t, 'a> Batch<'t, 'a> {
         Ok(())
     }
 
-    /// Records the user for the issue; true when the issue had not seen them.
-    fn count_user(&self, issue: i64, user: &str) -> Result<bool> {
-        let inserted = self
-            .tx
-            .prepare_cached(
-                "INSERT OR IGNORE INTO issue_users (issue_id, user_key) VALUES (?1, ?2)",
-            )
-            .and_then(|mut s| s.execute(params![issue, user]))
-            .map_err(db)?;
-        Ok(inserted == 1)
-    }
-
-    fn add_to_issue(&mut self, issue: i64, event: &'a NewEvent, new_user: bool) {
+    fn add_to_issue(&mut self, issue: i64, event: &'a NewEvent) {
         let delta = self.issues.entry(issue).or_insert(IssueDelta {
             times_seen: 0,
             new_users: 0,
@@ -315,7 +303,6 @@ impl<'t, 'a> Batch<'t, 'a> {
             first_release: None,
         });
         delta.times_seen += 1;
-        delta.new_users += u64::from(new_user);
         delta.first_seen_ms = delta.first_seen_ms.min(event.timestamp_ms);
         if event.timestamp_ms >= delta.latest.timestamp_ms {
             delta.latest = event;
@@ -419,34 +406,105 @@ impl<'t, 'a> Batch<'t, 'a> {
         Ok(())
     }
 
-    fn flush_tags(&self) -> Result<()> {
-        let mut upsert = self
-            .tx
-            .prepare_cached(
-                "INSERT INTO issue_tag_values
-                    (issue_id, key, value, times_seen, first_seen_ms, last_seen_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (issue_id, key, value) DO UPDATE SET
-                    times_seen = times_seen + excluded.times_seen,
-                    first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
-                    last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
-            )
-            .map_err(db)?;
+    /// Upserts the batch's tag counts. Distinct users are the values of [`USER_TAG`]: a
+    /// user row that the upsert inserted (rather than updated) is a new user of the issue.
+    fn flush_tags(&mut self) -> Result<()> {
         // In primary key order: the upserts walk the B-tree forward instead of at random.
         let mut tags: Vec<_> = self.tags.iter().collect();
         tags.sort_unstable_by_key(|(key, _)| *key);
-        for ((issue, key, value), d) in tags {
-            upsert
-                .execute(params![
-                    issue,
-                    key,
-                    value,
-                    d.times_seen,
-                    d.first_seen_ms,
-                    d.last_seen_ms
-                ])
-                .map_err(db)?;
+        let (users, others): (Vec<_>, Vec<_>) = tags
+            .into_iter()
+            .partition(|((_, key, _), _)| *key == USER_TAG);
+        // Many rows per statement: per-statement overhead (bind, step, reset) is most of
+        // the cost of a small upsert.
+        for chunk in chunked(&others) {
+            self.upsert_tags(chunk, false)?;
+        }
+        let mut new_users: Vec<i64> = Vec::new();
+        for chunk in chunked(&users) {
+            new_users.extend(self.upsert_tags(chunk, true)?);
+        }
+        for issue in new_users {
+            if let Some(delta) = self.issues.get_mut(&issue) {
+                delta.new_users += 1;
+            }
         }
         Ok(())
     }
+
+    /// Upserts `rows`; with `returning`, answers the issues of the rows newly inserted.
+    fn upsert_tags(
+        &self,
+        rows: &[(&(i64, &str, &str), &TagDelta)],
+        returning: bool,
+    ) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(&upsert_tags_sql(rows.len(), returning))
+            .map_err(db)?;
+        let mut i = 0;
+        for ((issue, key, value), d) in rows {
+            stmt.raw_bind_parameter(i + 1, issue).map_err(db)?;
+            stmt.raw_bind_parameter(i + 2, key).map_err(db)?;
+            stmt.raw_bind_parameter(i + 3, value).map_err(db)?;
+            stmt.raw_bind_parameter(i + 4, d.times_seen).map_err(db)?;
+            stmt.raw_bind_parameter(i + 5, d.first_seen_ms)
+                .map_err(db)?;
+            stmt.raw_bind_parameter(i + 6, d.last_seen_ms).map_err(db)?;
+            i += 6;
+        }
+        if !returning {
+            stmt.raw_execute().map_err(db)?;
+            return Ok(Vec::new());
+        }
+        let mut inserted = Vec::new();
+        let mut returned = stmt.raw_query();
+        while let Some(row) = returned.next().map_err(db)? {
+            let issue: i64 = row.get(0).map_err(db)?;
+            let value = row.get_ref(1).and_then(|v| Ok(v.as_str()?)).map_err(db)?;
+            let times_seen: u64 = row.get(2).map_err(db)?;
+            let delta = self.tags.get(&(issue, USER_TAG, value));
+            if delta.is_some_and(|d| d.times_seen == times_seen) {
+                inserted.push(issue);
+            }
+        }
+        Ok(inserted)
+    }
+}
+
+/// The tag whose values are an issue's users; counting its distinct values counts them.
+pub(crate) const USER_TAG: &str = errata_store::USER_TAG;
+
+/// Tag rows upserted by one statement (6 parameters each).
+const TAG_ROWS_PER_STATEMENT: usize = 64;
+
+/// Full chunks of 64 rows, then the rest one by one (two prepared statements in all).
+fn chunked<T>(rows: &[T]) -> impl Iterator<Item = &[T]> {
+    let full = rows.len() / TAG_ROWS_PER_STATEMENT * TAG_ROWS_PER_STATEMENT;
+    rows[..full]
+        .chunks(TAG_ROWS_PER_STATEMENT)
+        .chain(rows[full..].chunks(1))
+}
+
+fn upsert_tags_sql(rows: usize, returning: bool) -> String {
+    let mut sql = String::from(
+        "INSERT INTO issue_tag_values
+            (issue_id, key, value, times_seen, first_seen_ms, last_seen_ms) VALUES ",
+    );
+    for row in 0..rows {
+        if row > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?,?,?,?,?,?)");
+    }
+    sql.push_str(
+        " ON CONFLICT (issue_id, key, value) DO UPDATE SET
+            times_seen = times_seen + excluded.times_seen,
+            first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
+            last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
+    );
+    if returning {
+        sql.push_str(" RETURNING issue_id, value, times_seen");
+    }
+    sql
 }

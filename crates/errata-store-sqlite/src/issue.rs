@@ -155,7 +155,6 @@ pub(crate) fn delete(conn: &mut Connection, id: IssueId) -> Result<()> {
         "DELETE FROM user_reports WHERE issue_id = ?1",
         "DELETE FROM events WHERE issue_id = ?1",
         "DELETE FROM issue_tag_values WHERE issue_id = ?1",
-        "DELETE FROM issue_users WHERE issue_id = ?1",
         "DELETE FROM grouphashes WHERE issue_id = ?1",
         "DELETE FROM issues WHERE id = ?1",
     ] {

@@ -10,8 +10,14 @@ use errata_store::{Result, StoreError};
 use crate::error::db;
 
 /// Every migration, in order: (version, name, SQL). Append only; never edit a shipped one.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "initial", include_str!("../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial", include_str!("../migrations/0001_initial.sql")),
+    (
+        2,
+        "project_scrubbing",
+        include_str!("../migrations/0002_project_scrubbing.sql"),
+    ),
+];
 
 /// The schema version this binary writes.
 pub(crate) fn latest_version() -> i64 {
@@ -74,7 +80,8 @@ mod tests {
     #[test]
     fn migrates_once_and_refuses_newer_schemas() {
         let mut conn = Connection::open_in_memory().unwrap();
-        assert_eq!(migrate(&mut conn, 1).unwrap(), vec![1]);
+        let all: Vec<i64> = MIGRATIONS.iter().map(|m| m.0).collect();
+        assert_eq!(migrate(&mut conn, 1).unwrap(), all);
         assert!(migrate(&mut conn, 2).unwrap().is_empty());
         let tables: i64 = conn
             .query_row(
@@ -90,5 +97,27 @@ mod tests {
         )
         .unwrap();
         assert!(migrate(&mut conn, 3).unwrap_err().is_invalid());
+    }
+
+    #[test]
+    fn a_version_1_database_gains_project_scrubbing_on() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0].2).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+                 applied_ms INTEGER NOT NULL);
+             INSERT INTO schema_migrations VALUES (1, 'initial', 0);
+             INSERT INTO organizations (id, slug, name, created_ms) VALUES (1, 'o', 'O', 0);
+             INSERT INTO projects (id, organization_id, slug, name, created_ms)
+                 VALUES (1, 1, 'p', 'P', 0);",
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn, 5).unwrap(), vec![2]);
+        let scrub: bool = conn
+            .query_row("SELECT scrub_data FROM projects WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(scrub);
     }
 }

@@ -11,7 +11,7 @@ use errata_store::{
 use crate::error::db;
 
 const ORG_COLUMNS: &str = "id, slug, name, created_ms";
-const PROJECT_COLUMNS: &str = "id, organization_id, slug, name, platform, created_ms";
+const PROJECT_COLUMNS: &str = "id, organization_id, slug, name, platform, created_ms, scrub_data";
 const KEY_COLUMNS: &str = "id, project_id, public_key, secret_key, label, is_active, created_ms";
 const USER_COLUMNS: &str = "id, email, password_hash, is_admin, created_ms";
 
@@ -32,6 +32,7 @@ fn project_from_row(r: &Row<'_>) -> rusqlite::Result<Project> {
         name: r.get(3)?,
         platform: r.get(4)?,
         created_ms: r.get(5)?,
+        scrub_data: r.get(6)?,
     })
 }
 
@@ -221,6 +222,7 @@ fn insert_project(
         name: new.name.clone(),
         platform: new.platform.clone(),
         created_ms: now_ms,
+        scrub_data: true,
     };
     let key = insert_key(tx, project.id, now_ms)?;
     Ok((project, key))
@@ -328,6 +330,17 @@ pub(crate) fn get(conn: &Connection, id: ProjectId) -> Result<Project> {
     .and_then(|mut s| s.query_row([id.0], project_from_row).optional())
     .map_err(db)?
     .ok_or_else(|| StoreError::not_found(format_args!("project {id}")))
+}
+
+pub(crate) fn set_scrubbing(conn: &Connection, id: ProjectId, on: bool) -> Result<Project> {
+    let changed = conn
+        .prepare_cached("UPDATE projects SET scrub_data = ?2 WHERE id = ?1")
+        .and_then(|mut s| s.execute(params![id.0, on]))
+        .map_err(db)?;
+    if changed == 0 {
+        return Err(StoreError::not_found(format_args!("project {id}")));
+    }
+    get(conn, id)
 }
 
 pub(crate) fn by_slug(conn: &Connection, org: OrganizationId, slug: &str) -> Result<Project> {

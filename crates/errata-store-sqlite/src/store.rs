@@ -145,6 +145,11 @@ impl Store for SqliteStore {
     }
 
     #[instrument(skip_all)]
+    fn set_project_scrubbing(&self, id: ProjectId, on: bool) -> Result<Project> {
+        self.write(|c| project::set_scrubbing(c, id, on))
+    }
+
+    #[instrument(skip_all)]
     fn create_token(&self, new: &NewToken) -> Result<CreatedToken> {
         self.write(|c| token::create(c, new, now_ms()))
     }

@@ -16,6 +16,8 @@ pub enum ErrorKind {
     Invalid,
     /// Stored data could not be read back, e.g. a payload that does not decompress.
     Corrupt,
+    /// The database is busy or locked by another process; retry later (503 + Retry-After).
+    Unavailable,
     /// The database itself failed (IO, lock, SQL); retrying may help (500/503).
     Backend,
 }
@@ -27,6 +29,7 @@ impl fmt::Display for ErrorKind {
             Self::Conflict => "conflict",
             Self::Invalid => "invalid input",
             Self::Corrupt => "corrupt data",
+            Self::Unavailable => "storage unavailable",
             Self::Backend => "storage backend error",
         })
     }
@@ -82,6 +85,11 @@ impl StoreError {
         Self::new(ErrorKind::Corrupt, message)
     }
 
+    /// The database is busy; retrying later may succeed.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unavailable, message)
+    }
+
     /// The database failed.
     pub fn backend(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Backend, message)
@@ -107,6 +115,11 @@ impl StoreError {
         self.kind == ErrorKind::Invalid
     }
 
+    /// The database is busy or locked: answer 503 with `Retry-After`.
+    pub fn is_unavailable(&self) -> bool {
+        self.kind == ErrorKind::Unavailable
+    }
+
     /// The database failed (as opposed to the request being wrong).
     pub fn is_backend(&self) -> bool {
         matches!(self.kind, ErrorKind::Backend | ErrorKind::Corrupt)
@@ -125,5 +138,7 @@ mod tests {
         assert!(StoreError::conflict("slug taken").is_conflict());
         assert!(StoreError::invalid("bad cursor").is_invalid());
         assert!(StoreError::corrupt("bad zstd").is_backend());
+        let busy = StoreError::unavailable("locked");
+        assert!(busy.is_unavailable() && !busy.is_backend());
     }
 }

@@ -38,7 +38,8 @@ pub struct NewEvent {
     pub metadata: Vec<u8>,
     pub release: Option<String>,
     pub environment: Option<String>,
-    /// Who was affected ("id:42", "email:a@b.c", "ip:1.2.3.4"), for distinct user counts.
+    /// Who was affected ("id:42", "email:a@b.c", "ip:1.2.3.4"), for distinct user counts;
+    /// counted as the value of the [`crate::USER_TAG`] tag (do not repeat it in `tags`).
     pub user: Option<String>,
     /// Tags as pairs (key, value), counted per issue.
     pub tags: Vec<(String, String)>,

@@ -73,6 +73,11 @@ pub struct Issue {
     pub resolved_at_ms: Option<i64>,
 }
 
+/// The tag holding an event's user identity. The store counts it like any tag, so an
+/// issue's distinct users are the distinct values of this tag (as in Sentry's tag store),
+/// and the UI's tag panel shows them.
+pub const USER_TAG: &str = "sentry:user";
+
 /// How many events of an issue had one tag value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagValueCount {

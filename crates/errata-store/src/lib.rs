@@ -51,7 +51,7 @@ pub use event::{
 pub use id::{
     AttachmentId, IssueId, KeyId, OrganizationId, ProjectId, TokenId, UserId, UserReportId,
 };
-pub use issue::{Issue, IssueFilter, IssueQuery, IssueStatus, MAX_PAGE, TagValueCount};
+pub use issue::{Issue, IssueFilter, IssueQuery, IssueStatus, MAX_PAGE, TagValueCount, USER_TAG};
 pub use level::Level;
 pub use outcome::{BUCKET_MS, OutcomeCount, OutcomeDelta, bucket_start};
 pub use page::{Cursor, Page, clamp_limit};

@@ -1,6 +1,9 @@
 //! Cursor pagination shared by every backend: a page of rows and the opaque cursor of the
 //! next one. Cursors are keyset positions (sort value, id), not offsets, so rows inserted
-//! while a client pages never shift a page and never make one repeat or skip a row.
+//! while a client pages never shift a page and never make one repeat or skip a row. A row
+//! whose sort value grows while a client pages (an issue that gets an event) moves ahead
+//! of the cursor: it is never listed twice; if it had not been listed yet it shows on the
+//! next first page, as in Sentry.
 
 use crate::error::{Result, StoreError};
 

@@ -33,6 +33,8 @@ pub struct Project {
     pub name: String,
     pub platform: Option<String>,
     pub created_ms: i64,
+    /// Scrub sensitive data from this project's events before storing (default: on).
+    pub scrub_data: bool,
 }
 
 /// A client key (the public part of a DSN) of a project.

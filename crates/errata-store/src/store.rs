@@ -58,6 +58,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     // --- Issues ----------------------------------------------------------------------
 
     /// A page of a project's issues, most recently seen first (ties: newest id first).
+    /// Pages never repeat an issue nor skip one that did not change while paging; an issue
+    /// that gets an event meanwhile moves to the front (see [`crate::Cursor`]).
     fn issues(&self, query: &IssueQuery) -> Result<Page<Issue>>;
 
     fn issue(&self, id: IssueId) -> Result<Issue>;
@@ -119,6 +121,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Creates a project and its first key; a taken slug is a conflict.
     fn create_project(&self, project: &NewProject) -> Result<(Project, ProjectKey)>;
+
+    /// Turns server-side data scrubbing on or off for a project.
+    fn set_project_scrubbing(&self, id: ProjectId, on: bool) -> Result<Project>;
 
     // --- API tokens ------------------------------------------------------------------
 

@@ -33,7 +33,8 @@ macro_rules! conformance_tests {
     ($harness:expr) => {
         $crate::conformance_tests!(@each $harness;
             bootstrap_is_idempotent, project_keys_are_found_by_public_key,
-            projects_are_created_with_unique_slugs, events_group_by_first_known_hash,
+            projects_are_created_with_unique_slugs, project_scrubbing_is_on_by_default,
+            events_group_by_first_known_hash,
             issue_counters_follow_events, distinct_users_are_counted_once,
             tag_values_are_counted_per_issue, resolved_issue_regresses_on_new_event,
             duplicate_event_ids_are_ignored, a_bad_batch_writes_nothing,
@@ -169,6 +170,26 @@ pub fn project_keys_are_found_by_public_key<H: Harness>(h: &H) {
     assert_ne!(other_key.public_key, b.key.public_key);
     let found = store.project_key(&other_key.public_key).unwrap().unwrap();
     assert_eq!(found.project_id, other.id);
+}
+
+pub fn project_scrubbing_is_on_by_default<H: Harness>(h: &H) {
+    let store = h.fresh();
+    let b = setup(&store);
+    assert!(b.project.scrub_data);
+    let (web, _) = store
+        .create_project(&NewProject::named(b.organization.id, "Web"))
+        .unwrap();
+    assert!(web.scrub_data);
+    let off = store.set_project_scrubbing(web.id, false).unwrap();
+    assert!(!off.scrub_data);
+    assert!(!store.project(web.id).unwrap().scrub_data);
+    assert!(store.project(b.project.id).unwrap().scrub_data);
+    assert!(
+        store
+            .set_project_scrubbing(crate::ProjectId(9999), true)
+            .unwrap_err()
+            .is_not_found()
+    );
 }
 
 pub fn projects_are_created_with_unique_slugs<H: Harness>(h: &H) {
@@ -316,6 +337,21 @@ pub fn distinct_users_are_counted_once<H: Harness>(h: &H) {
         .unwrap();
     let i = store.issue(issue).unwrap();
     assert_eq!((i.user_count, i.times_seen), (3, 6));
+    let users: Vec<_> = store
+        .issue_tags(issue)
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.key == crate::USER_TAG)
+        .map(|t| (t.value, t.times_seen))
+        .collect();
+    assert_eq!(
+        users,
+        [
+            ("id:1".to_owned(), 2),
+            ("id:2".to_owned(), 2),
+            ("ip:10.0.0.1".to_owned(), 1)
+        ]
+    );
     // Users are counted per issue.
     let mut other = event(p, &[&hash(2)], 6);
     other.user = Some("id:1".into());

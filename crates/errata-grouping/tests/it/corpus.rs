@@ -2,43 +2,15 @@
 //! with the grouping rules each scenario must follow.
 
 use errata_grouping::{Grouping, group, group_with_explanation};
-use errata_protocol::envelope::ItemType;
-use errata_protocol::{Event, EventType, NormalizeContext, normalize};
+use errata_protocol::Event;
 use std::collections::HashMap;
 
-/// Receive time for envelopes without `sent_at` (the Rust captures): just after them.
-const RUST_RECEIVED_AT: f64 = 1_795_288_800.0;
-
-/// Each event of the corpus with its request name (`python/fingerprint/0001`).
+/// Each event of the corpus with its name (`python/fingerprint/0001/0`).
 fn corpus_events() -> Vec<(String, Event)> {
-    let mut out = Vec::new();
-    for request in errata_corpus::load() {
-        let (auth, envelope) = request
-            .decode()
-            .unwrap_or_else(|e| panic!("{}: {e}", request.name));
-        let sent_at = envelope
-            .headers()
-            .sent_at
-            .map(|t| t.unix_timestamp() as f64 + f64::from(t.nanosecond()) / 1e9);
-        for item in envelope.items() {
-            let item_type = match item.ty() {
-                ItemType::Event => None,
-                ItemType::Transaction => Some(EventType::Transaction),
-                ItemType::Feedback => Some(EventType::Feedback),
-                _ => continue,
-            };
-            let mut ctx = NormalizeContext::new(sent_at.unwrap_or(RUST_RECEIVED_AT));
-            ctx.sent_at = sent_at;
-            ctx.event_id = envelope.event_id().map(|id| id.to_string());
-            ctx.client.clone_from(&auth.client);
-            ctx.client_ip = Some("127.0.0.1".into());
-            ctx.item_type = item_type;
-            let event =
-                normalize(item.payload(), &ctx).unwrap_or_else(|e| panic!("{}: {e}", request.name));
-            out.push((request.name.clone(), event));
-        }
-    }
-    out
+    errata_corpus::events()
+        .into_iter()
+        .map(|e| (e.name, e.event))
+        .collect()
 }
 
 /// Assigns events to issues the way the store will: the first hash already known wins,
@@ -264,7 +236,7 @@ fn one_full_explanation_is_pinned_as_json() {
     let events = corpus_events();
     let (_, event) = events
         .iter()
-        .find(|(n, _)| n == "python/exception_chained/0000")
+        .find(|(n, _)| n == "python/exception_chained/0000/0")
         .unwrap();
     insta::assert_json_snapshot!(group_with_explanation(event));
 }

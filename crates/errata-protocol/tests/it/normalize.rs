@@ -1,41 +1,13 @@
 //! Every event of the SDK corpus through normalization, with the normalized events
 //! pinned as snapshots (reviewed like code) and the properties that must hold for all.
 
-use errata_protocol::envelope::ItemType;
-use errata_protocol::{Event, EventType, NormalizeContext, normalize};
-
-/// Receive time for envelopes without `sent_at` (the Rust captures): just after them.
-const RUST_RECEIVED_AT: f64 = 1_795_288_800.0;
+use errata_protocol::{Event, EventType};
 
 fn corpus_events() -> Vec<(String, Event)> {
-    let mut out = Vec::new();
-    for request in errata_corpus::load() {
-        let (auth, envelope) = request
-            .decode()
-            .unwrap_or_else(|e| panic!("{}: {e}", request.name));
-        let sent_at = envelope
-            .headers()
-            .sent_at
-            .map(|t| t.unix_timestamp() as f64 + f64::from(t.nanosecond()) / 1e9);
-        for (index, item) in envelope.items().iter().enumerate() {
-            let item_type = match item.ty() {
-                ItemType::Event => None,
-                ItemType::Transaction => Some(EventType::Transaction),
-                ItemType::Feedback => Some(EventType::Feedback),
-                _ => continue,
-            };
-            let mut ctx = NormalizeContext::new(sent_at.unwrap_or(RUST_RECEIVED_AT));
-            ctx.sent_at = sent_at;
-            ctx.event_id = envelope.event_id().map(|id| id.to_string());
-            ctx.client.clone_from(&auth.client);
-            ctx.client_ip = Some("127.0.0.1".into());
-            ctx.item_type = item_type;
-            let event = normalize(item.payload(), &ctx)
-                .unwrap_or_else(|e| panic!("{} item {index}: {e}", request.name));
-            out.push((format!("{}/{index}", request.name), event));
-        }
-    }
-    out
+    errata_corpus::events()
+        .into_iter()
+        .map(|e| (e.name, e.event))
+        .collect()
 }
 
 #[test]

@@ -17,9 +17,10 @@ use axum::response::{IntoResponse, Response};
 use errata_protocol::auth::ClientAuth;
 use errata_protocol::envelope::{Envelope, ItemType};
 use errata_protocol::{encoding, store as legacy_store};
-use errata_store::{IngestKind, ProjectId, ProjectKey};
+use errata_store::ProjectId;
 use serde_json::json;
 
+use crate::keys::KeyEntry;
 use crate::state::AppState;
 use crate::writer::Submit;
 use error::IngestError;
@@ -41,13 +42,19 @@ pub async fn handle(
     endpoint: Endpoint,
     request: Request<Body>,
 ) -> Response {
-    let response = if request.method() == http::Method::OPTIONS {
+    if request.method() == http::Method::OPTIONS {
         return cors::preflight();
-    } else {
-        match ingest(&state, project, endpoint, request).await {
-            Ok(response) => response,
-            Err(error) => error.into_response(),
-        }
+    }
+    // Bounded work: a request beyond the in-flight limit is refused before its body is read.
+    let Ok(_permit) = state.in_flight.clone().try_acquire_owned() else {
+        return cors::add_headers(
+            IngestError::Overloaded("too many requests in flight; retry later".into())
+                .into_response(),
+        );
+    };
+    let response = match ingest(&state, project, endpoint, request).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
     };
     cors::add_headers(response)
 }
@@ -136,7 +143,8 @@ async fn ingest(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip().to_string());
     let (envelope, auth) = read_envelope(state, project_id, endpoint, &parts, body).await?;
-    let key = authorize(state, &auth.public_key, ProjectId(project_id)).await?;
+    let KeyEntry { key, project } =
+        authorize(state, &auth.public_key, ProjectId(project_id)).await?;
     let project_id = key.project_id;
 
     // Rate limits, before any processing.
@@ -161,7 +169,7 @@ async fn ingest(
         received_ms: crate::now_ms(),
         client_ip,
         client: auth.client.clone(),
-        scrub: state.config.scrub_data,
+        scrub: state.config.scrub_data && project.scrub_data,
         max_attachment_bytes: state.config.limits.max_attachment_bytes,
     };
     let processed = process(&envelope, &info, &state.outcomes)?;
@@ -185,13 +193,10 @@ async fn ingest(
                 Submit::Stopped => "the server is shutting down; retry later".into(),
             })
         })?;
-        let results = receiver
+        receiver
             .await
             .map_err(|_| IngestError::Storage("the writer stopped".into()))?
             .map_err(IngestError::Storage)?;
-        if results.iter().any(|r| r.kind == IngestKind::Duplicate) {
-            state.outcomes.add(project_id, "error", "duplicate", 1);
-        }
     }
     let body = match processed.event_id {
         Some(id) => json!({ "id": id.simple().to_string() }),
@@ -205,9 +210,9 @@ async fn authorize(
     state: &AppState,
     public_key: &str,
     project: ProjectId,
-) -> Result<ProjectKey, IngestError> {
-    let key = if let Some(key) = state.keys.cached(public_key) {
-        key
+) -> Result<KeyEntry, IngestError> {
+    let entry = if let Some(entry) = state.keys.cached(public_key) {
+        entry
     } else {
         let state = state.clone();
         let public_key = public_key.to_owned();
@@ -216,9 +221,9 @@ async fn authorize(
             .map_err(|e| IngestError::Storage(e.to_string()))?
             .map_err(|e| IngestError::Storage(e.to_string()))?
     };
-    match key {
-        Some(key) if key.project_id == project && key.is_active => Ok(key),
-        Some(key) if key.project_id == project => {
+    match entry {
+        Some(entry) if entry.key.project_id == project && entry.key.is_active => Ok(entry),
+        Some(entry) if entry.key.project_id == project => {
             Err(IngestError::Forbidden("this DSN key is disabled".into()))
         }
         other => {

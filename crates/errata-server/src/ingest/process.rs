@@ -7,7 +7,7 @@
 
 use crate::outcome::Outcomes;
 use crate::scrub::scrub_event;
-use errata_protocol::envelope::{DataCategory, Envelope, Item, ItemType};
+use errata_protocol::envelope::{Envelope, Item, ItemType};
 use errata_protocol::{Event, EventType, NormalizeContext, normalize};
 use errata_store::{
     Level, NewAttachment, NewEvent, NewUserReport, Payload, ProjectId, UserReportFields,
@@ -135,9 +135,6 @@ pub fn process(
         }
         processed.user_reports = standalone(reports, info);
     }
-    if processed.event.is_some() {
-        outcomes.add(info.project_id, DataCategory::Error.as_str(), "accepted", 1);
-    }
     Ok(processed)
 }
 
@@ -168,7 +165,7 @@ fn to_new_event(event: &Event, info: &RequestInfo) -> Result<NewEvent, IngestErr
     let event_id = Uuid::try_parse(&event.event_id)
         .map_err(|e| IngestError::BadRequest(format!("event id: {e}")))?;
     let metadata = serde_json::to_vec(&grouping.metadata).unwrap_or_default();
-    Ok(NewEvent {
+    let new_event = NewEvent {
         project_id: info.project_id,
         event_id,
         received_ms: info.received_ms,
@@ -195,7 +192,12 @@ fn to_new_event(event: &Event, info: &RequestInfo) -> Result<NewEvent, IngestErr
         payload,
         attachments: Vec::new(),
         user_reports: Vec::new(),
-    })
+    };
+    // Refused here rather than in the writer, where it would fail a whole batch.
+    new_event
+        .validate()
+        .map_err(|e| IngestError::BadRequest(format!("invalid event: {e}")))?;
+    Ok(new_event)
 }
 
 fn event_type_name(ty: EventType) -> &'static str {
@@ -227,11 +229,6 @@ fn issue_tags(event: &Event) -> Vec<(String, String)> {
     add("release", event.release.as_deref());
     add("transaction", event.transaction.as_deref());
     add("url", event.request.as_ref().and_then(|r| r.url.as_deref()));
-    let identity = event
-        .user
-        .as_ref()
-        .and_then(errata_protocol::user::User::identity);
-    add("user", identity.as_deref());
     let context_name = |name: &str| {
         event
             .contexts

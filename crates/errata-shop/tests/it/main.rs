@@ -1,5 +1,8 @@
 //! Integration tests of `errata-shop`: every route answers as documented, and no private text
-//! or panic detail reaches a response body.
+//! or panic detail reaches a response body; and, in `errata`, the shop reports to a real
+//! Errata server.
+
+mod errata;
 
 use axum::body::Body;
 use http::Request;

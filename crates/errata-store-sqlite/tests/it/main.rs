@@ -2,6 +2,7 @@
 //! suite against real database files in temporary directories, plus `SQLite`-specific
 //! checks (WAL mode, file layout).
 
+mod durability;
 mod harness;
 mod sqlite;
 

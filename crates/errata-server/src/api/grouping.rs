@@ -1,0 +1,54 @@
+//! Why an event is in its issue:
+//! `GET /api/0/projects/{org}/{project}/events/{event_id}/grouping-info/` recomputes the
+//! grouping of the stored (normalized) event with its explanation trees: the hashes,
+//! every variant with its component tree, title, culprit and metadata, plus
+//! `explanation`, the same as indented text. `?format=text` answers the text alone.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use errata_protocol::{NormalizeContext, normalize};
+use serde_json::Value;
+
+use super::auth::Authenticated;
+use super::pagination::query_value;
+use super::{ApiError, event};
+use crate::state::AppState;
+
+/// `GET .../events/{event_id}/grouping-info/`.
+pub(super) async fn info(
+    _auth: Authenticated,
+    State(state): State<AppState>,
+    Path(params): Path<HashMap<String, String>>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let stored = event::find(&state, &params).await?;
+    let text = query_value(&pairs, "format") == Some("text");
+    let (json, explanation) = tokio::task::spawn_blocking(move || {
+        let ctx = NormalizeContext::new(stored.row.received_ms as f64 / 1000.0);
+        let normalized = normalize(&stored.payload, &ctx)
+            .map_err(|e| ApiError::Internal(format!("stored event does not normalize: {e}")))?;
+        let grouping = errata_grouping::group_with_explanation(&normalized);
+        let explanation = grouping.render_explanation();
+        let json = serde_json::to_value(&grouping)
+            .map_err(|e| ApiError::Internal(format!("grouping does not serialize: {e}")))?;
+        Ok::<_, ApiError>((json, explanation))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("task failed: {e}")))??;
+    if text {
+        return Ok((
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            explanation,
+        )
+            .into_response());
+    }
+    let mut json = json;
+    if let Value::Object(map) = &mut json {
+        map.insert("explanation".into(), Value::String(explanation));
+    }
+    Ok(Json(json).into_response())
+}

@@ -1,0 +1,8 @@
+//! The integration tests of `errata-server`, in one binary: one module per area, most
+//! against a real server (a real `SQLite` file in a temporary data dir, the real writer
+//! thread), driven through its router.
+
+mod api;
+mod ingest;
+mod openapi;
+mod support;
