@@ -246,6 +246,7 @@ fn read_reply(stream: &mut TcpStream) -> Reply {
         status,
         headers,
         body: String::from_utf8_lossy(&data[start..]).into_owned(),
+        raw: data[start..].to_vec(),
     }
 }
 

@@ -59,6 +59,6 @@ fn bench_ingest_reports_accepted_and_processed_events() {
         "{} issues for 20 groups",
         issues.len()
     );
-    assert_eq!(issues.iter().map(|i| i.times_seen).sum::<u64>(), accepted);
+    assert_eq!(issues.iter().map(|i| i.count).sum::<u64>(), accepted);
     server.assert_healthy(300);
 }

@@ -61,13 +61,6 @@ fn token_create_prints_a_token_the_api_accepts() {
 }
 
 #[test]
-fn api_root_answers_with_a_trailing_slash() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = ServerProcess::start(dir.path());
-    assert_eq!(get(&server.url("/api/0/")).status, 401);
-}
-
-#[test]
 fn printed_dsn_names_the_bound_port() {
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path());

@@ -1,8 +1,7 @@
 //! The real parts the tests drive: an `errata serve` child process on `127.0.0.1:0` with
 //! its own data dir ([`ServerProcess`]), a small HTTP client that never treats a status
 //! as an error ([`post`], [`get`]), envelope builders, and [`Stored`], the one place the
-//! tests read what the server kept (today through the store on the data dir; through the
-//! Web API once it lands, without touching the tests).
+//! tests read what the server kept, through the Web API as a user would.
 
 use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
@@ -12,8 +11,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use errata_store::{Issue, IssueQuery, ProjectId, Store as _, Uuid};
-use errata_store_sqlite::SqliteStore;
+use errata_store::Uuid;
 use serde_json::{Value, json};
 
 /// How long a server may take to start, and a condition to become true.
@@ -50,6 +48,8 @@ pub(crate) struct ServerProcess {
     pub(crate) printed_dsn: String,
     env: Vec<(String, String)>,
     stderr: Arc<Mutex<String>>,
+    /// A Web API token, made on first use.
+    token: std::sync::OnceLock<String>,
 }
 
 impl ServerProcess {
@@ -141,6 +141,7 @@ impl ServerProcess {
             printed_dsn: dsn.clone(),
             env,
             stderr,
+            token: std::sync::OnceLock::new(),
         }
     }
 
@@ -264,7 +265,7 @@ impl ServerProcess {
 
     /// What the server stored.
     pub(crate) fn stored(&self) -> Stored {
-        Stored::new(&self.data_dir, self.project_id)
+        Stored::new(self)
     }
 }
 
@@ -330,7 +331,10 @@ pub(crate) fn memory_kib(pid: u32) -> (u64, u64) {
 pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) headers: Vec<(String, String)>,
+    /// The body as text (lossy).
     pub(crate) body: String,
+    /// The body's bytes.
+    pub(crate) raw: Vec<u8>,
 }
 
 impl Reply {
@@ -374,16 +378,17 @@ fn reply(response: ureq::http::Response<ureq::Body>) -> Reply {
         .iter()
         .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
         .collect();
-    let body = response
+    let raw = response
         .into_body()
         .with_config()
         .limit(64 << 20)
-        .read_to_string()
-        .unwrap_or_else(|e| format!("<unreadable body: {e}>"));
+        .read_to_vec()
+        .unwrap_or_else(|e| format!("<unreadable body: {e}>").into_bytes());
     Reply {
         status,
         headers,
-        body,
+        body: String::from_utf8_lossy(&raw).into_owned(),
+        raw,
     }
 }
 
@@ -455,104 +460,219 @@ pub(crate) fn event_envelope(event: &Value) -> Vec<u8> {
     body
 }
 
-/// What the server kept, read the way a user would. Today it opens the store in the data
-/// dir (safe beside a running server: WAL readers); switching to the Web API later
-/// changes only this type.
+/// What the server kept, read the way a user would: through the Web API with a Bearer
+/// token from `errata token create --json`. The one place the tests read back from.
 #[derive(Debug)]
 pub(crate) struct Stored {
-    store: SqliteStore,
-    project: ProjectId,
+    base: String,
+    token: String,
+    /// `/api/0/projects/{org}/{project}`.
+    project_path: String,
 }
 
-/// One stored event: its issue and its normalized payload.
+/// An issue as the API shows it, with the fields the tests check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IssueInfo {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) culprit: String,
+    pub(crate) level: String,
+    pub(crate) status: String,
+    /// Events seen (`count`).
+    pub(crate) count: u64,
+    pub(crate) user_count: u64,
+    pub(crate) last_release: Option<String>,
+}
+
+impl IssueInfo {
+    fn from_json(v: &Value) -> Self {
+        let text = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+        Self {
+            id: text("id"),
+            title: text("title"),
+            culprit: text("culprit"),
+            level: text("level"),
+            status: text("status"),
+            count: v["count"]
+                .as_str()
+                .and_then(|c| c.parse().ok())
+                .or_else(|| v["count"].as_u64())
+                .unwrap_or_else(|| panic!("no count in {v}")),
+            user_count: v["userCount"].as_u64().unwrap_or_default(),
+            last_release: v["lastRelease"]["version"].as_str().map(str::to_owned),
+        }
+    }
+}
+
+/// One stored event: its issue and the API's event (the normalized payload in Sentry's
+/// shape: `tags` as `[{key, value}]`, `entries`, and the normalized fields).
 #[derive(Debug, Clone)]
 pub(crate) struct StoredEvent {
-    pub(crate) issue: Issue,
+    pub(crate) issue: IssueInfo,
     pub(crate) payload: Value,
 }
 
+/// The `cursor` of a `Link` header's `rel="next"` when it has results.
+fn next_cursor(reply: &Reply) -> Option<String> {
+    let link = reply.header("link")?;
+    let next = link
+        .split(", <")
+        .find(|part| part.contains("rel=\"next\""))?;
+    if !next.contains("results=\"true\"") {
+        return None;
+    }
+    let cursor = next.split("cursor=\"").nth(1)?.split('"').next()?;
+    Some(cursor.to_owned())
+}
+
 impl Stored {
-    fn new(data_dir: &Path, project_id: i64) -> Self {
-        Self {
-            store: SqliteStore::open(data_dir).expect("opening the data dir's store"),
-            project: ProjectId(project_id),
+    fn new(server: &ServerProcess) -> Self {
+        let token = server.token.get_or_init(|| {
+            let output = Command::new(env!("CARGO_BIN_EXE_errata"))
+                .arg("--data-dir")
+                .arg(&server.data_dir)
+                .args(["token", "create", "--json", "--label", "e2e"])
+                .output()
+                .expect("running errata token create");
+            assert!(
+                output.status.success(),
+                "errata token create: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let created: Value = serde_json::from_slice(&output.stdout).expect("token JSON");
+            created["token"].as_str().expect("a token").to_owned()
+        });
+        let mut stored = Self {
+            base: format!("http://{}", server.addr),
+            token: token.clone(),
+            project_path: String::new(),
+        };
+        let orgs = stored.api("/api/0/organizations/");
+        for org in orgs.as_array().expect("organizations") {
+            let slug = org["slug"].as_str().expect("an organization slug");
+            let projects = stored.api(&format!("/api/0/organizations/{slug}/projects/"));
+            let found = projects.as_array().expect("projects").iter().find(|p| {
+                p["id"].as_str() == Some(&server.project_id.to_string())
+                    || p["id"].as_i64() == Some(server.project_id)
+            });
+            if let Some(project) = found {
+                let project = project["slug"].as_str().expect("a project slug");
+                stored.project_path = format!("/api/0/projects/{slug}/{project}");
+                return stored;
+            }
         }
+        panic!("project {} is not in the API", server.project_id);
     }
 
-    /// Every issue of the project.
-    pub(crate) fn issues(&self) -> Vec<Issue> {
+    fn get(&self, path: &str) -> Reply {
+        get_with(
+            &format!("{}{path}", self.base),
+            &[("Authorization", &format!("Bearer {}", self.token))],
+        )
+    }
+
+    /// GETs an API path that must answer 200 with JSON.
+    fn api(&self, path: &str) -> Value {
+        let reply = self.get(path);
+        assert_eq!(reply.status, 200, "GET {path}: {reply:?}");
+        reply.json()
+    }
+
+    /// Every issue of the project, whatever its status.
+    pub(crate) fn issues(&self) -> Vec<IssueInfo> {
         let mut out = Vec::new();
-        let mut cursor = None;
+        let mut path = format!("{}/issues/?query=&limit=100", self.project_path);
         loop {
-            let page = self
-                .store
-                .issues(&IssueQuery {
-                    project_id: self.project,
-                    filter: errata_store::IssueFilter::default(),
-                    cursor: cursor.take(),
-                    limit: errata_store::MAX_PAGE,
-                })
-                .expect("listing issues");
-            out.extend(page.items);
-            match page.next_cursor {
-                Some(next) => cursor = Some(next),
+            let reply = self.get(&path);
+            assert_eq!(reply.status, 200, "GET {path}: {reply:?}");
+            out.extend(
+                reply
+                    .json()
+                    .as_array()
+                    .expect("a list of issues")
+                    .iter()
+                    .map(IssueInfo::from_json),
+            );
+            match next_cursor(&reply) {
+                Some(cursor) => {
+                    path = format!(
+                        "{}/issues/?query=&limit=100&cursor={cursor}",
+                        self.project_path
+                    );
+                }
                 None => return out,
             }
         }
     }
 
+    /// The issue with this id.
+    pub(crate) fn issue(&self, id: &str) -> IssueInfo {
+        IssueInfo::from_json(&self.api(&format!("/api/0/issues/{id}/")))
+    }
+
     /// The event with this id, if stored.
     pub(crate) fn event(&self, id: Uuid) -> Option<StoredEvent> {
-        match self.store.event(self.project, id) {
-            Ok(event) => {
-                let issue = self.store.issue(event.row.issue_id).expect("its issue");
+        let path = format!("{}/events/{}/", self.project_path, id.simple());
+        let reply = self.get(&path);
+        match reply.status {
+            200 => {
+                let payload = reply.json();
+                let issue = payload["groupID"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("no groupID in {payload}"));
                 Some(StoredEvent {
-                    issue,
-                    payload: serde_json::from_slice(&event.payload).expect("payload JSON"),
+                    issue: self.issue(issue),
+                    payload,
                 })
             }
-            Err(e) if e.is_not_found() => None,
-            Err(e) => panic!("reading event {id}: {e}"),
+            404 => None,
+            _ => panic!("GET {path}: {reply:?}"),
         }
     }
 
-    /// The event with this id; waits for it (the server answers 200 only after the
-    /// commit, so it is there at once, but a reader may lag a checkpoint).
+    /// The event with this id; waits for it (a 200 means committed, so it is there at
+    /// once; the wait only bounds a surprise).
     pub(crate) fn wait_event(&self, id: Uuid) -> StoredEvent {
         poll(&format!("event {id} to be stored"), || self.event(id))
     }
 
     /// The event's attachments as `(name, bytes)`.
     pub(crate) fn attachments(&self, id: Uuid) -> Vec<(String, Vec<u8>)> {
-        self.store
-            .attachments(self.project, id)
-            .expect("listing attachments")
-            .into_iter()
+        let list = format!("{}/events/{}/attachments/", self.project_path, id.simple());
+        self.api(&list)
+            .as_array()
+            .expect("a list of attachments")
+            .iter()
             .map(|a| {
-                let (attachment, data) = self
-                    .store
-                    .attachment_data(self.project, a.id)
-                    .expect("attachment data");
-                (attachment.name, data)
+                let attachment = a["id"].as_str().expect("an attachment id");
+                let reply = self.get(&format!("{list}{attachment}/?download=1"));
+                assert_eq!(reply.status, 200, "{reply:?}");
+                (a["name"].as_str().unwrap_or_default().to_owned(), reply.raw)
             })
             .collect()
     }
 
     /// The user reports of an issue as `(name, email, comments)`.
-    pub(crate) fn user_reports(&self, issue: &Issue) -> Vec<(String, String, String)> {
-        self.store
-            .issue_user_reports(issue.id)
-            .expect("user reports")
-            .into_iter()
-            .map(|r| (r.fields.name, r.fields.email, r.fields.comments))
+    pub(crate) fn user_reports(&self, issue: &IssueInfo) -> Vec<(String, String, String)> {
+        self.api(&format!("/api/0/issues/{}/user-reports/", issue.id))
+            .as_array()
+            .expect("a list of user reports")
+            .iter()
+            .map(|r| {
+                let text = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
+                (text("name"), text("email"), text("comments"))
+            })
             .collect()
     }
 
-    /// The project's outcome totals as `(category, reason) -> quantity`.
+    /// The project's outcome totals over the last day as `(category, reason) -> quantity`.
     pub(crate) fn outcomes(&self) -> std::collections::BTreeMap<(String, String), u64> {
+        let view = self.api(&format!("{}/outcomes/?statsPeriod=1d", self.project_path));
         let mut out = std::collections::BTreeMap::new();
-        for o in self.store.outcomes(self.project, 0).expect("outcomes") {
-            *out.entry((o.category, o.reason)).or_default() += o.quantity;
+        for o in view["outcomes"].as_array().expect("outcomes") {
+            let text = |k: &str| o[k].as_str().unwrap_or_default().to_owned();
+            *out.entry((text("category"), text("reason"))).or_default() +=
+                o["quantity"].as_u64().unwrap_or_default();
         }
         out
     }

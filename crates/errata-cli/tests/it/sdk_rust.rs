@@ -98,7 +98,7 @@ fn rust_sdk_error_message_and_panic() {
 
     let message = stored.wait_event(message_id);
     assert_eq!(message.issue.title, "inventory sync is late");
-    assert_eq!(message.issue.level.as_str(), "warning");
+    assert_eq!(message.issue.level, "warning");
     assert_eq!(pair(&message.payload["tags"], "tenant"), Some("acme"));
     assert_eq!(message.payload["user"]["id"], "7");
 
