@@ -27,15 +27,23 @@ struct Fixture {
 
 impl Fixture {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    fn start_with(extra: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let server = ServerProcess::start_with(
-            &dir.path().join("data"),
-            &[
-                ("ERRATA_MAX_REQUEST_BYTES", &MAX_REQUEST_BYTES.to_string()),
-                ("ERRATA_MAX_ENVELOPE_BYTES", &MAX_ENVELOPE_BYTES.to_string()),
-                ("ERRATA_MAX_EVENT_BYTES", &MAX_EVENT_BYTES.to_string()),
-            ],
+        let (request, envelope, event) = (
+            MAX_REQUEST_BYTES.to_string(),
+            MAX_ENVELOPE_BYTES.to_string(),
+            MAX_EVENT_BYTES.to_string(),
         );
+        let mut env = vec![
+            ("ERRATA_MAX_REQUEST_BYTES", request.as_str()),
+            ("ERRATA_MAX_ENVELOPE_BYTES", envelope.as_str()),
+            ("ERRATA_MAX_EVENT_BYTES", event.as_str()),
+        ];
+        env.extend_from_slice(extra);
+        let server = ServerProcess::start_with(&dir.path().join("data"), &env);
         let before = server.send_event("accepted before the bad input");
         Self {
             server,
@@ -426,4 +434,37 @@ fn sentry_version_8_is_a_400() {
         &body,
     );
     fixture.check(&reply, 400, &["version 8"]);
+}
+
+#[test]
+fn over_the_rate_limit_is_a_429_with_retry_after() {
+    let mut fixture = Fixture::start_with(&[("ERRATA_RATE_LIMIT_KEY_PER_MINUTE", "3")]);
+    let mut limited = None;
+    for i in 0..10 {
+        let reply = fixture.send(
+            &event_envelope(&message_event(Uuid::new_v4(), &format!("burst {i}"))),
+            &[],
+        );
+        if reply.status != 200 {
+            limited = Some(reply);
+            break;
+        }
+    }
+    let reply = limited.expect("10 events in a row were accepted at 3 per minute");
+    assert_eq!(reply.status, 429, "{reply:?}");
+    assert!(reply.detail().contains("rate limited"), "{reply:?}");
+    let retry_after: u64 = reply
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no Retry-After: {reply:?}"));
+    assert!((1..=60).contains(&retry_after), "{reply:?}");
+    let limits = reply
+        .header("x-sentry-rate-limits")
+        .unwrap_or_else(|| panic!("no X-Sentry-Rate-Limits: {reply:?}"));
+    assert!(
+        limits.starts_with(&format!("{retry_after}:")) && limits.contains("error"),
+        "{limits}"
+    );
+    fixture.server.assert_healthy(MAX_RSS_MIB);
+    assert!(fixture.server.stored().event(fixture.before).is_some());
 }
