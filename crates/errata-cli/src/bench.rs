@@ -43,9 +43,14 @@ pub(crate) struct IngestArgs {
     /// send time) instead of as fast as the server answers.
     #[arg(long)]
     rate: Option<f64>,
-    /// The server's data dir: enables processed events/s and bytes on disk per event.
+    /// The server's data dir: enables bytes on disk per event (and processed events/s,
+    /// read from the store, when no --token is given).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// A Web API token (`errata token create`): processed events/s counts the events
+    /// visible through the API (the sum of the project's issue counts).
+    #[arg(long, env = "ERRATA_TOKEN")]
+    token: Option<String>,
     /// The server's process id: enables its RSS and CPU figures (Linux `/proc`).
     #[arg(long)]
     server_pid: Option<u32>,
@@ -349,6 +354,136 @@ fn process_stats(pid: u32) -> Option<(u64, u64, f64)> {
     Some((field("VmRSS:")?, field("VmHWM:")?, ticks / 100.0))
 }
 
+/// Where processed events are counted: the Web API, or the store in the data dir.
+enum Counter<'a> {
+    Api {
+        agent: ureq::Agent,
+        base: String,
+        token: String,
+        /// `/api/0/projects/{org}/{project}`.
+        project_path: String,
+    },
+    Store(&'a SqliteStore, ProjectId),
+}
+
+impl Counter<'_> {
+    /// Finds the DSN's project through the API.
+    fn api(dsn: &Dsn, token: &str) -> anyhow::Result<Self> {
+        let agent = ureq::Agent::new_with_config(
+            ureq::config::Config::builder()
+                .timeout_global(Some(Duration::from_secs(30)))
+                .build(),
+        );
+        let base = format!(
+            "{}://{}:{}",
+            dsn.scheme().as_str(),
+            dsn.host(),
+            dsn.effective_port()
+        );
+        let mut counter = Counter::Api {
+            agent,
+            base,
+            token: token.to_owned(),
+            project_path: String::new(),
+        };
+        let organizations = counter.get("/api/0/organizations/")?.0;
+        for org in organizations.as_array().into_iter().flatten() {
+            let slug = org["slug"].as_str().unwrap_or_default();
+            let projects = counter
+                .get(&format!("/api/0/organizations/{slug}/projects/"))?
+                .0;
+            let wanted = dsn.project_id().to_string();
+            let found = projects.as_array().into_iter().flatten().find(|p| {
+                p["id"].as_str() == Some(wanted.as_str())
+                    || p["id"].as_u64() == Some(dsn.project_id())
+            });
+            if let Some(project) = found {
+                let path = format!(
+                    "/api/0/projects/{slug}/{}",
+                    project["slug"].as_str().unwrap_or_default()
+                );
+                if let Counter::Api { project_path, .. } = &mut counter {
+                    *project_path = path;
+                }
+                return Ok(counter);
+            }
+        }
+        bail!(
+            "project {} is not visible through the API",
+            dsn.project_id()
+        )
+    }
+
+    /// GETs an API path: the JSON body and the next page's cursor.
+    fn get(&self, path: &str) -> anyhow::Result<(Value, Option<String>)> {
+        let Counter::Api {
+            agent, base, token, ..
+        } = self
+        else {
+            bail!("not an API counter");
+        };
+        let url = format!("{base}{path}");
+        let response = agent
+            .get(&url)
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .with_context(|| format!("GET {url}"))?;
+        let next = response
+            .headers()
+            .get("link")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|link| {
+                let next = link.split(", <").find(|p| p.contains("rel=\"next\""))?;
+                next.contains("results=\"true\"")
+                    .then(|| next.split("cursor=\"").nth(1)?.split('"').next())?
+                    .map(str::to_owned)
+            });
+        let body = serde_json::from_slice(&response.into_body().read_to_vec()?)?;
+        Ok((body, next))
+    }
+
+    /// Events stored for the project: the sum of its issues' counts.
+    fn count(&self) -> anyhow::Result<u64> {
+        match self {
+            Counter::Store(store, project) => stored_events(store, *project),
+            Counter::Api { project_path, .. } => {
+                let mut total = 0;
+                let mut cursor: Option<String> = None;
+                loop {
+                    let path = match &cursor {
+                        Some(c) => format!("{project_path}/issues/?query=&limit=100&cursor={c}"),
+                        None => format!("{project_path}/issues/?query=&limit=100"),
+                    };
+                    let (issues, next) = self.get(&path)?;
+                    total += issues
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|i| {
+                            i["count"]
+                                .as_str()
+                                .and_then(|c| c.parse::<u64>().ok())
+                                .or_else(|| i["count"].as_u64())
+                                .unwrap_or(0)
+                        })
+                        .sum::<u64>();
+                    match next {
+                        Some(next) => cursor = Some(next),
+                        None => return Ok(total),
+                    }
+                }
+            }
+        }
+    }
+
+    fn describe(&self) -> &'static str {
+        match self {
+            Counter::Api { .. } => "visible through the API",
+            Counter::Store(..) => "stored (read from the data dir)",
+        }
+    }
+}
+
 /// Events stored for the project (the sum of its issues' counters), read from the data dir.
 fn stored_events(store: &SqliteStore, project: ProjectId) -> anyhow::Result<u64> {
     let mut total = 0;
@@ -401,12 +536,21 @@ fn ingest(args: &IngestArgs) -> anyhow::Result<()> {
         Some(dir) => Some(SqliteStore::open(dir).context("opening the server's data dir")?),
         None => None,
     };
-    let (baseline_events, baseline_disk) = match &store {
+    let baseline_disk = match &store {
         Some(store) => {
             store.checkpoint().context("checkpointing before the run")?;
-            (stored_events(store, project)?, store.disk_usage())
+            store.disk_usage()
         }
-        None => (0, 0),
+        None => 0,
+    };
+    let counter = match (&args.token, &store) {
+        (Some(token), _) => Some(Counter::api(&dsn, token)?),
+        (None, Some(store)) => Some(Counter::Store(store, project)),
+        (None, None) => None,
+    };
+    let baseline_events = match &counter {
+        Some(counter) => counter.count()?,
+        None => 0,
     };
     let idle = args.server_pid.and_then(process_stats);
 
@@ -488,12 +632,12 @@ fn ingest(args: &IngestArgs) -> anyhow::Result<()> {
         .collect();
     latencies.sort_unstable();
 
-    // Processed: every accepted event counted in the store.
-    let processed = match &store {
-        Some(store) => {
+    // Processed: every accepted event counted through the API (or in the store).
+    let processed = match &counter {
+        Some(counter) => {
             let deadline = Instant::now() + Duration::from_secs(300);
             loop {
-                let now_stored = stored_events(store, project)?.saturating_sub(baseline_events);
+                let now_stored = counter.count()?.saturating_sub(baseline_events);
                 if now_stored >= accepted {
                     break Some((now_stored, start.elapsed()));
                 }
@@ -536,11 +680,12 @@ fn ingest(args: &IngestArgs) -> anyhow::Result<()> {
         );
         match processed {
             Some((n, at)) => println!(
-                "processed:    {n} events stored {:.2} s after the start = {:.0} events/s",
+                "processed:    {n} events {} {:.2} s after the start = {:.0} events/s",
+                counter.as_ref().map_or("", Counter::describe),
                 at.as_secs_f64(),
                 n as f64 / at.as_secs_f64()
             ),
-            None => println!("processed:    n/a (pass --data-dir)"),
+            None => println!("processed:    n/a (pass --token or --data-dir)"),
         }
         println!(
             "latency:      p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({})",

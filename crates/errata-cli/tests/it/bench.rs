@@ -1,5 +1,5 @@
 //! `errata bench ingest` against a real server, briefly: it runs, every request is
-//! accepted, and every accepted event is found in the store (the processed count). Speed
+//! accepted, and every accepted event is visible through the Web API (the processed count). Speed
 //! is not asserted: the benchmark measures, the tests check it works.
 
 use std::process::Command;
@@ -35,6 +35,7 @@ fn bench_ingest_reports_accepted_and_processed_events() {
         .arg("--data-dir")
         .arg(&server.data_dir)
         .args(["--server-pid", &server.pid().to_string()])
+        .args(["--token", &server.token()])
         .arg("--corpus")
         .arg(errata_corpus::root())
         .output()
@@ -48,6 +49,7 @@ fn bench_ingest_reports_accepted_and_processed_events() {
     let accepted = figure(&report, "accepted:");
     assert!(accepted > 0, "{report}");
     assert_eq!(figure(&report, "processed:"), accepted, "{report}");
+    assert!(report.contains("visible through the API"), "{report}");
     assert!(report.contains("transport errors"), "{report}");
     assert!(report.contains("p99"), "{report}");
     assert!(report.contains("B per event on disk"), "{report}");

@@ -263,6 +263,27 @@ impl ServerProcess {
         self.env.clone()
     }
 
+    /// A Web API token from `errata token create --json` (made once per process).
+    pub(crate) fn token(&self) -> String {
+        self.token
+            .get_or_init(|| {
+                let output = Command::new(env!("CARGO_BIN_EXE_errata"))
+                    .arg("--data-dir")
+                    .arg(&self.data_dir)
+                    .args(["token", "create", "--json", "--label", "e2e"])
+                    .output()
+                    .expect("running errata token create");
+                assert!(
+                    output.status.success(),
+                    "errata token create: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                let created: Value = serde_json::from_slice(&output.stdout).expect("token JSON");
+                created["token"].as_str().expect("a token").to_owned()
+            })
+            .clone()
+    }
+
     /// What the server stored.
     pub(crate) fn stored(&self) -> Stored {
         Stored::new(self)
@@ -527,24 +548,10 @@ fn next_cursor(reply: &Reply) -> Option<String> {
 
 impl Stored {
     fn new(server: &ServerProcess) -> Self {
-        let token = server.token.get_or_init(|| {
-            let output = Command::new(env!("CARGO_BIN_EXE_errata"))
-                .arg("--data-dir")
-                .arg(&server.data_dir)
-                .args(["token", "create", "--json", "--label", "e2e"])
-                .output()
-                .expect("running errata token create");
-            assert!(
-                output.status.success(),
-                "errata token create: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            let created: Value = serde_json::from_slice(&output.stdout).expect("token JSON");
-            created["token"].as_str().expect("a token").to_owned()
-        });
+        let token = server.token();
         let mut stored = Self {
             base: format!("http://{}", server.addr),
-            token: token.clone(),
+            token,
             project_path: String::new(),
         };
         let orgs = stored.api("/api/0/organizations/");
