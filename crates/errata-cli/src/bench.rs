@@ -2,9 +2,10 @@
 //! shaped like the official SDKs' (the event items of the captured SDK corpus, with fresh
 //! event ids, spread over `--groups` issues by varying the exception type or the message)
 //! from `--concurrency` workers with keep-alive connections, closed-loop or at a fixed
-//! `--rate`, and reports accepted events/s, processed events/s (until every accepted event
-//! is counted in the store), p50/p99 response times, the server's memory and CPU (from
-//! `/proc/PID`) and the bytes on disk per event against the raw event JSON.
+//! `--rate`, and reports accepted events/s, processed events/s (until every accepted
+//! event is visible through the Web API, or counted in the store), p50/p99 response
+//! times, the server's memory and CPU (from `/proc/PID`) and the bytes on disk per event
+//! against the raw event JSON.
 //!
 //! A benchmark, not a test: it measures whatever machine it runs on. Workers are OS
 //! threads with blocking `ureq` clients: a bounded set, one connection each.

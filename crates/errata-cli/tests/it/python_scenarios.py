@@ -199,22 +199,19 @@ def session_release_health():
 
 
 SCENARIOS = {
-    name: fn
-    for name, fn in globals().items()
-    if callable(fn)
-    and name
-    in {
-        "exception_simple",
-        "exception_chained",
-        "grouping_repeat",
-        "fingerprint",
-        "message_with_scope",
-        "flask_request",
-        "attachment",
-        "user_feedback",
-        "transaction",
-        "session_release_health",
-    }
+    fn.__name__: fn
+    for fn in (
+        exception_simple,
+        exception_chained,
+        grouping_repeat,
+        fingerprint,
+        message_with_scope,
+        flask_request,
+        attachment,
+        user_feedback,
+        transaction,
+        session_release_health,
+    )
 }
 
 if __name__ == "__main__":
