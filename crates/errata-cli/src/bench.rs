@@ -274,7 +274,13 @@ fn worker(
     let agent = ureq::Agent::new_with_config(
         ureq::config::Config::builder()
             .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
+            // Per-phase timeouts, not a global one: with a global timeout ureq resolves
+            // the host on a new thread for every request, which costs the client more
+            // than the request.
+            .timeout_send_request(Some(Duration::from_secs(30)))
+            .timeout_send_body(Some(Duration::from_secs(30)))
+            .timeout_recv_response(Some(Duration::from_secs(30)))
+            .timeout_recv_body(Some(Duration::from_secs(30)))
             .build(),
     );
     let mut rng = Rng(seed | 1);

@@ -387,7 +387,11 @@ pub(crate) fn agent() -> ureq::Agent {
     ureq::Agent::new_with_config(
         ureq::config::Config::builder()
             .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(60)))
+            // Per-phase timeouts: a global one makes ureq resolve on a new thread per request.
+            .timeout_send_request(Some(DEADLINE))
+            .timeout_send_body(Some(DEADLINE))
+            .timeout_recv_response(Some(DEADLINE))
+            .timeout_recv_body(Some(DEADLINE))
             .build(),
     )
 }
