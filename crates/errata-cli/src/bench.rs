@@ -64,6 +64,10 @@ pub(crate) struct IngestArgs {
     /// Gzip every body (as the Python SDK does) instead of sending it as is.
     #[arg(long)]
     gzip: bool,
+    /// Also list when answers slower than this many milliseconds happened (per half
+    /// second of the run), to tell stalls from a steady tail.
+    #[arg(long)]
+    slow_ms: Option<u64>,
 }
 
 pub(crate) fn run(command: BenchCommand) -> anyhow::Result<()> {
@@ -232,6 +236,8 @@ struct WorkerStats {
     statuses: std::collections::BTreeMap<u16, u64>,
     transport_errors: u64,
     last_error: Option<String>,
+    /// `(ms since the start, latency ms)` of answers slower than `--slow-ms`.
+    slow: Vec<(u64, u64)>,
 }
 
 fn gzip_bytes(data: &[u8]) -> Vec<u8> {
@@ -262,6 +268,7 @@ struct Target {
     gzip: bool,
 }
 
+#[allow(clippy::too_many_arguments, reason = "one worker's whole setup")]
 fn worker(
     target: &Target,
     prepared: &[Prepared],
@@ -270,6 +277,7 @@ fn worker(
     end: Instant,
     interval: Option<Duration>,
     offset: Duration,
+    slow_ms: Option<u64>,
 ) -> WorkerStats {
     let agent = ureq::Agent::new_with_config(
         ureq::config::Config::builder()
@@ -321,6 +329,10 @@ fn worker(
                 tally
                     .latencies_us
                     .push(elapsed.as_micros().min(u128::from(u32::MAX)) as u32);
+                let millis = elapsed.as_millis() as u64;
+                if slow_ms.is_some_and(|slow| millis > slow) {
+                    tally.slow.push(((from - start).as_millis() as u64, millis));
+                }
                 *tally.statuses.entry(status).or_default() += 1;
                 if status == 200 {
                     tally.accepted += 1;
@@ -613,6 +625,7 @@ fn ingest(args: &IngestArgs) -> anyhow::Result<()> {
                         end,
                         interval,
                         offset,
+                        args.slow_ms,
                     )
                 })
             })
@@ -685,6 +698,19 @@ fn ingest(args: &IngestArgs) -> anyhow::Result<()> {
             "accepted:     {accepted} events in {secs:.2} s = {:.0} events/s",
             accepted as f64 / secs
         );
+        if let Some(slow_ms) = args.slow_ms {
+            let mut windows: std::collections::BTreeMap<u64, (u64, u64)> =
+                std::collections::BTreeMap::new();
+            for (at, millis) in stats.iter().flat_map(|s| s.slow.iter()) {
+                let window = windows.entry(at / 500).or_default();
+                window.0 += 1;
+                window.1 = window.1.max(*millis);
+            }
+            println!("slow (> {slow_ms} ms) answers by when they were sent:");
+            for (window, (count, max)) in windows.iter().take(60) {
+                println!("  {:6.1} s: {count:6} (max {max} ms)", *window as f64 / 2.0);
+            }
+        }
         match processed {
             Some((n, at)) => println!(
                 "processed:    {n} events {} {:.2} s after the start = {:.0} events/s",
