@@ -17,7 +17,10 @@ pub(crate) fn run(config: Config) -> anyhow::Result<()> {
         #[allow(clippy::print_stdout, reason = "the operator reads these lines")]
         {
             println!("Errata is running.");
-            println!("  UI and API: {}  (listening on {addr})", welcome.url);
+            println!(
+                "  Address:    {}  (Web API under /api/0/; listening on {addr})",
+                welcome.url
+            );
             match &welcome.generated_password {
                 Some(password) => println!(
                     "  Login:      {} / {password}  (generated: shown only this once)",

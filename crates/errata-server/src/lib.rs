@@ -67,7 +67,7 @@ pub enum ServerError {
 /// What the first start created, for the operator.
 #[derive(Debug, Clone)]
 pub struct Welcome {
-    /// The UI and API address.
+    /// The public address (Web API; the UI later).
     pub url: String,
     /// The admin login.
     pub admin_email: String,
