@@ -13,3 +13,4 @@ mod durability;
 mod harness;
 mod sdk_python;
 mod sdk_rust;
+mod sentry_cli;

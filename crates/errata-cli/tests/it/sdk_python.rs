@@ -15,7 +15,7 @@ use crate::harness::{ServerProcess, StoredEvent, poll};
 
 /// The interpreter with `sentry-sdk` installed: `ERRATA_TEST_PYTHON`, else the venv
 /// `scripts/test` creates. Missing is a failure, never a skip.
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     if let Some(python) = std::env::var_os("ERRATA_TEST_PYTHON") {
         return python.into();
     }

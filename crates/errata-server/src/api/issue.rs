@@ -220,8 +220,8 @@ pub(super) async fn list(
     Ok(([(header::LINK, link)], Json(views)).into_response())
 }
 
-/// `PUT /api/0/projects/{org}/{project}/issues/?id=...` or `?status=...`: sets the status
-/// of the issues named (`id`, repeated) or of every issue with a status; answers the
+/// `PUT /api/0/projects/{org}/{project}/issues/?id=...` (repeatable), `?status=...` or
+/// `?query=...` (default: unresolved issues): sets the status of those issues; answers the
 /// change, or 204 when no issue matched.
 pub(super) async fn bulk_update(
     _auth: Authenticated,
@@ -242,21 +242,28 @@ pub(super) async fn bulk_update(
         .map(IssueStatus::parse)
         .transpose()
         .map_err(|e| ApiError::BadRequest(format!("invalid status filter: {e}")))?;
-    if ids.is_empty() && current.is_none() {
-        return Err(ApiError::BadRequest(
-            "name the issues to change with ?id=... (repeatable) or ?status=...".into(),
-        ));
-    }
+    // No ids: every issue matching `?status=` or else `?query=` (default: unresolved), as
+    // Sentry does for `sentry-cli issues resolve --all`.
+    let filter = if !ids.is_empty() {
+        None
+    } else if let Some(current) = current {
+        Some(IssueFilter {
+            status: Some(current),
+            ..IssueFilter::default()
+        })
+    } else {
+        Some(
+            IssueFilter::parse(query_value(&pairs, "query").unwrap_or(DEFAULT_QUERY))
+                .map_err(|e| ApiError::BadRequest(format!("invalid query: {e}")))?,
+        )
+    };
     let changed = blocking(&state, move |store| {
-        if let Some(current) = current {
+        if let Some(filter) = filter {
             let mut cursor = None;
             loop {
                 let page = store.issues(&IssueQuery {
                     project_id: project.id,
-                    filter: IssueFilter {
-                        status: Some(current),
-                        ..IssueFilter::default()
-                    },
+                    filter: filter.clone(),
                     cursor,
                     limit: errata_store::MAX_PAGE,
                 })?;

@@ -388,10 +388,36 @@ async fn bulk_status_changes_as_sentry_cli_sends_them() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    // `sentry-cli issues unresolve --all` names no issue: every issue matching `query`
+    // (here every resolved one), then `resolve --all` (default query: unresolved ones).
+    let reply = server
+        .call(
+            Method::PUT,
+            &server.project_path("/issues/?query=is%3Aresolved"),
+            Some(r#"{"status": "unresolved"}"#),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        all_issue_ids(&server, "is%3Aunresolved", 100).await.len(),
+        total
+    );
     let reply = server
         .call(
             Method::PUT,
             &server.project_path("/issues/"),
+            Some(r#"{"status": "resolved"}"#),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        all_issue_ids(&server, "is%3Aresolved", 100).await.len(),
+        total
+    );
+    let reply = server
+        .call(
+            Method::PUT,
+            &server.project_path("/issues/?query=is%3Abogus"),
             Some(r#"{"status": "resolved"}"#),
         )
         .await;
