@@ -132,28 +132,32 @@ fn run(store: &dyn Store, outcomes: &Outcomes, rx: &Receiver<Job>, max_batch: us
 /// cannot fail the others), counts what was stored, writes the outcome counters, and only
 /// then answers the handlers, so counts are visible once the 200 is.
 fn commit(store: &dyn Store, outcomes: &Outcomes, jobs: Pending) {
-    let all: Vec<NewEvent> = jobs
-        .iter()
-        .flat_map(|(events, _)| events.iter().cloned())
-        .collect();
+    // One batch, moved (not copied) out of the jobs; each job is a range of it.
+    let mut all: Vec<NewEvent> = Vec::with_capacity(jobs.iter().map(|(e, _)| e.len()).sum());
+    let mut replies = Vec::with_capacity(jobs.len());
+    for (events, reply) in jobs {
+        let start = all.len();
+        all.extend(events);
+        replies.push((reply, start..all.len()));
+    }
     let answers: Vec<(oneshot::Sender<JobResult>, JobResult)> = match store.ingest(&all) {
-        Ok(results) => {
-            let mut results = results.into_iter();
-            jobs.into_iter()
-                .map(|(events, reply)| {
-                    let mine: Vec<IngestResult> = results.by_ref().take(events.len()).collect();
-                    count(outcomes, &events, &mine);
-                    (reply, Ok(mine))
-                })
-                .collect()
-        }
-        Err(batch_error) if jobs.len() > 1 => {
-            tracing::warn!(error = %batch_error, jobs = jobs.len(), "batch failed; committing jobs one by one");
-            jobs.into_iter()
-                .map(|(events, reply)| {
-                    let result = store.ingest(&events).map_err(|e| e.to_string());
+        Ok(results) => replies
+            .into_iter()
+            .map(|(reply, range)| {
+                let mine = results[range.clone()].to_vec();
+                count(outcomes, &all[range], &mine);
+                (reply, Ok(mine))
+            })
+            .collect(),
+        Err(batch_error) if replies.len() > 1 => {
+            tracing::warn!(error = %batch_error, jobs = replies.len(), "batch failed; committing jobs one by one");
+            replies
+                .into_iter()
+                .map(|(reply, range)| {
+                    let events = &all[range];
+                    let result = store.ingest(events).map_err(|e| e.to_string());
                     if let Ok(mine) = &result {
-                        count(outcomes, &events, mine);
+                        count(outcomes, events, mine);
                     }
                     (reply, result)
                 })
@@ -161,8 +165,9 @@ fn commit(store: &dyn Store, outcomes: &Outcomes, jobs: Pending) {
         }
         Err(error) => {
             tracing::error!(%error, "commit failed");
-            jobs.into_iter()
-                .map(|(_, reply)| (reply, Err(error.to_string())))
+            replies
+                .into_iter()
+                .map(|(reply, _)| (reply, Err(error.to_string())))
                 .collect()
         }
     };
