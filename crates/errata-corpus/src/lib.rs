@@ -114,10 +114,7 @@ pub fn events() -> Vec<CorpusEvent> {
         let (auth, envelope) = request
             .decode()
             .unwrap_or_else(|e| panic!("{}: {e}", request.name));
-        let sent_at = envelope
-            .headers()
-            .sent_at
-            .map(|t| t.unix_timestamp() as f64 + f64::from(t.nanosecond()) / 1e9);
+        let sent_at = envelope.headers().sent_at_secs();
         for (index, item) in envelope.items().iter().enumerate() {
             let item_type = match item.ty() {
                 ItemType::Event => None,

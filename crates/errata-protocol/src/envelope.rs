@@ -464,6 +464,11 @@ impl EnvelopeHeaders {
     pub fn sdk_name(&self) -> Option<&str> {
         self.sdk.as_ref()?.get("name")?.as_str()
     }
+
+    /// `sent_at` as Unix seconds (for clock-drift correction in normalization).
+    pub fn sent_at_secs(&self) -> Option<f64> {
+        self.sent_at.map(crate::value::unix_seconds)
+    }
 }
 
 /// `null` reads as absent, like a missing key.

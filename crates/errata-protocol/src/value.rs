@@ -298,7 +298,12 @@ pub fn parse_timestamp(s: &str) -> Option<f64> {
             .ok()
             .map(PrimitiveDateTime::assume_utc)
     })?;
-    Some(datetime.unix_timestamp() as f64 + f64::from(datetime.nanosecond()) / 1e9)
+    Some(unix_seconds(datetime))
+}
+
+/// A date-time as Unix seconds with its fraction.
+pub(crate) fn unix_seconds(datetime: OffsetDateTime) -> f64 {
+    datetime.unix_timestamp() as f64 + f64::from(datetime.nanosecond()) / 1e9
 }
 
 /// Formats Unix seconds as RFC 3339 in UTC with microseconds (for display and headers).

@@ -55,10 +55,7 @@ pub fn process(
         event_id: envelope.event_id().map(|id| id.0),
         ..Processed::default()
     };
-    let sent_at = envelope
-        .headers()
-        .sent_at
-        .map(|t| t.unix_timestamp() as f64 + f64::from(t.nanosecond()) / 1e9);
+    let sent_at = envelope.headers().sent_at_secs();
     let mut attachments = Vec::new();
     let mut reports = Vec::new();
     for item in envelope.items() {

@@ -390,38 +390,29 @@ async fn bulk_status_changes_as_sentry_cli_sends_them() {
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     // `sentry-cli issues unresolve --all` names no issue: every issue matching `query`
     // (here every resolved one), then `resolve --all` (default query: unresolved ones).
-    let reply = server
-        .call(
-            Method::PUT,
-            &server.project_path("/issues/?query=is%3Aresolved"),
-            Some(r#"{"status": "unresolved"}"#),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK);
+    let put_all = |query: &'static str, status: &'static str| {
+        let path = server.project_path(&format!("/issues/{query}"));
+        let body = format!(r#"{{"status": "{status}"}}"#);
+        let server = &server;
+        async move { server.call(Method::PUT, &path, Some(&body)).await.status }
+    };
+    assert_eq!(
+        put_all("?query=is%3Aresolved", "unresolved").await,
+        StatusCode::OK
+    );
     assert_eq!(
         all_issue_ids(&server, "is%3Aunresolved", 100).await.len(),
         total
     );
-    let reply = server
-        .call(
-            Method::PUT,
-            &server.project_path("/issues/"),
-            Some(r#"{"status": "resolved"}"#),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(put_all("", "resolved").await, StatusCode::OK);
     assert_eq!(
         all_issue_ids(&server, "is%3Aresolved", 100).await.len(),
         total
     );
-    let reply = server
-        .call(
-            Method::PUT,
-            &server.project_path("/issues/?query=is%3Abogus"),
-            Some(r#"{"status": "resolved"}"#),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        put_all("?query=is%3Abogus", "resolved").await,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[tokio::test]
