@@ -106,6 +106,21 @@ pub enum EventType {
 }
 
 impl EventType {
+    /// The type's name as on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Default => "default",
+            Self::Transaction => "transaction",
+            Self::Csp => "csp",
+            Self::Hpkp => "hpkp",
+            Self::ExpectCt => "expectct",
+            Self::ExpectStaple => "expectstaple",
+            Self::Nel => "nel",
+            Self::Feedback => "feedback",
+        }
+    }
+
     fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "error" => Self::Error,
@@ -554,4 +569,37 @@ fn valid_environment(environment: &str, meta: &mut Meta) -> bool {
         );
     }
     !bad
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_the_serialized_form() {
+        for level in [
+            Level::Debug,
+            Level::Info,
+            Level::Warning,
+            Level::Error,
+            Level::Fatal,
+        ] {
+            assert_eq!(serde_json::to_value(level).unwrap(), level.as_str());
+            assert_eq!(Level::parse(level.as_str()), Some(level));
+        }
+        for ty in [
+            EventType::Error,
+            EventType::Default,
+            EventType::Transaction,
+            EventType::Csp,
+            EventType::Hpkp,
+            EventType::ExpectCt,
+            EventType::ExpectStaple,
+            EventType::Nel,
+            EventType::Feedback,
+        ] {
+            assert_eq!(serde_json::to_value(ty).unwrap(), ty.as_str());
+            assert_eq!(EventType::parse(ty.as_str()), Some(ty));
+        }
+    }
 }

@@ -9,6 +9,7 @@
 //! queued, commits it, and stops.
 
 use crate::outcome::Outcomes;
+use errata_protocol::envelope::DataCategory;
 use errata_store::{IngestKind, IngestResult, NewEvent, Store};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
@@ -180,12 +181,7 @@ fn commit(store: &dyn Store, outcomes: &Outcomes, jobs: Pending) {
 /// Counts committed events as `accepted` and skipped ones as `duplicate`.
 fn count(outcomes: &Outcomes, events: &[NewEvent], results: &[IngestResult]) {
     for (event, result) in events.iter().zip(results) {
-        let category = match event.event_type.as_str() {
-            "error" => "error",
-            "transaction" => "transaction",
-            "csp" | "hpkp" | "expectct" | "expectstaple" | "nel" => "security",
-            _ => "default",
-        };
+        let category = DataCategory::from_event_type(&event.event_type).as_str();
         let reason = if result.kind == IngestKind::Duplicate {
             "duplicate"
         } else {

@@ -8,7 +8,7 @@
 use crate::outcome::Outcomes;
 use crate::scrub::scrub_event;
 use errata_protocol::envelope::{Envelope, Item, ItemType};
-use errata_protocol::{Event, EventType, NormalizeContext, normalize};
+use errata_protocol::{Event, NormalizeContext, normalize};
 use errata_store::{
     Level, NewAttachment, NewEvent, NewUserReport, Payload, ProjectId, UserReportFields,
 };
@@ -177,7 +177,7 @@ fn to_new_event(event: &Event, info: &RequestInfo) -> Result<NewEvent, IngestErr
             errata_protocol::Level::Error => Level::Error,
             errata_protocol::Level::Fatal => Level::Fatal,
         },
-        event_type: event_type_name(event.ty).to_owned(),
+        event_type: event.ty.as_str().to_owned(),
         metadata,
         release: event.release.clone(),
         environment: event.environment.clone(),
@@ -195,20 +195,6 @@ fn to_new_event(event: &Event, info: &RequestInfo) -> Result<NewEvent, IngestErr
         .validate()
         .map_err(|e| IngestError::BadRequest(format!("invalid event: {e}")))?;
     Ok(new_event)
-}
-
-fn event_type_name(ty: EventType) -> &'static str {
-    match ty {
-        EventType::Error => "error",
-        EventType::Default => "default",
-        EventType::Transaction => "transaction",
-        EventType::Csp => "csp",
-        EventType::Hpkp => "hpkp",
-        EventType::ExpectCt => "expectct",
-        EventType::ExpectStaple => "expectstaple",
-        EventType::Nel => "nel",
-        EventType::Feedback => "feedback",
-    }
 }
 
 /// The event's tags plus the ones Sentry derives for the tag panels and filters.
