@@ -22,7 +22,7 @@ pub struct KeyEntry {
     pub project: Project,
 }
 
-type Entries = FxHashMap<String, (Option<KeyEntry>, Instant)>;
+type Entries = FxHashMap<String, (Option<Arc<KeyEntry>>, Instant)>;
 
 /// The cache.
 #[derive(Debug, Default)]
@@ -39,7 +39,7 @@ impl KeyCache {
 
     /// The cached answer for this public key: `None` when not cached (or stale),
     /// `Some(None)` for a cached miss.
-    pub fn cached(&self, public_key: &str) -> Option<Option<KeyEntry>> {
+    pub fn cached(&self, public_key: &str) -> Option<Option<Arc<KeyEntry>>> {
         let entries = self.lock();
         let (entry, at) = entries.get(public_key)?;
         (at.elapsed() < TTL).then(|| entry.clone())
@@ -51,12 +51,12 @@ impl KeyCache {
         &self,
         store: &Arc<dyn Store>,
         public_key: &str,
-    ) -> errata_store::Result<Option<KeyEntry>> {
+    ) -> errata_store::Result<Option<Arc<KeyEntry>>> {
         let entry = match store.project_key(public_key)? {
-            Some(key) => Some(KeyEntry {
+            Some(key) => Some(Arc::new(KeyEntry {
                 project: store.project(key.project_id)?,
                 key,
-            }),
+            })),
             None => None,
         };
         let mut entries = self.lock();

@@ -8,6 +8,7 @@ pub mod error;
 pub mod process;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Body;
@@ -143,9 +144,8 @@ async fn ingest(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip().to_string());
     let (envelope, auth) = read_envelope(state, project_id, endpoint, &parts, body).await?;
-    let KeyEntry { key, project } =
-        authorize(state, &auth.public_key, ProjectId(project_id)).await?;
-    let project_id = key.project_id;
+    let entry = authorize(state, &auth.public_key, ProjectId(project_id)).await?;
+    let project_id = entry.key.project_id;
 
     // Rate limits, before any processing.
     let events = envelope
@@ -153,9 +153,10 @@ async fn ingest(
         .iter()
         .filter(|i| *i.ty() == ItemType::Event)
         .count() as u64;
-    if let Err(limited) = state
-        .limiter
-        .admit(&key.public_key, project_id.0, events, Instant::now())
+    if let Err(limited) =
+        state
+            .limiter
+            .admit(&entry.key.public_key, project_id.0, events, Instant::now())
     {
         state
             .outcomes
@@ -169,7 +170,7 @@ async fn ingest(
         received_ms: crate::now_ms(),
         client_ip,
         client: auth.client.clone(),
-        scrub: state.config.scrub_data && project.scrub_data,
+        scrub: state.config.scrub_data && entry.project.scrub_data,
         max_attachment_bytes: state.config.limits.max_attachment_bytes,
     };
     let processed = process(&envelope, &info, &state.outcomes)?;
@@ -210,7 +211,7 @@ async fn authorize(
     state: &AppState,
     public_key: &str,
     project: ProjectId,
-) -> Result<KeyEntry, IngestError> {
+) -> Result<Arc<KeyEntry>, IngestError> {
     let entry = if let Some(entry) = state.keys.cached(public_key) {
         entry
     } else {
