@@ -17,6 +17,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "project_scrubbing",
         include_str!("../migrations/0002_project_scrubbing.sql"),
     ),
+    (
+        3,
+        "project_settings",
+        include_str!("../migrations/0003_project_settings.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.
@@ -112,12 +117,53 @@ mod tests {
                  VALUES (1, 1, 'p', 'P', 0);",
         )
         .unwrap();
-        assert_eq!(migrate(&mut conn, 5).unwrap(), vec![2]);
+        assert_eq!(migrate(&mut conn, 5).unwrap(), vec![2, 3]);
         let scrub: bool = conn
             .query_row("SELECT scrub_data FROM projects WHERE id = 1", [], |r| {
                 r.get(0)
             })
             .unwrap();
         assert!(scrub);
+    }
+
+    #[test]
+    fn a_version_2_database_gains_default_settings_and_integer_outcomes() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0].2).unwrap();
+        conn.execute_batch(MIGRATIONS[1].2).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+                 applied_ms INTEGER NOT NULL);
+             INSERT INTO schema_migrations VALUES (1, 'initial', 0), (2, 'project_scrubbing', 0);
+             INSERT INTO organizations (id, slug, name, created_ms) VALUES (1, 'o', 'O', 0);
+             INSERT INTO projects (id, organization_id, slug, name, created_ms, scrub_data)
+                 VALUES (1, 1, 'p', 'P', 0, 0);
+             -- what an overflowing sum left behind before counters saturated
+             INSERT INTO outcomes VALUES (1, 0, 'error', 'rate_limited', 1.8e19);
+             INSERT INTO outcomes VALUES (1, 0, 'error', 'too_large', 7);",
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn, 5).unwrap(), vec![3]);
+        let project = crate::project::get(&conn, errata_store::ProjectId(1)).unwrap();
+        assert!(!project.scrub_data);
+        assert!(project.sensitive_fields.is_empty());
+        assert!(!project.scrub_ip_addresses);
+        assert_eq!(project.event_quota, None);
+        let counters: Vec<(String, i64)> = conn
+            .prepare("SELECT typeof(quantity), quantity FROM outcomes ORDER BY reason")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            counters,
+            [("integer".to_owned(), i64::MAX), ("integer".to_owned(), 7)]
+        );
+        let bad_window = conn.execute(
+            "UPDATE projects SET event_quota_limit = 1, event_quota_window = 'week'",
+            [],
+        );
+        assert!(bad_window.is_err());
     }
 }

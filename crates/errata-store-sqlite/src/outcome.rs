@@ -1,4 +1,6 @@
 //! Outcome counters in `SQLite`: hourly upserts, summed per category and reason on read.
+//! Counters saturate at `i64::MAX`: `SQLite` would turn an overflowing `+` into a REAL and
+//! make `sum()` fail, so the upsert clamps and the read sums in two exact halves.
 
 use rusqlite::{Connection, params};
 
@@ -17,7 +19,10 @@ pub(crate) fn add(conn: &mut Connection, deltas: &[OutcomeDelta]) -> Result<()> 
                 "INSERT INTO outcomes (project_id, bucket_ms, category, reason, quantity)
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (project_id, bucket_ms, category, reason)
-                 DO UPDATE SET quantity = quantity + excluded.quantity",
+                 DO UPDATE SET quantity = CASE
+                     WHEN quantity > 9223372036854775807 - excluded.quantity
+                         THEN 9223372036854775807
+                     ELSE quantity + excluded.quantity END",
             )
             .map_err(db)?;
         for d in deltas {
@@ -27,7 +32,7 @@ pub(crate) fn add(conn: &mut Connection, deltas: &[OutcomeDelta]) -> Result<()> 
                     bucket_start(d.timestamp_ms),
                     d.category,
                     d.reason,
-                    d.quantity
+                    i64::try_from(d.quantity).unwrap_or(i64::MAX)
                 ])
                 .map_err(db)?;
         }
@@ -35,6 +40,9 @@ pub(crate) fn add(conn: &mut Connection, deltas: &[OutcomeDelta]) -> Result<()> 
     tx.commit().map_err(db)
 }
 
+/// Sums the counters exactly, without `sum()` overflowing: each counter (at most
+/// `i64::MAX`) is split into its high and low 32 bits, whose sums cannot overflow before
+/// 2^31 rows; the halves are combined here and clamped to `i64::MAX`.
 pub(crate) fn totals(
     conn: &Connection,
     project: ProjectId,
@@ -42,16 +50,20 @@ pub(crate) fn totals(
 ) -> Result<Vec<OutcomeCount>> {
     let mut stmt = conn
         .prepare_cached(
-            "SELECT category, reason, sum(quantity) FROM outcomes
+            "SELECT category, reason, sum(quantity >> 32), sum(quantity & 4294967295)
+             FROM outcomes
              WHERE project_id = ?1 AND bucket_ms >= ?2
              GROUP BY category, reason ORDER BY category, reason",
         )
         .map_err(db)?;
     stmt.query_map(params![project.0, bucket_start(since_ms)], |r| {
+        let high: i64 = r.get(2)?;
+        let low: i64 = r.get(3)?;
+        let total = (i128::from(high) << 32) + i128::from(low);
         Ok(OutcomeCount {
             category: r.get(0)?,
             reason: r.get(1)?,
-            quantity: r.get(2)?,
+            quantity: u64::try_from(total.clamp(0, i128::from(i64::MAX))).unwrap_or(0),
         })
     })
     .and_then(Iterator::collect)

@@ -4,14 +4,16 @@
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use errata_store::{
-    BootstrapSpec, Bootstrapped, KeyId, NewProject, Organization, OrganizationId, Project,
-    ProjectId, ProjectKey, Result, StoreError, User, UserId, generate_key, validate_slug,
+    BootstrapSpec, Bootstrapped, EventQuota, KeyId, NewProject, Organization, OrganizationId,
+    Project, ProjectId, ProjectKey, ProjectSettings, QuotaWindow, Result, StoreError, User, UserId,
+    generate_key, validate_slug,
 };
 
 use crate::error::db;
 
 const ORG_COLUMNS: &str = "id, slug, name, created_ms";
-const PROJECT_COLUMNS: &str = "id, organization_id, slug, name, platform, created_ms, scrub_data";
+const PROJECT_COLUMNS: &str = "id, organization_id, slug, name, platform, created_ms, scrub_data,
+    sensitive_fields, scrub_ip_addresses, event_quota_limit, event_quota_window";
 const KEY_COLUMNS: &str = "id, project_id, public_key, secret_key, label, is_active, created_ms";
 const USER_COLUMNS: &str = "id, email, password_hash, is_admin, created_ms";
 
@@ -33,7 +35,36 @@ fn project_from_row(r: &Row<'_>) -> rusqlite::Result<Project> {
         platform: r.get(4)?,
         created_ms: r.get(5)?,
         scrub_data: r.get(6)?,
+        sensitive_fields: sensitive_fields_from_json(7, &r.get::<_, String>(7)?)?,
+        scrub_ip_addresses: r.get(8)?,
+        event_quota: quota_from_columns(r)?,
     })
+}
+
+/// The stored JSON array of sensitive field names.
+fn sensitive_fields_from_json(column: usize, json: &str) -> rusqlite::Result<Vec<String>> {
+    serde_json::from_str(json).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+/// The event quota of columns 9 (limit) and 10 (window): both set, or both NULL.
+fn quota_from_columns(r: &Row<'_>) -> rusqlite::Result<Option<EventQuota>> {
+    let limit: Option<u64> = r.get(9)?;
+    let window: Option<String> = r.get(10)?;
+    match (limit, window) {
+        (Some(limit), Some(window)) => {
+            let window = QuotaWindow::parse(&window).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    10,
+                    rusqlite::types::Type::Text,
+                    format!("unknown quota window {window:?}").into(),
+                )
+            })?;
+            Ok(Some(EventQuota { limit, window }))
+        }
+        _ => Ok(None),
+    }
 }
 
 fn key_from_row(r: &Row<'_>) -> rusqlite::Result<ProjectKey> {
@@ -223,6 +254,9 @@ fn insert_project(
         platform: new.platform.clone(),
         created_ms: now_ms,
         scrub_data: true,
+        sensitive_fields: Vec::new(),
+        scrub_ip_addresses: false,
+        event_quota: None,
     };
     let key = insert_key(tx, project.id, now_ms)?;
     Ok((project, key))
@@ -332,15 +366,59 @@ pub(crate) fn get(conn: &Connection, id: ProjectId) -> Result<Project> {
     .ok_or_else(|| StoreError::not_found(format_args!("project {id}")))
 }
 
-pub(crate) fn set_scrubbing(conn: &Connection, id: ProjectId, on: bool) -> Result<Project> {
-    let changed = conn
-        .prepare_cached("UPDATE projects SET scrub_data = ?2 WHERE id = ?1")
-        .and_then(|mut s| s.execute(params![id.0, on]))
+/// Applies a settings patch (validated first: an invalid one changes nothing).
+pub(crate) fn update_settings(
+    conn: &mut Connection,
+    id: ProjectId,
+    patch: &ProjectSettings,
+) -> Result<Project> {
+    let patch = patch.normalized()?;
+    if patch.is_empty() {
+        return get(conn, id);
+    }
+    let sensitive_fields = patch
+        .sensitive_fields
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::invalid("unserializable sensitive fields").with_source(e))?;
+    let (set_quota, limit, window) = match patch.event_quota {
+        Some(quota) => (
+            true,
+            quota.map(|q| q.limit),
+            quota.map(|q| q.window.as_str()),
+        ),
+        None => (false, None, None),
+    };
+    let tx = conn.transaction().map_err(db)?;
+    let changed = tx
+        .prepare_cached(
+            "UPDATE projects SET
+                 scrub_data = coalesce(?2, scrub_data),
+                 sensitive_fields = coalesce(?3, sensitive_fields),
+                 scrub_ip_addresses = coalesce(?4, scrub_ip_addresses),
+                 event_quota_limit = CASE WHEN ?5 THEN ?6 ELSE event_quota_limit END,
+                 event_quota_window = CASE WHEN ?5 THEN ?7 ELSE event_quota_window END
+             WHERE id = ?1",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                id.0,
+                patch.scrub_data,
+                sensitive_fields,
+                patch.scrub_ip_addresses,
+                set_quota,
+                limit,
+                window
+            ])
+        })
         .map_err(db)?;
     if changed == 0 {
         return Err(StoreError::not_found(format_args!("project {id}")));
     }
-    get(conn, id)
+    let project = get(&tx, id)?;
+    tx.commit().map_err(db)?;
+    Ok(project)
 }
 
 pub(crate) fn by_slug(conn: &Connection, org: OrganizationId, slug: &str) -> Result<Project> {

@@ -9,7 +9,7 @@ use errata_store::{
     Attachment, AttachmentId, BootstrapSpec, Bootstrapped, CreatedToken, EventRow, IngestResult,
     Issue, IssueId, IssueQuery, IssueStatus, NewEvent, NewProject, NewToken, NewUserReport,
     Organization, OrganizationId, OutcomeCount, OutcomeDelta, Page, Project, ProjectId, ProjectKey,
-    Result, Store, StoredEvent, TagValueCount, UserReport,
+    ProjectSettings, Result, Store, StoredEvent, TagValueCount, UserReport,
 };
 
 use crate::{SqliteStore, event, ingest, issue, now_ms, outcome, project, token, user_report};
@@ -30,9 +30,9 @@ impl Store for SqliteStore {
         self.write(|c| ingest::ingest(c, events))
     }
 
-    #[instrument(skip_all)]
-    fn add_user_report(&self, report: &NewUserReport) -> Result<UserReport> {
-        self.write(|c| user_report::add(c, report))
+    #[instrument(skip_all, fields(reports = reports.len()))]
+    fn add_user_reports(&self, reports: &[NewUserReport]) -> Result<Vec<UserReport>> {
+        self.write(|c| user_report::add(c, reports))
     }
 
     #[instrument(skip_all, fields(outcomes = outcomes.len()))]
@@ -145,8 +145,8 @@ impl Store for SqliteStore {
     }
 
     #[instrument(skip_all)]
-    fn set_project_scrubbing(&self, id: ProjectId, on: bool) -> Result<Project> {
-        self.write(|c| project::set_scrubbing(c, id, on))
+    fn update_project_settings(&self, id: ProjectId, patch: &ProjectSettings) -> Result<Project> {
+        self.write(|c| project::update_settings(c, id, patch))
     }
 
     #[instrument(skip_all)]

@@ -55,34 +55,41 @@ pub(crate) fn insert(
     Ok(conn.last_insert_rowid())
 }
 
-/// Stores a report that came without its event.
-pub(crate) fn add(conn: &mut Connection, report: &NewUserReport) -> Result<UserReport> {
+/// Stores reports that came without their event, in one transaction.
+pub(crate) fn add(conn: &mut Connection, reports: &[NewUserReport]) -> Result<Vec<UserReport>> {
+    if reports.is_empty() {
+        return Ok(Vec::new());
+    }
     let tx = conn.transaction().map_err(db)?;
-    let event_id = &report.event_id.as_bytes()[..];
-    let issue: Option<i64> = tx
-        .prepare_cached("SELECT issue_id FROM events WHERE project_id = ?1 AND event_id = ?2")
-        .and_then(|mut s| {
-            s.query_row(params![report.project_id.0, event_id], |r| r.get(0))
-                .optional()
-        })
-        .map_err(db)?;
-    let id = insert(
-        &tx,
-        report.project_id.0,
-        event_id,
-        issue,
-        &report.fields,
-        report.received_ms,
-    )?;
+    let mut stored = Vec::with_capacity(reports.len());
+    for report in reports {
+        let event_id = &report.event_id.as_bytes()[..];
+        let issue: Option<i64> = tx
+            .prepare_cached("SELECT issue_id FROM events WHERE project_id = ?1 AND event_id = ?2")
+            .and_then(|mut s| {
+                s.query_row(params![report.project_id.0, event_id], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(db)?;
+        let id = insert(
+            &tx,
+            report.project_id.0,
+            event_id,
+            issue,
+            &report.fields,
+            report.received_ms,
+        )?;
+        stored.push(UserReport {
+            id: UserReportId(id),
+            project_id: report.project_id,
+            event_id: report.event_id,
+            issue_id: issue.map(IssueId),
+            fields: report.fields.clone(),
+            created_ms: report.received_ms,
+        });
+    }
     tx.commit().map_err(db)?;
-    Ok(UserReport {
-        id: UserReportId(id),
-        project_id: report.project_id,
-        event_id: report.event_id,
-        issue_id: issue.map(IssueId),
-        fields: report.fields.clone(),
-        created_ms: report.received_ms,
-    })
+    Ok(stored)
 }
 
 /// The issue's reports, newest first.

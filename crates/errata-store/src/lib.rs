@@ -34,6 +34,7 @@ mod outcome;
 mod page;
 mod payload;
 mod project;
+mod settings;
 mod store;
 mod token;
 mod user_report;
@@ -59,6 +60,10 @@ pub use payload::{MAX_PAYLOAD_BYTES, Payload};
 pub use project::{
     MAX_SLUG_LEN, NewProject, Organization, Project, ProjectKey, User, generate_key, slugify,
     validate_slug,
+};
+pub use settings::{
+    EventQuota, MAX_QUOTA_LIMIT, MAX_SENSITIVE_FIELD_LEN, MAX_SENSITIVE_FIELDS, ProjectSettings,
+    QuotaWindow,
 };
 pub use store::Store;
 pub use token::{ApiToken, CreatedToken, NewToken, generate_secret, hash_secret};

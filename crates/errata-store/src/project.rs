@@ -4,6 +4,7 @@
 
 use crate::error::{Result, StoreError};
 use crate::id::{KeyId, OrganizationId, ProjectId, UserId};
+use crate::settings::EventQuota;
 
 /// An organization (Sentry's top-level scope).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +36,13 @@ pub struct Project {
     pub created_ms: i64,
     /// Scrub sensitive data from this project's events before storing (default: on).
     pub scrub_data: bool,
+    /// Field names scrubbed besides the built-in ones: lowercase, distinct, at most
+    /// [`crate::MAX_SENSITIVE_FIELDS`] (default: none).
+    pub sensitive_fields: Vec<String>,
+    /// Scrub client IP addresses too (default: off, IPs are kept).
+    pub scrub_ip_addresses: bool,
+    /// At most this many events per UTC day or month (default: none).
+    pub event_quota: Option<EventQuota>,
 }
 
 /// A client key (the public part of a DSN) of a project.

@@ -13,6 +13,7 @@ use crate::issue::{Issue, IssueQuery, IssueStatus, TagValueCount};
 use crate::outcome::{OutcomeCount, OutcomeDelta};
 use crate::page::Page;
 use crate::project::{NewProject, Organization, Project, ProjectKey};
+use crate::settings::ProjectSettings;
 use crate::token::{ApiToken, CreatedToken, NewToken};
 use crate::user_report::{NewUserReport, UserReport};
 
@@ -44,15 +45,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// nothing of the batch was written. Events of unknown projects are refused.
     fn ingest(&self, events: &[NewEvent]) -> Result<Vec<IngestResult>>;
 
-    /// Stores a user report that arrived without its event; it joins the event's issue
-    /// when the event is (or later gets) stored.
-    fn add_user_report(&self, report: &NewUserReport) -> Result<UserReport>;
+    /// Stores user reports that arrived without their event, all in ONE transaction
+    /// (results in input order; an empty batch writes nothing). Each joins its event's
+    /// issue when the event is (or later gets) stored.
+    fn add_user_reports(&self, reports: &[NewUserReport]) -> Result<Vec<UserReport>>;
 
-    /// Adds to outcome counters (in one transaction).
+    /// Adds to outcome counters (in one transaction). Counters saturate at `i64::MAX`: a
+    /// quantity above it counts as `i64::MAX`, and a sum that would pass it stays there.
     fn add_outcomes(&self, outcomes: &[OutcomeDelta]) -> Result<()>;
 
     /// A project's outcome totals since `since_ms` (by hour bucket), sorted by category
-    /// then reason.
+    /// then reason. Totals saturate at `i64::MAX` too: they never wrap.
     fn outcomes(&self, project_id: ProjectId, since_ms: i64) -> Result<Vec<OutcomeCount>>;
 
     // --- Issues ----------------------------------------------------------------------
@@ -122,8 +125,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Creates a project and its first key; a taken slug is a conflict.
     fn create_project(&self, project: &NewProject) -> Result<(Project, ProjectKey)>;
 
-    /// Turns server-side data scrubbing on or off for a project.
-    fn set_project_scrubbing(&self, id: ProjectId, on: bool) -> Result<Project>;
+    /// Applies a patch to a project's settings (validated and normalized as
+    /// [`ProjectSettings::normalized`] says: an invalid patch changes nothing) and returns
+    /// the updated project. An empty patch returns the project as it is.
+    fn update_project_settings(&self, id: ProjectId, patch: &ProjectSettings) -> Result<Project>;
 
     // --- API tokens ------------------------------------------------------------------
 

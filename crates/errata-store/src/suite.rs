@@ -10,9 +10,10 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 use crate::{
-    BootstrapSpec, Bootstrapped, IngestKind, IngestResult, IssueFilter, IssueId, IssueQuery,
-    IssueStatus, Level, NewAttachment, NewEvent, NewProject, NewToken, NewUserReport, OutcomeCount,
-    OutcomeDelta, Payload, ProjectId, Store, UserReportFields,
+    BootstrapSpec, Bootstrapped, EventQuota, IngestKind, IngestResult, IssueFilter, IssueId,
+    IssueQuery, IssueStatus, Level, NewAttachment, NewEvent, NewProject, NewToken, NewUserReport,
+    OutcomeCount, OutcomeDelta, Payload, ProjectId, ProjectSettings, QuotaWindow, Store,
+    UserReportFields,
 };
 
 /// Makes stores for the suite.
@@ -34,6 +35,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@each $harness;
             bootstrap_is_idempotent, project_keys_are_found_by_public_key,
             projects_are_created_with_unique_slugs, project_scrubbing_is_on_by_default,
+            project_settings_round_trip_and_patch_partially, project_settings_are_validated,
             events_group_by_first_known_hash,
             issue_counters_follow_events, distinct_users_are_counted_once,
             tag_values_are_counted_per_issue, resolved_issue_regresses_on_new_event,
@@ -42,7 +44,8 @@ macro_rules! conformance_tests {
             pagination_has_no_duplicates_or_gaps_while_events_arrive,
             deleting_an_issue_removes_its_events_and_frees_its_hashes,
             events_round_trip_with_their_payload, attachments_round_trip,
-            user_reports_join_their_issue, outcomes_are_counted,
+            user_reports_join_their_issue, user_reports_are_added_in_one_batch,
+            outcomes_are_counted, outcome_counters_saturate,
             tokens_verify_only_their_secret, missing_rows_are_not_found,
             committed_data_survives_reopening);
     };
@@ -180,16 +183,224 @@ pub fn project_scrubbing_is_on_by_default<H: Harness>(h: &H) {
         .create_project(&NewProject::named(b.organization.id, "Web"))
         .unwrap();
     assert!(web.scrub_data);
-    let off = store.set_project_scrubbing(web.id, false).unwrap();
+    let scrubbing = |on| ProjectSettings {
+        scrub_data: Some(on),
+        ..ProjectSettings::default()
+    };
+    let off = store
+        .update_project_settings(web.id, &scrubbing(false))
+        .unwrap();
     assert!(!off.scrub_data);
     assert!(!store.project(web.id).unwrap().scrub_data);
     assert!(store.project(b.project.id).unwrap().scrub_data);
     assert!(
         store
-            .set_project_scrubbing(crate::ProjectId(9999), true)
+            .update_project_settings(crate::ProjectId(9999), &scrubbing(true))
             .unwrap_err()
             .is_not_found()
     );
+}
+
+fn fields(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| (*n).to_owned()).collect()
+}
+
+pub fn project_settings_round_trip_and_patch_partially<H: Harness>(h: &H) {
+    let store = h.fresh();
+    let b = setup(&store);
+    // Defaults: scrubbing on, no extra fields, IPs kept, no quota.
+    for project in [&b.project, &store.project(b.project.id).unwrap()] {
+        assert!(project.scrub_data);
+        assert!(project.sensitive_fields.is_empty());
+        assert!(!project.scrub_ip_addresses);
+        assert_eq!(project.event_quota, None);
+    }
+    let (web, _) = store
+        .create_project(&NewProject::named(b.organization.id, "Web"))
+        .unwrap();
+    assert_eq!(
+        (
+            web.sensitive_fields.len(),
+            web.scrub_ip_addresses,
+            web.event_quota
+        ),
+        (0, false, None)
+    );
+    let p = b.project.id;
+    let daily = EventQuota {
+        limit: 1000,
+        window: QuotaWindow::Day,
+    };
+    let all = store
+        .update_project_settings(
+            p,
+            &ProjectSettings {
+                scrub_data: Some(false),
+                sensitive_fields: Some(fields(&["SSN", "card.number", "ssn", "api-key_2"])),
+                scrub_ip_addresses: Some(true),
+                event_quota: Some(Some(daily)),
+            },
+        )
+        .unwrap();
+    assert!(!all.scrub_data);
+    assert_eq!(all.sensitive_fields, ["ssn", "card.number", "api-key_2"]);
+    assert!(all.scrub_ip_addresses);
+    assert_eq!(all.event_quota, Some(daily));
+    assert_eq!(store.project(p).unwrap(), all);
+    assert_eq!(
+        (all.id, &all.slug, &all.name, all.created_ms),
+        (p, &b.project.slug, &b.project.name, b.project.created_ms)
+    );
+    // An empty patch changes nothing; a partial one changes only what it names.
+    assert_eq!(
+        store
+            .update_project_settings(p, &ProjectSettings::default())
+            .unwrap(),
+        all
+    );
+    let monthly = EventQuota {
+        limit: crate::MAX_QUOTA_LIMIT,
+        window: QuotaWindow::Month,
+    };
+    let quota_only = store
+        .update_project_settings(
+            p,
+            &ProjectSettings {
+                event_quota: Some(Some(monthly)),
+                ..ProjectSettings::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        quota_only,
+        crate::Project {
+            event_quota: Some(monthly),
+            ..all.clone()
+        }
+    );
+    let fields_only = store
+        .update_project_settings(
+            p,
+            &ProjectSettings {
+                sensitive_fields: Some(Vec::new()),
+                scrub_ip_addresses: Some(false),
+                ..ProjectSettings::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        fields_only,
+        crate::Project {
+            sensitive_fields: Vec::new(),
+            scrub_ip_addresses: false,
+            ..quota_only.clone()
+        }
+    );
+    let removed = store
+        .update_project_settings(
+            p,
+            &ProjectSettings {
+                event_quota: Some(None),
+                ..ProjectSettings::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(removed.event_quota, None);
+    assert!(!removed.scrub_data);
+    // Other projects are untouched; settings are what every read returns.
+    assert_eq!(store.project(web.id).unwrap(), web);
+    assert_eq!(
+        store.project_by_slug(b.organization.id, "backend").unwrap(),
+        removed
+    );
+    assert!(
+        store
+            .projects(b.organization.id)
+            .unwrap()
+            .contains(&removed)
+    );
+    let set = store
+        .update_project_settings(
+            web.id,
+            &ProjectSettings {
+                sensitive_fields: Some(fields(&["token"])),
+                event_quota: Some(Some(daily)),
+                ..ProjectSettings::default()
+            },
+        )
+        .unwrap();
+    let store = h.reopen(store);
+    assert_eq!(store.project(web.id).unwrap(), set);
+    assert_eq!(store.project(p).unwrap(), removed);
+}
+
+pub fn project_settings_are_validated<H: Harness>(h: &H) {
+    let store = h.fresh();
+    let b = setup(&store);
+    let p = b.project.id;
+    let good = store
+        .update_project_settings(
+            p,
+            &ProjectSettings {
+                sensitive_fields: Some(fields(&["ssn"])),
+                ..ProjectSettings::default()
+            },
+        )
+        .unwrap();
+    let quota = |limit| ProjectSettings {
+        scrub_data: Some(false),
+        event_quota: Some(Some(EventQuota {
+            limit,
+            window: QuotaWindow::Day,
+        })),
+        ..ProjectSettings::default()
+    };
+    let with_fields = |fields: Vec<String>| ProjectSettings {
+        scrub_ip_addresses: Some(true),
+        sensitive_fields: Some(fields),
+        ..ProjectSettings::default()
+    };
+    let too_many: Vec<String> = (0..=crate::MAX_SENSITIVE_FIELDS)
+        .map(|n| format!("field{n}"))
+        .collect();
+    let bad = [
+        quota(0),
+        quota(crate::MAX_QUOTA_LIMIT + 1),
+        quota(u64::MAX),
+        with_fields(too_many),
+        with_fields(fields(&[""])),
+        with_fields(fields(&["with space"])),
+        with_fields(fields(&["ok", "semi;colon"])),
+        with_fields(fields(&["naïve"])),
+        with_fields(vec!["x".repeat(crate::MAX_SENSITIVE_FIELD_LEN + 1)]),
+    ];
+    for patch in &bad {
+        let e = store.update_project_settings(p, patch).unwrap_err();
+        assert!(e.is_invalid(), "{patch:?}: {e}");
+        // Nothing of a refused patch is applied.
+        assert_eq!(store.project(p).unwrap(), good);
+    }
+    // The limits themselves are accepted.
+    let at_limits: Vec<String> = (0..crate::MAX_SENSITIVE_FIELDS)
+        .map(|n| format!("{n}{}", "x".repeat(crate::MAX_SENSITIVE_FIELD_LEN - 2)))
+        .collect();
+    let updated = store
+        .update_project_settings(p, &with_fields(at_limits.clone()))
+        .unwrap();
+    assert_eq!(updated.sensitive_fields, at_limits);
+    assert_eq!(
+        store
+            .update_project_settings(p, &quota(1))
+            .unwrap()
+            .event_quota
+            .map(|q| q.limit),
+        Some(1)
+    );
+    // A missing project is not found, even with an empty patch.
+    let missing = store
+        .update_project_settings(ProjectId(9999), &ProjectSettings::default())
+        .unwrap_err();
+    assert!(missing.is_not_found());
 }
 
 pub fn projects_are_created_with_unique_slugs<H: Harness>(h: &H) {
@@ -771,25 +982,25 @@ pub fn user_reports_join_their_issue<H: Harness>(h: &H) {
     with_report.user_reports = vec![fields("ann")];
     let issue = ingest_one(&store, with_report.clone()).issue_id;
     let after = store
-        .add_user_report(&NewUserReport {
+        .add_user_reports(&[NewUserReport {
             project_id: p,
             event_id: with_report.event_id,
             received_ms: T0,
             fields: fields("bob"),
-        })
+        }])
         .unwrap();
-    assert_eq!(after.issue_id, Some(issue));
+    assert_eq!(after[0].issue_id, Some(issue));
     // A report that arrives before its event joins the issue when the event arrives.
     let early_event = event(p, &[&hash(1)], 1);
     let early = store
-        .add_user_report(&NewUserReport {
+        .add_user_reports(&[NewUserReport {
             project_id: p,
             event_id: early_event.event_id,
             received_ms: T0,
             fields: fields("cy"),
-        })
+        }])
         .unwrap();
-    assert_eq!(early.issue_id, None);
+    assert_eq!(early[0].issue_id, None);
     ingest_one(&store, early_event);
     let names: Vec<_> = store
         .issue_user_reports(issue)
@@ -801,6 +1012,58 @@ pub fn user_reports_join_their_issue<H: Harness>(h: &H) {
     let reports = store.issue_user_reports(issue).unwrap();
     assert_eq!(reports[2].fields, fields("ann"));
     assert_eq!(reports[2].event_id, with_report.event_id);
+}
+
+pub fn user_reports_are_added_in_one_batch<H: Harness>(h: &H) {
+    let store = h.fresh();
+    let b = setup(&store);
+    let p = b.project.id;
+    assert!(store.add_user_reports(&[]).unwrap().is_empty());
+    let (other, _) = store
+        .create_project(&NewProject::named(b.organization.id, "o"))
+        .unwrap();
+    let stored = event(p, &[&hash(1)], 0);
+    let issue = ingest_one(&store, stored.clone()).issue_id;
+    let later = event(p, &[&hash(2)], 1);
+    let report = |project, event_id, name: &str, offset_ms| NewUserReport {
+        project_id: project,
+        event_id,
+        received_ms: T0 + offset_ms,
+        fields: UserReportFields {
+            name: name.into(),
+            email: format!("{name}@example.com"),
+            comments: format!("{name} says it broke"),
+        },
+    };
+    let batch = [
+        report(p, stored.event_id, "ann", 10),
+        report(p, later.event_id, "bob", 11),
+        report(p, stored.event_id, "cy", 12),
+        // The same event id in another project is another event.
+        report(other.id, stored.event_id, "dee", 13),
+    ];
+    let added = store.add_user_reports(&batch).unwrap();
+    assert_eq!(added.len(), batch.len());
+    for (new, got) in batch.iter().zip(&added) {
+        assert_eq!(
+            (got.project_id, got.event_id, &got.fields, got.created_ms),
+            (new.project_id, new.event_id, &new.fields, new.received_ms)
+        );
+    }
+    let issues: Vec<_> = added.iter().map(|r| r.issue_id).collect();
+    assert_eq!(issues, [Some(issue), None, Some(issue), None]);
+    let ids: HashSet<_> = added.iter().map(|r| r.id).collect();
+    assert_eq!(ids.len(), added.len());
+    assert_eq!(
+        store.issue_user_reports(issue).unwrap(),
+        [added[2].clone(), added[0].clone()]
+    );
+    // The unlinked report joins its issue when its event arrives.
+    let later_issue = ingest_one(&store, later).issue_id;
+    let joined = store.issue_user_reports(later_issue).unwrap();
+    assert_eq!(joined.len(), 1);
+    assert_eq!(joined[0].fields.name, "bob");
+    assert_eq!(joined[0].issue_id, Some(later_issue));
 }
 
 pub fn outcomes_are_counted<H: Harness>(h: &H) {
@@ -851,6 +1114,69 @@ pub fn outcomes_are_counted<H: Harness>(h: &H) {
         [count("error", "rate_limited", 100)]
     );
     assert!(store.outcomes(p, T0 + 10 * hour).unwrap().is_empty());
+}
+
+pub fn outcome_counters_saturate<H: Harness>(h: &H) {
+    let store = h.fresh();
+    let p = setup(&store).project.id;
+    let delta = |offset_ms: i64, category: &str, quantity| OutcomeDelta {
+        project_id: p,
+        timestamp_ms: T0 + offset_ms,
+        category: category.into(),
+        reason: "rate_limited".into(),
+        quantity,
+    };
+    let max = i64::MAX.unsigned_abs();
+    let near = max - 10;
+    let hour = crate::BUCKET_MS;
+    // Two deltas near the limit in one counter, in one call and across calls.
+    store
+        .add_outcomes(&[delta(0, "error", near), delta(1, "error", near)])
+        .unwrap();
+    store.add_outcomes(&[delta(2, "error", 5)]).unwrap();
+    // A quantity above i64::MAX counts as i64::MAX.
+    store
+        .add_outcomes(&[delta(0, "attachment", u64::MAX)])
+        .unwrap();
+    store
+        .add_outcomes(&[delta(0, "session", max / 2 + 1)])
+        .unwrap();
+    // Counters in different hours sum past the limit on read.
+    store
+        .add_outcomes(&[
+            delta(0, "transaction", near),
+            delta(hour, "transaction", near),
+        ])
+        .unwrap();
+    // Small counters beside them stay exact.
+    store
+        .add_outcomes(&[delta(0, "span", 3), delta(hour, "span", 4)])
+        .unwrap();
+    let count = |category: &str, quantity| OutcomeCount {
+        category: category.into(),
+        reason: "rate_limited".into(),
+        quantity,
+    };
+    let expected = [
+        count("attachment", max),
+        count("error", max),
+        count("session", max / 2 + 1),
+        count("span", 7),
+        count("transaction", max),
+    ];
+    assert_eq!(store.outcomes(p, T0).unwrap(), expected);
+    // Still saturated (not wrapped) after more is added, and after reopening.
+    store
+        .add_outcomes(&[delta(0, "session", max), delta(0, "error", 1)])
+        .unwrap();
+    let store = h.reopen(store);
+    let totals = store.outcomes(p, T0).unwrap();
+    assert_eq!(totals[1], count("error", max));
+    assert_eq!(totals[2], count("session", max));
+    assert_eq!(
+        store.outcomes(p, T0 + hour).unwrap(),
+        [count("span", 4), count("transaction", near)]
+    );
 }
 
 pub fn tokens_verify_only_their_secret<H: Harness>(h: &H) {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use errata_store::{Organization, Project};
+use errata_store::{Organization, Project, ProjectSettings};
 use serde::Serialize;
 
 use super::auth::Authenticated;
@@ -140,7 +140,14 @@ pub(super) async fn update(
             .as_bool()
             .ok_or_else(|| ApiError::BadRequest("dataScrubber must be true or false".into()))?;
         let id = updated.id;
-        updated = blocking(&state, move |store| store.set_project_scrubbing(id, on)).await?;
+        let patch = ProjectSettings {
+            scrub_data: Some(on),
+            ..ProjectSettings::default()
+        };
+        updated = blocking(&state, move |store| {
+            store.update_project_settings(id, &patch)
+        })
+        .await?;
         state.keys.clear();
     }
     Ok(Json(ProjectView::new(&updated, &org)))

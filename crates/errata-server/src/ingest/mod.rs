@@ -177,14 +177,10 @@ async fn ingest(
     if !processed.user_reports.is_empty() {
         let store = state.store.clone();
         let reports = processed.user_reports;
-        tokio::task::spawn_blocking(move || {
-            reports
-                .iter()
-                .try_for_each(|r| store.add_user_report(r).map(|_| ()))
-        })
-        .await
-        .map_err(|e| IngestError::Storage(e.to_string()))?
-        .map_err(|e| IngestError::Storage(e.to_string()))?;
+        tokio::task::spawn_blocking(move || store.add_user_reports(&reports).map(|_| ()))
+            .await
+            .map_err(|e| IngestError::Storage(e.to_string()))?
+            .map_err(|e| IngestError::Storage(e.to_string()))?;
     }
     if let Some(event) = processed.event {
         let receiver = state.writer.submit(vec![event]).map_err(|e| {

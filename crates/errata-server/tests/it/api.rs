@@ -692,7 +692,7 @@ async fn tag_value_counts_and_user_reports() {
     let event_id = Uuid::try_parse(&ids[0]).expect("uuid");
     let project_id = ProjectId(server.project_id);
     tokio::task::spawn_blocking(move || {
-        store.add_user_report(&NewUserReport {
+        store.add_user_reports(&[NewUserReport {
             project_id,
             event_id,
             received_ms: 1_795_288_800_000,
@@ -701,7 +701,7 @@ async fn tag_value_counts_and_user_reports() {
                 email: "ana@example.com".into(),
                 comments: "The checkout page went blank.".into(),
             },
-        })
+        }])
     })
     .await
     .expect("task")

@@ -84,8 +84,9 @@ fn every_query_uses_an_index() {
         "UPDATE user_reports SET issue_id = ?1 WHERE project_id = ?2 AND event_id = ?3 \
          AND issue_id IS NULL",
         "SELECT * FROM api_tokens WHERE token_hash = ?1",
-        "SELECT category, reason, sum(quantity) FROM outcomes WHERE project_id = ?1 \
-         AND bucket_ms >= ?2 GROUP BY category, reason ORDER BY category, reason",
+        "SELECT category, reason, sum(quantity >> 32), sum(quantity & 4294967295) FROM outcomes \
+         WHERE project_id = ?1 AND bucket_ms >= ?2 GROUP BY category, reason \
+         ORDER BY category, reason",
         "DELETE FROM attachments WHERE issue_id = ?1",
         "DELETE FROM user_reports WHERE issue_id = ?1",
         "DELETE FROM events WHERE issue_id = ?1",
