@@ -1,15 +1,17 @@
 //! Projects: `GET /api/0/organizations/{org}/projects/`,
-//! `GET /api/0/projects/{org}/{project}/`, `PUT` of the same to change settings
-//! (`dataScrubber`, Sentry's name for server-side scrubbing), and the lookup of `{org}/{project}` every
-//! project-scoped route starts with (an unknown organization or project is a 404).
+//! `GET /api/0/projects/{org}/{project}/`, `PUT` of the same to change settings (Sentry's
+//! `dataScrubber`, `sensitiveFields` and `scrubIPAddresses`, and Errata's `eventQuota`), and
+//! the lookup of `{org}/{project}` every project-scoped route starts with (an unknown
+//! organization or project is a 404).
 
 use std::collections::HashMap;
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use errata_store::{Organization, Project, ProjectSettings};
+use errata_store::{EventQuota, Organization, Project, ProjectSettings, QuotaWindow};
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 use super::auth::Authenticated;
 use super::date::iso8601;
@@ -20,6 +22,10 @@ use crate::state::AppState;
 /// A project as the API shows it (Sentry's project fields that tools read).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "a view model mirroring Sentry's JSON fields, not a state machine"
+)]
 pub(super) struct ProjectView {
     id: String,
     slug: String,
@@ -35,6 +41,20 @@ pub(super) struct ProjectView {
     teams: Vec<()>,
     /// Server-side scrubbing of sensitive data (on by default).
     data_scrubber: bool,
+    /// Field names scrubbed besides the built-in ones (lowercase).
+    sensitive_fields: Vec<String>,
+    /// Scrub client IP addresses (off by default: IPs are kept).
+    #[serde(rename = "scrubIPAddresses")]
+    scrub_ip_addresses: bool,
+    /// At most `limit` events per UTC `window`, or `null`.
+    event_quota: Option<QuotaView>,
+}
+
+/// An event quota as the API shows and accepts it.
+#[derive(Debug, Serialize)]
+struct QuotaView {
+    limit: u64,
+    window: &'static str,
 }
 
 impl ProjectView {
@@ -46,6 +66,12 @@ impl ProjectView {
             platform: project.platform.clone(),
             date_created: iso8601(project.created_ms),
             data_scrubber: project.scrub_data,
+            sensitive_fields: project.sensitive_fields.clone(),
+            scrub_ip_addresses: project.scrub_ip_addresses,
+            event_quota: project.event_quota.map(|q| QuotaView {
+                limit: q.limit,
+                window: q.window.as_str(),
+            }),
             status: "active",
             is_member: true,
             has_access: true,
@@ -115,8 +141,18 @@ pub(super) async fn detail(
     Ok(Json(ProjectView::new(&project, &org)))
 }
 
-/// `PUT /api/0/projects/{org}/{project}/` with `{"dataScrubber": true|false}`: changes the
-/// project's settings and answers the project. Takes effect for the next ingest request.
+/// The fields `PUT` accepts.
+const SETTABLE: [&str; 4] = [
+    "dataScrubber",
+    "sensitiveFields",
+    "scrubIPAddresses",
+    "eventQuota",
+];
+
+/// `PUT /api/0/projects/{org}/{project}/` with any of `{"dataScrubber": bool,
+/// "sensitiveFields": [string], "scrubIPAddresses": bool, "eventQuota": {"limit": N,
+/// "window": "day"|"month"} | null}`: changes those settings (and only those) and answers
+/// the project. Takes effect for the next ingest request.
 pub(super) async fn update(
     _auth: Authenticated,
     State(state): State<AppState>,
@@ -124,31 +160,100 @@ pub(super) async fn update(
     body: Bytes,
 ) -> Result<Json<ProjectView>, ApiError> {
     let (org, project) = resolve(&state, &params).await?;
-    let value: serde_json::Value = serde_json::from_slice(&body)
+    let value: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
     let Some(fields) = value.as_object() else {
         return Err(ApiError::BadRequest("expected a JSON object".into()));
     };
-    if let Some(unknown) = fields.keys().find(|k| k.as_str() != "dataScrubber") {
+    let patch = settings_patch(fields)?;
+    if patch.is_empty() {
+        return Ok(Json(ProjectView::new(&project, &org)));
+    }
+    let id = project.id;
+    let updated = blocking(&state, move |store| {
+        store.update_project_settings(id, &patch)
+    })
+    .await?;
+    state.keys.clear();
+    Ok(Json(ProjectView::new(&updated, &org)))
+}
+
+/// The settings a `PUT` body changes; a 400 naming the field for an unknown field or a
+/// value of the wrong shape (the store checks the values themselves).
+fn settings_patch(fields: &Map<String, Value>) -> Result<ProjectSettings, ApiError> {
+    if let Some(unknown) = fields.keys().find(|k| !SETTABLE.contains(&k.as_str())) {
         return Err(ApiError::BadRequest(format!(
-            "unknown or read-only field {unknown:?}; settable: dataScrubber"
+            "unknown or read-only field {unknown:?}; settable: {}",
+            SETTABLE.join(", ")
         )));
     }
-    let mut updated = project;
-    if let Some(value) = fields.get("dataScrubber") {
-        let on = value
-            .as_bool()
-            .ok_or_else(|| ApiError::BadRequest("dataScrubber must be true or false".into()))?;
-        let id = updated.id;
-        let patch = ProjectSettings {
-            scrub_data: Some(on),
-            ..ProjectSettings::default()
-        };
-        updated = blocking(&state, move |store| {
-            store.update_project_settings(id, &patch)
+    let bool_field = |name: &str| {
+        fields
+            .get(name)
+            .map(|v| {
+                v.as_bool()
+                    .ok_or_else(|| ApiError::BadRequest(format!("{name} must be true or false")))
+            })
+            .transpose()
+    };
+    let sensitive_fields = fields
+        .get("sensitiveFields")
+        .map(|v| {
+            v.as_array()
+                .and_then(|items| {
+                    items
+                        .iter()
+                        .map(|item| item.as_str().map(str::to_owned))
+                        .collect::<Option<Vec<_>>>()
+                })
+                .ok_or_else(|| {
+                    ApiError::BadRequest("sensitiveFields must be an array of strings".into())
+                })
         })
-        .await?;
-        state.keys.clear();
+        .transpose()?;
+    let event_quota = fields.get("eventQuota").map(event_quota).transpose()?;
+    Ok(ProjectSettings {
+        scrub_data: bool_field("dataScrubber")?,
+        sensitive_fields,
+        scrub_ip_addresses: bool_field("scrubIPAddresses")?,
+        event_quota,
+    })
+}
+
+/// `null` (no quota) or `{"limit": N, "window": "day"|"month"}`.
+fn event_quota(value: &Value) -> Result<Option<EventQuota>, ApiError> {
+    const SHAPE: &str =
+        r#"eventQuota must be null or {"limit": a positive integer, "window": "day" or "month"}"#;
+    let bad = |why: String| ApiError::BadRequest(format!("{why}; {SHAPE}"));
+    let quota = match value {
+        Value::Null => return Ok(None),
+        Value::Object(quota) => quota,
+        _ => return Err(bad("eventQuota is not an object".into())),
+    };
+    if let Some(unknown) = quota
+        .keys()
+        .find(|k| !matches!(k.as_str(), "limit" | "window"))
+    {
+        return Err(bad(format!("unknown field eventQuota.{unknown}")));
     }
-    Ok(Json(ProjectView::new(&updated, &org)))
+    let limit = match quota.get("limit") {
+        None => return Err(bad("eventQuota.limit is missing".into())),
+        Some(limit) => limit.as_u64().ok_or_else(|| {
+            bad(format!(
+                "eventQuota.limit {limit} is not a positive integer"
+            ))
+        })?,
+    };
+    let window = match quota.get("window") {
+        None => return Err(bad("eventQuota.window is missing".into())),
+        Some(window) => window
+            .as_str()
+            .and_then(QuotaWindow::parse)
+            .ok_or_else(|| {
+                bad(format!(
+                    "eventQuota.window {window} is not \"day\" or \"month\""
+                ))
+            })?,
+    };
+    Ok(Some(EventQuota { limit, window }))
 }

@@ -795,3 +795,166 @@ async fn snapshots_of_the_issue_list_one_issue_and_one_event() {
         ".errors" => "[errors]",
     });
 }
+
+/// The settings fields of a project as the API shows it.
+fn settings(project: &Value) -> Value {
+    json!({
+        "dataScrubber": project["dataScrubber"],
+        "sensitiveFields": project["sensitiveFields"],
+        "scrubIPAddresses": project["scrubIPAddresses"],
+        "eventQuota": project["eventQuota"],
+    })
+}
+
+#[tokio::test]
+async fn project_settings_are_shown_and_changed() {
+    let server = TestServer::start().await;
+    let path = server.project_path("/");
+    let put = |body: &'static str| server.call(Method::PUT, &path, Some(body));
+    let project = server.get(&path).await.json();
+    assert_eq!(project["dataScrubber"], true);
+    assert_eq!(project["sensitiveFields"], json!([]));
+    assert_eq!(project["scrubIPAddresses"], false);
+    assert_eq!(project["eventQuota"], Value::Null);
+
+    // Settings apply to the next ingest request: the cached key and project are dropped.
+    let (store, key) = (server.state.store.clone(), server.public_key.clone());
+    let keys = server.state.clone();
+    tokio::task::spawn_blocking(move || keys.keys.load(&store, &key))
+        .await
+        .expect("task")
+        .expect("key loaded");
+    assert!(server.state.keys.cached(&server.public_key).is_some());
+
+    let reply = put(
+        r#"{"dataScrubber": false, "sensitiveFields": ["SSN", "card.number", "ssn"],
+            "scrubIPAddresses": true, "eventQuota": {"limit": 1000, "window": "day"}}"#,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    assert!(server.state.keys.cached(&server.public_key).is_none());
+    let expected = json!({
+        "dataScrubber": false,
+        "sensitiveFields": ["ssn", "card.number"],
+        "scrubIPAddresses": true,
+        "eventQuota": {"limit": 1000, "window": "day"},
+    });
+    assert_eq!(settings(&reply.json()), expected);
+    assert_eq!(reply.json()["slug"], "default");
+    assert_eq!(settings(&server.get(&path).await.json()), expected);
+    let listed = server
+        .get("/api/0/organizations/errata/projects/")
+        .await
+        .json();
+    assert_eq!(settings(&listed[0]), expected);
+
+    // A field left out keeps its value; an empty object changes nothing.
+    let reply = put(r#"{"eventQuota": {"limit": 5, "window": "month"}}"#).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    let mut monthly = expected.clone();
+    monthly["eventQuota"] = json!({"limit": 5, "window": "month"});
+    assert_eq!(settings(&reply.json()), monthly);
+    assert_eq!(settings(&put("{}").await.json()), monthly);
+    let reply = put(r#"{"eventQuota": null, "sensitiveFields": []}"#).await;
+    let mut cleared = monthly.clone();
+    cleared["eventQuota"] = Value::Null;
+    cleared["sensitiveFields"] = json!([]);
+    assert_eq!(settings(&reply.json()), cleared);
+}
+
+#[tokio::test]
+async fn project_settings_refusals_are_400s_saying_why() {
+    let server = TestServer::start().await;
+    let path = server.project_path("/");
+    let before = settings(&server.get(&path).await.json());
+    let too_many = format!(
+        r#"{{"sensitiveFields": [{}]}}"#,
+        (0..51)
+            .map(|n| format!("\"f{n}\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let bad: Vec<(String, &str)> = vec![
+        (r#"{"quota": 5}"#.into(), "\"quota\""),
+        (
+            r#"{"sensitiveFields": "ssn"}"#.into(),
+            "sensitiveFields must be an array of strings",
+        ),
+        (
+            r#"{"sensitiveFields": [1]}"#.into(),
+            "sensitiveFields must be an array of strings",
+        ),
+        (
+            r#"{"sensitiveFields": ["has space"]}"#.into(),
+            "invalid sensitive field \"has space\"",
+        ),
+        (too_many, "at most 50 sensitive fields"),
+        (
+            r#"{"scrubIPAddresses": "yes"}"#.into(),
+            "scrubIPAddresses must be true or false",
+        ),
+        (
+            r#"{"dataScrubber": null}"#.into(),
+            "dataScrubber must be true or false",
+        ),
+        (r#"{"eventQuota": 5}"#.into(), "eventQuota is not an object"),
+        (
+            r#"{"eventQuota": {"window": "day"}}"#.into(),
+            "eventQuota.limit is missing",
+        ),
+        (
+            r#"{"eventQuota": {"limit": 5}}"#.into(),
+            "eventQuota.window is missing",
+        ),
+        (
+            r#"{"eventQuota": {"limit": -5, "window": "day"}}"#.into(),
+            "eventQuota.limit -5 is not a positive integer",
+        ),
+        (
+            r#"{"eventQuota": {"limit": 1.5, "window": "day"}}"#.into(),
+            "eventQuota.limit 1.5 is not a positive integer",
+        ),
+        (
+            r#"{"eventQuota": {"limit": 0, "window": "day"}}"#.into(),
+            "between 1 and 1000000000000",
+        ),
+        (
+            r#"{"eventQuota": {"limit": 1000000000001, "window": "day"}}"#.into(),
+            "between 1 and 1000000000000",
+        ),
+        (
+            r#"{"eventQuota": {"limit": 5, "window": "week"}}"#.into(),
+            "eventQuota.window \"week\" is not",
+        ),
+        (
+            r#"{"eventQuota": {"limit": 5, "window": "day", "burst": 9}}"#.into(),
+            "unknown field eventQuota.burst",
+        ),
+        // One bad field refuses the whole change.
+        (
+            r#"{"dataScrubber": false, "sensitiveFields": ["ok", "not ok"]}"#.into(),
+            "\"not ok\"",
+        ),
+        (
+            r#"{"scrubIPAddresses": true, "eventQuota": {"limit": 0, "window": "day"}}"#.into(),
+            "between 1",
+        ),
+    ];
+    for (body, expected_detail) in &bad {
+        let reply = server.call(Method::PUT, &path, Some(body)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{body}: {}",
+            reply.json()
+        );
+        let detail = detail(&reply);
+        assert!(detail.contains(expected_detail), "{body}: {detail}");
+    }
+    // Nothing of a refused change is applied.
+    assert_eq!(settings(&server.get(&path).await.json()), before);
+    let missing = server
+        .call(Method::PUT, "/api/0/projects/errata/nope/", Some("{}"))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
