@@ -43,7 +43,7 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve,
-    /// Manage projects.
+    /// Manage projects: create one, set its event quota.
     #[command(subcommand)]
     Project(project::ProjectCommand),
     /// Manage Web API tokens.

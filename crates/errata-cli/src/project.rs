@@ -1,10 +1,12 @@
-//! `errata project create NAME [--json]`: creates a project with its first DSN key in the
-//! configured data dir (safe while the server runs).
+//! `errata project create NAME [--json]`: creates a project with its first DSN key, and
+//! `errata project quota SLUG --events N --per day|month` (or `--clear`): sets or removes
+//! a project's event quota and prints what is now set. Both work on the configured data
+//! dir, safe while the server runs.
 
 use anyhow::Context as _;
 use clap::Subcommand;
 use errata_server::Config;
-use errata_store::NewProject;
+use errata_store::{EventQuota, NewProject, Organization, ProjectSettings, QuotaWindow, Store};
 use serde_json::json;
 
 #[derive(Debug, Subcommand)]
@@ -17,10 +19,32 @@ pub(crate) enum ProjectCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Set or remove a project's event quota, then print it.
+    Quota {
+        /// The project's slug.
+        slug: String,
+        /// Accept at most N events per window (1 to 10^12).
+        #[arg(
+            long,
+            value_name = "N",
+            requires = "per",
+            required_unless_present = "clear"
+        )]
+        events: Option<u64>,
+        /// The window the quota counts over: a UTC calendar `day` or `month`.
+        #[arg(long, value_name = "WINDOW", value_parser = parse_window, requires = "events")]
+        per: Option<QuotaWindow>,
+        /// Remove the quota.
+        #[arg(long, conflicts_with_all = ["events", "per"])]
+        clear: bool,
+    },
+}
+
+fn parse_window(s: &str) -> Result<QuotaWindow, String> {
+    QuotaWindow::parse(s).ok_or_else(|| format!("{s:?} is not a window: expected day or month"))
 }
 
 pub(crate) fn run(config: &Config, command: ProjectCommand) -> anyhow::Result<()> {
-    let ProjectCommand::Create { name, json } = command;
     let store = errata_server::open_store(config).context("opening the database")?;
     errata_server::bootstrap(config, &*store).context("initializing the database")?;
     let organization = store
@@ -28,11 +52,37 @@ pub(crate) fn run(config: &Config, command: ProjectCommand) -> anyhow::Result<()
         .into_iter()
         .next()
         .context("no organization exists")?;
+    match command {
+        ProjectCommand::Create { name, json } => {
+            create(config, &*store, &organization, &name, json)
+        }
+        ProjectCommand::Quota {
+            slug,
+            events,
+            per,
+            clear: _,
+        } => {
+            // clap guarantees `--events` and `--per` together, or `--clear` alone.
+            let quota = events
+                .zip(per)
+                .map(|(limit, window)| EventQuota { limit, window });
+            set_quota(&*store, &organization, &slug, quota)
+        }
+    }
+}
+
+fn create(
+    config: &Config,
+    store: &dyn Store,
+    organization: &Organization,
+    name: &str,
+    json: bool,
+) -> anyhow::Result<()> {
     let (project, key) = store
         .create_project(&NewProject {
             organization_id: organization.id,
-            slug: errata_store::slugify(&name),
-            name: name.clone(),
+            slug: errata_store::slugify(name),
+            name: name.to_owned(),
             platform: None,
         })
         .with_context(|| format!("creating project {name:?}"))?;
@@ -49,6 +99,38 @@ pub(crate) fn run(config: &Config, command: ProjectCommand) -> anyhow::Result<()
             "Created project {} ({}).\nDSN: {dsn}",
             project.name, project.slug
         );
+    }
+    Ok(())
+}
+
+fn set_quota(
+    store: &dyn Store,
+    organization: &Organization,
+    slug: &str,
+    quota: Option<EventQuota>,
+) -> anyhow::Result<()> {
+    let project = store
+        .project_by_slug(organization.id, slug)
+        .with_context(|| {
+            format!(
+                "no project {slug:?} in organization {:?}",
+                organization.slug
+            )
+        })?;
+    let patch = ProjectSettings {
+        event_quota: Some(quota),
+        ..ProjectSettings::default()
+    };
+    let project = store
+        .update_project_settings(project.id, &patch)
+        .with_context(|| format!("setting the event quota of project {slug:?}"))?;
+    #[allow(clippy::print_stdout, reason = "the command's output")]
+    match project.event_quota {
+        Some(quota) => println!(
+            "Project {}: at most {} events per {} (UTC).",
+            project.slug, quota.limit, quota.window
+        ),
+        None => println!("Project {}: no event quota.", project.slug),
     }
     Ok(())
 }

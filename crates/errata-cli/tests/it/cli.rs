@@ -1,6 +1,7 @@
 //! The automation commands beside a running `errata serve`: `send-test-event` reaches
 //! the server through the protocol, `token create --json` prints a Bearer token the Web
-//! API accepts, and the DSN `serve` prints is usable as printed.
+//! API accepts, `project quota` sets what the Web API then shows, and the DSN `serve`
+//! prints is usable as printed.
 
 use std::process::Command;
 
@@ -58,6 +59,88 @@ fn token_create_prints_a_token_the_api_accepts() {
     assert_eq!(reply.status, 200, "{reply:?}");
     let reply = crate::harness::get_with(&url, &[("Authorization", "Bearer not-a-token")]);
     assert_eq!(reply.status, 401, "{reply:?}");
+}
+
+/// Runs `errata` expecting it to fail; returns its stderr.
+fn errata_fails(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_errata"))
+        .args(args)
+        .env_remove("SENTRY_DSN")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        !output.status.success(),
+        "errata {args:?} succeeded:\n{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    stderr
+}
+
+#[test]
+fn project_quota_is_set_and_cleared_beside_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let data_dir = server.data_dir.to_string_lossy().into_owned();
+    let quota = |args: &[&'static str]| {
+        [
+            &["--data-dir", data_dir.as_str(), "project", "quota"][..],
+            args,
+        ]
+        .concat()
+    };
+    let run = |args: &[&'static str]| errata(&quota(args));
+    let fails = |args: &[&'static str]| errata_fails(&quota(args));
+    let auth = format!("Bearer {}", server.token());
+    let shown = || {
+        let reply = crate::harness::get_with(
+            &server.url("/api/0/projects/errata/default/"),
+            &[("Authorization", &auth)],
+        );
+        assert_eq!(reply.status, 200, "{reply:?}");
+        reply.json()["eventQuota"].clone()
+    };
+    assert_eq!(shown(), Value::Null);
+
+    let out = run(&["default", "--events", "1000", "--per", "day"]);
+    assert_eq!(
+        out.trim(),
+        "Project default: at most 1000 events per day (UTC)."
+    );
+    assert_eq!(shown(), serde_json::json!({"limit": 1000, "window": "day"}));
+    let out = run(&["default", "--per", "month", "--events", "5"]);
+    assert_eq!(
+        out.trim(),
+        "Project default: at most 5 events per month (UTC)."
+    );
+    assert_eq!(shown(), serde_json::json!({"limit": 5, "window": "month"}));
+
+    for (args, expected) in [
+        (
+            &["default", "--events", "0", "--per", "day"][..],
+            "between 1 and",
+        ),
+        (
+            &["default", "--events", "5", "--per", "week"],
+            "expected day or month",
+        ),
+        (&["default", "--events", "5"], "--per"),
+        (&["default", "--per", "day"], "--events"),
+        (&["default"], "--events"),
+        (
+            &["default", "--clear", "--events", "5", "--per", "day"],
+            "--clear",
+        ),
+        (&["nope", "--clear"], "no project \"nope\""),
+    ] {
+        let stderr = fails(args);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    assert_eq!(shown(), serde_json::json!({"limit": 5, "window": "month"}));
+
+    let out = run(&["default", "--clear"]);
+    assert_eq!(out.trim(), "Project default: no event quota.");
+    assert_eq!(shown(), Value::Null);
 }
 
 #[test]
