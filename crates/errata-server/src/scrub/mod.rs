@@ -1,187 +1,299 @@
 //! Server-side data scrubbing, on by default, in the spirit of Sentry's default scrubber:
-//! values under sensitive keys (password, secret, token, auth, session...), the
-//! `Authorization`, `Cookie` and `Set-Cookie` headers, and credit-card-like numbers
-//! anywhere in free-form data become `[Filtered]` before anything is grouped or written.
+//! secrets are replaced with [`FILTERED`] before anything is grouped or written.
+//!
+//! Three rules apply to every part of the stored event that can carry user data:
+//! values under sensitive keys (`keys.rs`: Sentry's list, ours, and the project's extra
+//! fields, as case-insensitive substrings of the key), and value patterns anywhere in
+//! strings (`value.rs`: bearer tokens, PEM private keys, card numbers).
+//!
+//! What is left as sent: identifiers and names the UI and grouping rely on (event id,
+//! level, platform, logger, server name, release, dist, environment, fingerprint, SDK,
+//! modules), thread names, exception `type` and `module`, frame function, file name,
+//! module, package, symbols, addresses and registers, the source context lines
+//! (`pre_context`, `context_line`, `post_context`, which Sentry does not scrub either),
+//! and the user's id, email, name and geo (personal data rather than credentials; the
+//! IP address goes only with `drop_ip`).
+//!
+//! The walk visits each value once and regexes run only after a cheap test, so the cost
+//! is linear in the size of the event. A replacement puts the 10 bytes of [`FILTERED`]
+//! where a secret of at least one byte was, and every secret comes with at least its key
+//! or the URL syntax around it, so an event grows by a small constant factor at most
+//!; scrubbing a scrubbed event changes nothing; a tag value that would
+//! exceed the tag length limit is filtered whole.
 
-use errata_protocol::Event;
+mod keys;
+mod value;
+
+pub use keys::{DEFAULT_SENSITIVE_KEYS, SENSITIVE_HEADERS, is_sensitive_key};
+
+use errata_protocol::breadcrumb::Breadcrumb;
+use errata_protocol::exception::Exception;
+use errata_protocol::request::Request;
 use errata_protocol::stacktrace::Stacktrace;
-use regex::Regex;
+use errata_protocol::{Event, LogEntry};
 use serde_json::{Map, Value};
-use std::sync::LazyLock;
 
 /// What a scrubbed value is replaced with.
 pub const FILTERED: &str = "[Filtered]";
 
-/// Substrings of keys whose values are always scrubbed (case-insensitive).
-const SENSITIVE_KEYS: [&str; 13] = [
-    "password",
-    "passwd",
-    "pwd",
-    "secret",
-    "api_key",
-    "apikey",
-    "auth",
-    "credentials",
-    "mysql_pwd",
-    "privatekey",
-    "private_key",
-    "token",
-    "session",
-];
+/// Breadcrumb data keys that hold a URL (`http` and `navigation` breadcrumbs).
+const BREADCRUMB_URL_KEYS: [&str; 3] = ["url", "to", "from"];
 
-/// Headers scrubbed whatever their value.
-const SENSITIVE_HEADERS: [&str; 5] = [
-    "authorization",
-    "cookie",
-    "set-cookie",
-    "x-api-key",
-    "proxy-authorization",
-];
-
-static CREDIT_CARD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)\d(?:[ -]?\d){12,18}(?-u:\b)")
-        .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
-});
-
-/// Whether values under `key` are scrubbed.
-pub fn is_sensitive_key(key: &str) -> bool {
-    let lower = key.to_ascii_lowercase();
-    SENSITIVE_KEYS.iter().any(|k| lower.contains(k))
+/// What to scrub, per project: Sentry's defaults plus extra sensitive field names, and
+/// whether client IP addresses are dropped. The default is Sentry's defaults alone,
+/// keeping IP addresses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScrubRules {
+    /// Extra substrings of sensitive keys, lowercase, non-empty, without duplicates.
+    extra_sensitive_fields: Vec<String>,
+    /// Remove the client's IP address from the user and the request.
+    drop_ip: bool,
 }
 
-/// Scrubs the event in place.
-pub fn scrub_event(event: &mut Event) {
-    if let Some(request) = &mut event.request {
-        for (name, value) in &mut request.headers {
-            let lower = name.to_ascii_lowercase();
-            if SENSITIVE_HEADERS.contains(&lower.as_str()) || is_sensitive_key(name) {
-                FILTERED.clone_into(value);
-            } else {
-                scrub_string(value);
+impl ScrubRules {
+    /// Sentry's defaults plus `extra_sensitive_fields` (Sentry's "Additional Sensitive
+    /// Fields": matched like the defaults, as case-insensitive substrings of keys; blank
+    /// names are ignored), dropping client IPs if `drop_ip` (Sentry's "Prevent Storing of
+    /// IP Addresses").
+    pub fn new(extra_sensitive_fields: &[String], drop_ip: bool) -> Self {
+        let mut extra: Vec<String> = Vec::with_capacity(extra_sensitive_fields.len());
+        for field in extra_sensitive_fields {
+            let field = field.trim().to_lowercase();
+            if !field.is_empty() && !extra.contains(&field) {
+                extra.push(field);
             }
         }
-        scrub_pairs(&mut request.cookies);
-        scrub_pairs(&mut request.query_string);
-        if let Some(data) = &mut request.data {
-            scrub_value(data);
-        }
-        scrub_map(&mut request.env);
-        if let Some(url) = &mut request.url {
-            scrub_string(url);
+        Self {
+            extra_sensitive_fields: extra,
+            drop_ip,
         }
     }
-    scrub_map(&mut event.extra);
-    scrub_map(&mut event.contexts);
-    if let Some(user) = &mut event.user {
-        scrub_map(&mut user.data);
+
+    /// The extra sensitive field names, lowercase.
+    pub fn extra_sensitive_fields(&self) -> &[String] {
+        &self.extra_sensitive_fields
     }
-    for crumb in &mut event.breadcrumbs.values {
-        if let Some(message) = &mut crumb.message {
-            scrub_string(message);
-        }
-        scrub_map(&mut crumb.data);
+
+    /// Whether client IP addresses are dropped.
+    pub fn drop_ip(&self) -> bool {
+        self.drop_ip
+    }
+
+    /// Whether values under `key` are filtered: the defaults or an extra field.
+    pub fn is_sensitive(&self, key: &str) -> bool {
+        is_sensitive_key(key)
+            || self
+                .extra_sensitive_fields
+                .iter()
+                .any(|field| keys::contains_ignore_ascii_case(key, field))
+    }
+}
+
+/// Scrubs `event` in place according to `rules`.
+pub fn scrub_event(event: &mut Event, rules: &ScrubRules) {
+    let s = Scrubber { rules };
+    for text in [&mut event.transaction, &mut event.culprit]
+        .into_iter()
+        .flatten()
+    {
+        s.string(text);
+    }
+    if let Some(entry) = &mut event.logentry {
+        s.logentry(entry);
     }
     for exception in &mut event.exception.values {
+        s.exception(exception);
+    }
+    for thread in &mut event.threads.values {
+        if let Some(stack) = &mut thread.stacktrace {
+            s.stack(stack);
+        }
+    }
+    if let Some(stack) = &mut event.stacktrace {
+        s.stack(stack);
+    }
+    for crumb in &mut event.breadcrumbs.values {
+        s.breadcrumb(crumb);
+    }
+    for (key, value) in &mut event.tags {
+        s.tag(key, value);
+    }
+    s.map(&mut event.extra);
+    s.map(&mut event.contexts);
+    if let Some(user) = &mut event.user {
+        s.map(&mut user.data);
+    }
+    if let Some(request) = &mut event.request {
+        s.request(request);
+    }
+    s.map(&mut event.other);
+}
+
+/// The walk over an event, with the rules it applies.
+#[derive(Debug)]
+struct Scrubber<'a> {
+    rules: &'a ScrubRules,
+}
+
+/// Replaces a value under a sensitive key. `null`, booleans and empty strings carry no
+/// secret and are kept (so `"authenticated": true` stays readable).
+fn filter(value: &mut Value) {
+    match value {
+        Value::Null | Value::Bool(_) => {}
+        Value::String(s) if s.is_empty() || s == FILTERED => {}
+        _ => *value = Value::String(FILTERED.to_owned()),
+    }
+}
+
+/// [`filter`] for a string field.
+fn filter_string(value: &mut String) {
+    if !value.is_empty() && value != FILTERED {
+        FILTERED.clone_into(value);
+    }
+}
+
+impl Scrubber<'_> {
+    /// Free-form data: maps by key, then every string by pattern.
+    fn value(&self, value: &mut Value) {
+        match value {
+            Value::String(s) => self.string(s),
+            Value::Array(items) => items.iter_mut().for_each(|item| self.value(item)),
+            Value::Object(map) => self.map(map),
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+
+    fn map(&self, map: &mut Map<String, Value>) {
+        for (key, value) in map.iter_mut() {
+            if self.rules.is_sensitive(key) {
+                filter(value);
+            } else {
+                self.value(value);
+            }
+        }
+    }
+
+    /// Pair lists (cookies, query strings): by name, then by pattern.
+    fn pairs(&self, pairs: &mut [(String, String)], is_sensitive: impl Fn(&str) -> bool) {
+        for (name, value) in pairs {
+            if is_sensitive(name) {
+                filter_string(value);
+            } else {
+                self.string(value);
+            }
+        }
+    }
+
+    /// Free text: PEM keys, bearer tokens and cards.
+    #[allow(
+        clippy::unused_self,
+        reason = "one signature for every visit; URL scrubbing will need the rules"
+    )]
+    fn string(&self, s: &mut String) {
+        value::scrub_patterns(s);
+    }
+
+    /// A field that holds one URL.
+    fn url(&self, s: &mut String) {
+        self.string(s);
+    }
+
+    fn logentry(&self, entry: &mut LogEntry) {
+        for text in [&mut entry.message, &mut entry.formatted]
+            .into_iter()
+            .flatten()
+        {
+            self.string(text);
+        }
+        entry.params.iter_mut().for_each(|param| self.value(param));
+    }
+
+    fn exception(&self, exception: &mut Exception) {
         if let Some(value) = &mut exception.value {
-            scrub_string(value);
+            self.string(value);
+        }
+        if let Some(mechanism) = &mut exception.mechanism {
+            if let Some(description) = &mut mechanism.description {
+                self.string(description);
+            }
+            if let Some(link) = &mut mechanism.help_link {
+                self.url(link);
+            }
+            self.map(&mut mechanism.data);
+            if let Some(meta) = &mut mechanism.meta {
+                self.value(meta);
+            }
         }
         for stack in [&mut exception.stacktrace, &mut exception.raw_stacktrace]
             .into_iter()
             .flatten()
         {
-            scrub_stack(stack);
+            self.stack(stack);
         }
     }
-    for thread in &mut event.threads.values {
-        if let Some(stack) = &mut thread.stacktrace {
-            scrub_stack(stack);
-        }
-    }
-    if let Some(stack) = &mut event.stacktrace {
-        scrub_stack(stack);
-    }
-    if let Some(entry) = &mut event.logentry {
-        if let Some(formatted) = &mut entry.formatted {
-            scrub_string(formatted);
-        }
-        for param in &mut entry.params {
-            scrub_value(param);
-        }
-    }
-    for (_, value) in &mut event.tags {
-        scrub_string(value);
-    }
-}
 
-fn scrub_stack(stack: &mut Stacktrace) {
-    for frame in &mut stack.frames {
-        if let Some(vars) = &mut frame.vars {
-            scrub_map(vars);
-        }
-    }
-}
-
-fn scrub_pairs(pairs: &mut [(String, String)]) {
-    for (key, value) in pairs {
-        if is_sensitive_key(key) {
-            FILTERED.clone_into(value);
-        } else {
-            scrub_string(value);
-        }
-    }
-}
-
-fn scrub_map(map: &mut Map<String, Value>) {
-    for (key, value) in map.iter_mut() {
-        if is_sensitive_key(key) && !value.is_null() {
-            *value = Value::String(FILTERED.to_owned());
-        } else {
-            scrub_value(value);
-        }
-    }
-}
-
-fn scrub_value(value: &mut Value) {
-    match value {
-        Value::String(s) => scrub_string(s),
-        Value::Array(items) => items.iter_mut().for_each(scrub_value),
-        Value::Object(map) => scrub_map(map),
-        Value::Null | Value::Bool(_) | Value::Number(_) => {}
-    }
-}
-
-/// Replaces credit-card-like numbers (13 to 19 digits passing the Luhn check) in `s`.
-fn scrub_string(s: &mut String) {
-    if s.bytes().filter(u8::is_ascii_digit).count() < 13 {
-        return;
-    }
-    let replaced = CREDIT_CARD.replace_all(s, |caps: &regex::Captures<'_>| {
-        let digits: Vec<u32> = caps[0].chars().filter_map(|c| c.to_digit(10)).collect();
-        if luhn(&digits) {
-            FILTERED.to_owned()
-        } else {
-            caps[0].to_owned()
-        }
-    });
-    if let std::borrow::Cow::Owned(new) = replaced {
-        *s = new;
-    }
-}
-
-fn luhn(digits: &[u32]) -> bool {
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &d)| {
-            if i % 2 == 1 {
-                if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
-            } else {
-                d
+    /// Frame variables and data by key. Function, file name and source context stay as
+    /// sent.
+    fn stack(&self, stack: &mut Stacktrace) {
+        for frame in &mut stack.frames {
+            if let Some(vars) = &mut frame.vars {
+                self.map(vars);
             }
-        })
-        .sum();
-    sum.is_multiple_of(10)
+            if let Some(data) = &mut frame.data {
+                self.map(data);
+            }
+        }
+    }
+
+    fn breadcrumb(&self, crumb: &mut Breadcrumb) {
+        if let Some(message) = &mut crumb.message {
+            self.string(message);
+        }
+        for (key, value) in &mut crumb.data {
+            if self.rules.is_sensitive(key) {
+                filter(value);
+            } else if let Value::String(text) = value
+                && BREADCRUMB_URL_KEYS.contains(&key.as_str())
+            {
+                self.url(text);
+            } else {
+                self.value(value);
+            }
+        }
+    }
+
+    /// A tag value under a sensitive key is filtered; others by pattern, filtered whole
+    /// if scrubbing made them longer than a tag may be.
+    fn tag(&self, key: &str, value: &mut String) {
+        if self.rules.is_sensitive(key) {
+            filter_string(value);
+            return;
+        }
+        self.string(value);
+        if value.len() > errata_protocol::tags::MAX_VALUE {
+            FILTERED.clone_into(value);
+        }
+    }
+
+    fn request(&self, request: &mut Request) {
+        if let Some(url) = &mut request.url {
+            self.url(url);
+        }
+        self.pairs(&mut request.query_string, |name| {
+            self.rules.is_sensitive(name)
+        });
+        if let Some(fragment) = &mut request.fragment {
+            self.string(fragment);
+        }
+        self.pairs(&mut request.cookies, |name| self.rules.is_sensitive(name));
+        self.pairs(&mut request.headers, |name| {
+            keys::is_sensitive_header(name) || self.rules.is_sensitive(name)
+        });
+        if let Some(data) = &mut request.data {
+            self.value(data);
+        }
+        self.map(&mut request.env);
+    }
 }
 
 #[cfg(test)]
@@ -203,12 +315,15 @@ mod tests {
                 "extra": {"db_passwd": "x", "nested": {"my_token": 5, "ok": "4111111111111112"}},
                 "exception": [{"type": "E", "value": "charge 4111-1111-1111-1111 failed",
                     "stacktrace": {"frames": [{"function": "f", "vars": {"secret": "s", "n": 1}}]}}],
-                "breadcrumbs": [{"message": "paid with 5500005555555559"}]
+                "breadcrumbs": [{"message": "paid with 5500005555555559"}],
+                "logentry": {"message": "paid with %s", "params": ["4111 1111 1111 1111"]},
+                "tags": {"api_token": "t-1", "region": "eu"},
+                "unknown_top_level": {"private_key": "pk-1"}
             }),
             &NormalizeContext::new(1.8e9),
         )
         .unwrap();
-        scrub_event(&mut event);
+        scrub_event(&mut event, &ScrubRules::default());
         let text = serde_json::to_string(&event).unwrap();
         for leaked in [
             "Bearer abc",
@@ -219,10 +334,12 @@ mod tests {
             "4111-1111",
             "5500005555555559",
             "\"k\"",
+            "t-1",
+            "pk-1",
         ] {
             assert!(!text.contains(leaked), "{leaked} leaked: {text}");
         }
-        for kept in ["*/*", "dark", "ana", "4111111111111112", "\"2\""] {
+        for kept in ["*/*", "dark", "ana", "4111111111111112", "\"2\"", "eu"] {
             assert!(text.contains(kept), "{kept} was scrubbed: {text}");
         }
         let request = event.request.unwrap();

@@ -1,0 +1,155 @@
+//! Sensitive names: the keys whose values are filtered wherever a key/value pair appears
+//! (Sentry's default list and ours), the headers filtered whatever their name says, the
+//!. Every check is an ASCII case-insensitive
+//! comparison over the bytes of the name: nothing is allocated per key.
+
+/// Substrings of keys whose values are filtered (compared ASCII case-insensitively).
+///
+/// Sentry's default server-side list (`password` to `bearer`), its legacy `card[number]`
+/// (the legacy `access_token`, `stripetoken` and `github_token` are covered by `token`),
+/// and Errata's own `pwd`, `session` and `cookie` (session ids and cookie jars are
+/// credentials too). Like Sentry's, the match is a substring match, so `auth` also
+/// matches `author`, `oauth_provider` and `authenticated`: we keep that, so a key Sentry
+/// would filter is filtered here too (booleans, `null` and empty strings are never
+/// filtered, so `"authenticated": true` survives).
+pub const DEFAULT_SENSITIVE_KEYS: [&str; 16] = [
+    "password",
+    "secret",
+    "passwd",
+    "api_key",
+    "apikey",
+    "auth",
+    "credentials",
+    "mysql_pwd",
+    "privatekey",
+    "private_key",
+    "token",
+    "bearer",
+    "card[number]",
+    "pwd",
+    "session",
+    "cookie",
+];
+
+/// Headers whose values are filtered whatever the key list says (whole names, ASCII
+/// case-insensitive). Most are covered by [`DEFAULT_SENSITIVE_KEYS`]; they are listed so
+/// that the rule for headers reads in one place.
+pub const SENSITIVE_HEADERS: [&str; 6] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-api-key",
+    "api-key",
+];
+
+/// Whether values under `key` are filtered by Sentry's default list (and ours).
+pub fn is_sensitive_key(key: &str) -> bool {
+    DEFAULT_SENSITIVE_KEYS
+        .iter()
+        .any(|needle| contains_ignore_ascii_case(key, needle))
+}
+
+/// Whether header `name` is filtered whatever its value (not counting the key list).
+pub(super) fn is_sensitive_header(name: &str) -> bool {
+    SENSITIVE_HEADERS
+        .iter()
+        .any(|h| name.eq_ignore_ascii_case(h))
+}
+
+/// Whether `haystack` contains `needle` (lowercase), comparing ASCII letters without
+/// case; other bytes must be equal. Allocation-free; `O(haystack × needle)`, and both
+/// are short (keys and key names).
+pub(super) fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    let (hay, needle) = (haystack.as_bytes(), needle.as_bytes());
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    if hay.len() < needle.len() {
+        return false;
+    }
+    (0..=hay.len() - needle.len()).any(|i| {
+        hay[i].to_ascii_lowercase() == first
+            && hay[i..i + needle.len()].eq_ignore_ascii_case(needle)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_keys_match_as_case_insensitive_substrings() {
+        for key in [
+            "password",
+            "DB_PASSWORD",
+            "userPassword",
+            "client_secret",
+            "X-Sentry-Auth",
+            "Authorization",
+            "access_token",
+            "refresh_token",
+            "csrfmiddlewaretoken",
+            "stripeToken",
+            "github_token",
+            "api_key",
+            "ApiKey",
+            "mysql_pwd",
+            "PWD",
+            "private_key",
+            "privateKey",
+            "credentials",
+            "bearer",
+            "card[number]",
+            "sessionid",
+            "Set-Cookie",
+        ] {
+            assert!(is_sensitive_key(key), "{key} should be sensitive");
+        }
+    }
+
+    #[test]
+    fn ordinary_keys_are_not_sensitive() {
+        for key in [
+            "user",
+            "name",
+            "email",
+            "amount",
+            "card",
+            "key",
+            "keyboard",
+            "monkey",
+            "signature",
+            "passport",
+            "id",
+            "",
+            "é",
+        ] {
+            assert!(!is_sensitive_key(key), "{key} should not be sensitive");
+        }
+    }
+
+    #[test]
+    fn auth_matches_author_as_in_sentry() {
+        // Documented over-match: Sentry's `auth` substring also catches these.
+        for key in ["author", "oauth_provider", "authenticated"] {
+            assert!(is_sensitive_key(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn headers() {
+        assert!(is_sensitive_header("Cookie"));
+        assert!(is_sensitive_header("X-Api-Key"));
+        assert!(!is_sensitive_header("Accept"));
+    }
+
+    #[test]
+    fn substring_search_handles_edges() {
+        assert!(contains_ignore_ascii_case("abc", ""));
+        assert!(!contains_ignore_ascii_case("", "a"));
+        assert!(contains_ignore_ascii_case("xxTOKEN", "token"));
+        assert!(!contains_ignore_ascii_case("toke", "token"));
+        assert!(contains_ignore_ascii_case("ñ-secret-ñ", "secret"));
+    }
+}
