@@ -1,6 +1,6 @@
 //! Sensitive names: the keys whose values are filtered wherever a key/value pair appears
 //! (Sentry's default list and ours), the headers filtered whatever their name says, the
-//!. Every check is an ASCII case-insensitive
+//! extra query parameter names that carry credentials in URLs,. Every check is an ASCII case-insensitive
 //! comparison over the bytes of the name: nothing is allocated per key.
 
 /// Substrings of keys whose values are filtered (compared ASCII case-insensitively).
@@ -43,6 +43,23 @@ pub const SENSITIVE_HEADERS: [&str; 6] = [
     "api-key",
 ];
 
+/// Query (and fragment) parameter names whose values are filtered in URLs, in addition
+/// to every name matching the sensitive keys (which already covers `access_token`,
+/// `token`, `api_key`, `apikey`, `password`, `secret`, `auth`, `client_secret`...).
+/// Whole names, ASCII case-insensitive: these are too short or too common to be
+/// substrings (`key` would match `monkey`, `sig` would match `design`).
+pub const SENSITIVE_URL_PARAMS: [&str; 9] = [
+    "key",
+    "sig",
+    "signature",
+    "pass",
+    "jwt",
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-goog-signature",
+    "x-goog-credential",
+];
+
 /// Whether values under `key` are filtered by Sentry's default list (and ours).
 pub fn is_sensitive_key(key: &str) -> bool {
     DEFAULT_SENSITIVE_KEYS
@@ -55,6 +72,13 @@ pub(super) fn is_sensitive_header(name: &str) -> bool {
     SENSITIVE_HEADERS
         .iter()
         .any(|h| name.eq_ignore_ascii_case(h))
+}
+
+/// Whether `name` is one of the [`SENSITIVE_URL_PARAMS`] (not counting the key list).
+pub(super) fn is_sensitive_url_param(name: &str) -> bool {
+    SENSITIVE_URL_PARAMS
+        .iter()
+        .any(|p| name.eq_ignore_ascii_case(p))
 }
 
 /// Whether `haystack` contains `needle` (lowercase), comparing ASCII letters without
@@ -138,10 +162,14 @@ mod tests {
     }
 
     #[test]
-    fn headers() {
+    fn headers_and_url_params() {
         assert!(is_sensitive_header("Cookie"));
         assert!(is_sensitive_header("X-Api-Key"));
         assert!(!is_sensitive_header("Accept"));
+        assert!(is_sensitive_url_param("KEY"));
+        assert!(is_sensitive_url_param("X-Amz-Signature"));
+        assert!(!is_sensitive_url_param("keys"));
+        assert!(!is_sensitive_url_param("page"));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! Three rules apply to every part of the stored event that can carry user data:
 //! values under sensitive keys (`keys.rs`: Sentry's list, ours, and the project's extra
-//! fields, as case-insensitive substrings of the key), and value patterns anywhere in
+//! fields, as case-insensitive substrings of the key), credentials in URLs (`url.rs`:
+//! userinfo and sensitive query or fragment parameters), and value patterns anywhere in
 //! strings (`value.rs`: bearer tokens, PEM private keys, card numbers).
 //!
 //! What is left as sent: identifiers and names the UI and grouping rely on (event id,
@@ -22,9 +23,10 @@
 //! exceed the tag length limit is filtered whole.
 
 mod keys;
+mod url;
 mod value;
 
-pub use keys::{DEFAULT_SENSITIVE_KEYS, SENSITIVE_HEADERS, is_sensitive_key};
+pub use keys::{DEFAULT_SENSITIVE_KEYS, SENSITIVE_HEADERS, SENSITIVE_URL_PARAMS, is_sensitive_key};
 
 use errata_protocol::breadcrumb::Breadcrumb;
 use errata_protocol::exception::Exception;
@@ -184,17 +186,15 @@ impl Scrubber<'_> {
         }
     }
 
-    /// Free text: PEM keys, bearer tokens and cards.
-    #[allow(
-        clippy::unused_self,
-        reason = "one signature for every visit; URL scrubbing will need the rules"
-    )]
+    /// Free text: PEM keys, bearer tokens and cards, URLs.
     fn string(&self, s: &mut String) {
         value::scrub_patterns(s);
+        url::scrub_urls_in_text(s, self.rules);
     }
 
-    /// A field that holds one URL.
+    /// A field that holds one URL, possibly relative.
     fn url(&self, s: &mut String) {
+        url::scrub_url_field(s, self.rules);
         self.string(s);
     }
 
@@ -232,8 +232,8 @@ impl Scrubber<'_> {
         }
     }
 
-    /// Frame variables and data by key. Function, file name and source context stay as
-    /// sent.
+    /// Frame variables and data by key; an `abs_path` that is a URL loses its
+    /// credentials. Function, file name and source context stay as sent.
     fn stack(&self, stack: &mut Stacktrace) {
         for frame in &mut stack.frames {
             if let Some(vars) = &mut frame.vars {
@@ -241,6 +241,9 @@ impl Scrubber<'_> {
             }
             if let Some(data) = &mut frame.data {
                 self.map(data);
+            }
+            if let Some(path) = &mut frame.abs_path {
+                url::scrub_url_field(path, self.rules);
             }
         }
     }
@@ -280,9 +283,10 @@ impl Scrubber<'_> {
             self.url(url);
         }
         self.pairs(&mut request.query_string, |name| {
-            self.rules.is_sensitive(name)
+            url::is_sensitive_param(name, self.rules)
         });
         if let Some(fragment) = &mut request.fragment {
+            url::scrub_query_text(fragment, self.rules);
             self.string(fragment);
         }
         self.pairs(&mut request.cookies, |name| self.rules.is_sensitive(name));
@@ -290,6 +294,11 @@ impl Scrubber<'_> {
             keys::is_sensitive_header(name) || self.rules.is_sensitive(name)
         });
         if let Some(data) = &mut request.data {
+            if let Value::String(body) = data
+                && !body.contains(char::is_whitespace)
+            {
+                url::scrub_query_text(body, self.rules);
+            }
             self.value(data);
         }
         self.map(&mut request.env);
