@@ -5,7 +5,9 @@
 //! values under sensitive keys (`keys.rs`: Sentry's list, ours, and the project's extra
 //! fields, as case-insensitive substrings of the key), credentials in URLs (`url.rs`:
 //! userinfo and sensitive query or fragment parameters), and value patterns anywhere in
-//! strings (`value.rs`: bearer tokens, PEM private keys, card numbers).
+//! strings (`value.rs`: bearer tokens, PEM private keys, card numbers); stringified JSON
+//! is scrubbed by key too (`json.rs`), and so are the original values processing errors
+//! keep (`errors.rs`).
 //!
 //! What is left as sent: identifiers and names the UI and grouping rely on (event id,
 //! level, platform, logger, server name, release, dist, environment, fingerprint, SDK,
@@ -22,6 +24,8 @@
 //!; scrubbing a scrubbed event changes nothing; a tag value that would
 //! exceed the tag length limit is filtered whole.
 
+mod errors;
+mod json;
 mod keys;
 mod url;
 mod value;
@@ -129,6 +133,7 @@ pub fn scrub_event(event: &mut Event, rules: &ScrubRules) {
         s.request(request);
     }
     s.map(&mut event.other);
+    errors::scrub_errors(&mut event.errors, &s);
 }
 
 /// The walk over an event, with the rules it applies.
@@ -186,10 +191,11 @@ impl Scrubber<'_> {
         }
     }
 
-    /// Free text: PEM keys, bearer tokens and cards, URLs.
+    /// Free text: PEM keys, bearer tokens and cards, URLs, stringified JSON.
     fn string(&self, s: &mut String) {
         value::scrub_patterns(s);
         url::scrub_urls_in_text(s, self.rules);
+        json::scrub_quoted_pairs(s, self.rules);
     }
 
     /// A field that holds one URL, possibly relative.
