@@ -1,6 +1,7 @@
 //! Sensitive names: the keys whose values are filtered wherever a key/value pair appears
 //! (Sentry's default list and ours), the headers filtered whatever their name says, the
-//! extra query parameter names that carry credentials in URLs,. Every check is an ASCII case-insensitive
+//! extra query parameter names that carry credentials in URLs, and the headers and CGI
+//! variables that carry the client's IP address. Every check is an ASCII case-insensitive
 //! comparison over the bytes of the name: nothing is allocated per key.
 
 /// Substrings of keys whose values are filtered (compared ASCII case-insensitively).
@@ -60,6 +61,25 @@ pub const SENSITIVE_URL_PARAMS: [&str; 9] = [
     "x-goog-credential",
 ];
 
+/// Request headers that carry the client's address; removed when IPs are dropped.
+pub const CLIENT_IP_HEADERS: [&str; 8] = [
+    "x-forwarded-for",
+    "x-real-ip",
+    "forwarded",
+    "cf-connecting-ip",
+    "true-client-ip",
+    "x-client-ip",
+    "x-cluster-client-ip",
+    "fastly-client-ip",
+];
+
+/// The CGI variable holding the client's address (`request.env`); headers appear there
+/// too, as `HTTP_` and the header name with `_` for `-` (`HTTP_X_FORWARDED_FOR`).
+const REMOTE_ADDR: &str = "REMOTE_ADDR";
+
+/// The prefix CGI puts before header names in the environment.
+const CGI_HEADER_PREFIX: &str = "HTTP_";
+
 /// Whether values under `key` are filtered by Sentry's default list (and ours).
 pub fn is_sensitive_key(key: &str) -> bool {
     DEFAULT_SENSITIVE_KEYS
@@ -79,6 +99,35 @@ pub(super) fn is_sensitive_url_param(name: &str) -> bool {
     SENSITIVE_URL_PARAMS
         .iter()
         .any(|p| name.eq_ignore_ascii_case(p))
+}
+
+/// Whether header `name` carries the client's address.
+pub(super) fn is_client_ip_header(name: &str) -> bool {
+    CLIENT_IP_HEADERS
+        .iter()
+        .any(|h| name.eq_ignore_ascii_case(h))
+}
+
+/// Whether environment variable `key` carries the client's address: `REMOTE_ADDR`, or
+/// one of the [`CLIENT_IP_HEADERS`] in CGI form (`HTTP_X_REAL_IP`).
+pub(super) fn is_client_ip_env(key: &str) -> bool {
+    if key.eq_ignore_ascii_case(REMOTE_ADDR) {
+        return true;
+    }
+    let Some(prefix) = key.get(..CGI_HEADER_PREFIX.len()) else {
+        return false;
+    };
+    if !prefix.eq_ignore_ascii_case(CGI_HEADER_PREFIX) {
+        return false;
+    }
+    let name = &key.as_bytes()[CGI_HEADER_PREFIX.len()..];
+    CLIENT_IP_HEADERS.iter().any(|h| {
+        h.len() == name.len()
+            && h.bytes().zip(name).all(|(h, &n)| {
+                let n = if n == b'_' { b'-' } else { n };
+                h == n.to_ascii_lowercase()
+            })
+    })
 }
 
 /// Whether `haystack` contains `needle` (lowercase), comparing ASCII letters without
@@ -162,7 +211,7 @@ mod tests {
     }
 
     #[test]
-    fn headers_and_url_params() {
+    fn headers_url_params_and_client_ip_names() {
         assert!(is_sensitive_header("Cookie"));
         assert!(is_sensitive_header("X-Api-Key"));
         assert!(!is_sensitive_header("Accept"));
@@ -170,6 +219,26 @@ mod tests {
         assert!(is_sensitive_url_param("X-Amz-Signature"));
         assert!(!is_sensitive_url_param("keys"));
         assert!(!is_sensitive_url_param("page"));
+        assert!(is_client_ip_header("X-Forwarded-For"));
+        assert!(is_client_ip_header("X-Real-Ip"));
+        assert!(!is_client_ip_header("X-Forwarded-Proto"));
+        for key in [
+            "REMOTE_ADDR",
+            "remote_addr",
+            "HTTP_X_FORWARDED_FOR",
+            "HTTP_X_REAL_IP",
+        ] {
+            assert!(is_client_ip_env(key), "{key}");
+        }
+        for key in [
+            "SERVER_NAME",
+            "HTTP_",
+            "HTTP_HOST",
+            "HTTP_X_FORWARDED_PROTO",
+            "H",
+        ] {
+            assert!(!is_client_ip_env(key), "{key}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! userinfo and sensitive query or fragment parameters), and value patterns anywhere in
 //! strings (`value.rs`: bearer tokens, PEM private keys, card numbers); stringified JSON
 //! is scrubbed by key too (`json.rs`), and so are the original values processing errors
-//! keep (`errors.rs`).
+//! keep (`errors.rs`). With [`ScrubRules::drop_ip`], client addresses go (`ip.rs`).
 //!
 //! What is left as sent: identifiers and names the UI and grouping rely on (event id,
 //! level, platform, logger, server name, release, dist, environment, fingerprint, SDK,
@@ -25,12 +25,16 @@
 //! exceed the tag length limit is filtered whole.
 
 mod errors;
+mod ip;
 mod json;
 mod keys;
 mod url;
 mod value;
 
-pub use keys::{DEFAULT_SENSITIVE_KEYS, SENSITIVE_HEADERS, SENSITIVE_URL_PARAMS, is_sensitive_key};
+pub use keys::{
+    CLIENT_IP_HEADERS, DEFAULT_SENSITIVE_KEYS, SENSITIVE_HEADERS, SENSITIVE_URL_PARAMS,
+    is_sensitive_key,
+};
 
 use errata_protocol::breadcrumb::Breadcrumb;
 use errata_protocol::exception::Exception;
@@ -134,6 +138,9 @@ pub fn scrub_event(event: &mut Event, rules: &ScrubRules) {
     }
     s.map(&mut event.other);
     errors::scrub_errors(&mut event.errors, &s);
+    if rules.drop_ip {
+        ip::drop_client_ips(event);
+    }
 }
 
 /// The walk over an event, with the rules it applies.
