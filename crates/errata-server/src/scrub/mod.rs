@@ -21,7 +21,7 @@
 //! is linear in the size of the event. A replacement puts the 10 bytes of [`FILTERED`]
 //! where a secret of at least one byte was, and every secret comes with at least its key
 //! or the URL syntax around it, so an event grows by a small constant factor at most
-//!; scrubbing a scrubbed event changes nothing; a tag value that would
+//! (the tests pin 3×); scrubbing a scrubbed event changes nothing; a tag value that would
 //! exceed the tag length limit is filtered whole.
 
 mod errors;
@@ -30,6 +30,9 @@ mod json;
 mod keys;
 mod url;
 mod value;
+
+#[cfg(test)]
+mod tests;
 
 pub use keys::{
     CLIENT_IP_HEADERS, DEFAULT_SENSITIVE_KEYS, SENSITIVE_HEADERS, SENSITIVE_URL_PARAMS,
@@ -315,63 +318,5 @@ impl Scrubber<'_> {
             self.value(data);
         }
         self.map(&mut request.env);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use errata_protocol::{NormalizeContext, normalize_value};
-    use serde_json::json;
-
-    #[test]
-    fn sensitive_keys_headers_and_cards_are_filtered() {
-        let mut event = normalize_value(
-            json!({
-                "request": {
-                    "headers": {"Authorization": "Bearer abc", "Cookie": "sid=1", "Accept": "*/*"},
-                    "cookies": {"sessionid": "s3cr3t", "theme": "dark"},
-                    "query_string": "api_key=k&page=2",
-                    "data": {"user": {"password": "hunter2", "name": "ana"}, "card": "4111 1111 1111 1111"}
-                },
-                "extra": {"db_passwd": "x", "nested": {"my_token": 5, "ok": "4111111111111112"}},
-                "exception": [{"type": "E", "value": "charge 4111-1111-1111-1111 failed",
-                    "stacktrace": {"frames": [{"function": "f", "vars": {"secret": "s", "n": 1}}]}}],
-                "breadcrumbs": [{"message": "paid with 5500005555555559"}],
-                "logentry": {"message": "paid with %s", "params": ["4111 1111 1111 1111"]},
-                "tags": {"api_token": "t-1", "region": "eu"},
-                "unknown_top_level": {"private_key": "pk-1"}
-            }),
-            &NormalizeContext::new(1.8e9),
-        )
-        .unwrap();
-        scrub_event(&mut event, &ScrubRules::default());
-        let text = serde_json::to_string(&event).unwrap();
-        for leaked in [
-            "Bearer abc",
-            "sid=1",
-            "s3cr3t",
-            "hunter2",
-            "4111 1111",
-            "4111-1111",
-            "5500005555555559",
-            "\"k\"",
-            "t-1",
-            "pk-1",
-        ] {
-            assert!(!text.contains(leaked), "{leaked} leaked: {text}");
-        }
-        for kept in ["*/*", "dark", "ana", "4111111111111112", "\"2\"", "eu"] {
-            assert!(text.contains(kept), "{kept} was scrubbed: {text}");
-        }
-        let request = event.request.unwrap();
-        assert_eq!(request.header("Authorization"), Some(FILTERED));
-        let frame = &event.exception.values[0]
-            .stacktrace
-            .as_ref()
-            .unwrap()
-            .frames[0];
-        assert_eq!(frame.vars.as_ref().unwrap()["secret"], FILTERED);
-        assert_eq!(frame.vars.as_ref().unwrap()["n"], 1);
     }
 }
