@@ -21,15 +21,29 @@ pub(super) fn scrub_quoted_pairs(s: &mut String, rules: &ScrubRules) {
     }
     let bytes = s.as_bytes();
     let mut edits: Vec<(Range<usize>, u8)> = Vec::new();
+    // Once a quote finds no closing quote, no later one of its kind does either (the
+    // later scan meets the same bytes from the same escape state), so it is not searched
+    // again: that keeps `"\"\"\"...` linear.
+    let mut unterminated = [false; 2];
     let mut i = 0;
     while i < bytes.len() {
         let quote = bytes[i];
-        if quote != b'"' && quote != b'\'' {
-            i += 1;
-            continue;
-        }
-        let Some(close) = string_end(bytes, i) else {
+        let kind = match quote {
+            b'"' => 0,
+            b'\'' => 1,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        let close = if unterminated[kind] {
+            None
+        } else {
+            string_end(bytes, i)
+        };
+        let Some(close) = close else {
             // An unterminated string is not a key; it may be prose (`it's`).
+            unterminated[kind] = true;
             i += 1;
             continue;
         };

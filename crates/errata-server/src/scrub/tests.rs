@@ -330,6 +330,41 @@ fn growth_is_bounded() {
 }
 
 #[test]
+fn adversarial_strings_take_linear_time() {
+    // Inputs that would make a naive scanner quadratic; at 256 KiB each, quadratic work
+    // would take minutes, linear work takes milliseconds.
+    const SIZE: usize = 256 * 1024;
+    let rules = ScrubRules::default();
+    let scrubber = Scrubber { rules: &rules };
+    let start = std::time::Instant::now();
+    for unit in [
+        "\\\"",
+        "\"",
+        "'",
+        "\"a\":",
+        "?",
+        "/?",
+        "a://",
+        "a://b:c@",
+        "bearer ",
+        "4 ",
+        "-----BEGIN PRIVATE KEY-----",
+        "{\"token\":[",
+    ] {
+        let mut text = unit.repeat(SIZE / unit.len());
+        let before = text.len();
+        scrubber.string(&mut text);
+        assert!(
+            text.len() <= before * 3,
+            "{unit}: {before} -> {}",
+            text.len()
+        );
+    }
+    let elapsed = start.elapsed();
+    assert!(elapsed < std::time::Duration::from_secs(20), "{elapsed:?}");
+}
+
+#[test]
 fn snapshot_defaults() {
     insta::assert_json_snapshot!(scrubbed(full_event(), &ScrubRules::default()));
 }
