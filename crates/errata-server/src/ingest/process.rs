@@ -6,7 +6,7 @@
 //! accepted and counted under a named reason. Pure CPU work: no IO here.
 
 use crate::outcome::Outcomes;
-use crate::scrub::scrub_event;
+use crate::scrub::{ScrubRules, scrub_event};
 use errata_protocol::envelope::{Envelope, Item, ItemType};
 use errata_protocol::{Event, NormalizeContext, normalize};
 use errata_store::{
@@ -74,7 +74,7 @@ pub fn process(
                     }
                 };
                 if info.scrub {
-                    scrub_event(&mut event);
+                    scrub_event(&mut event, &ScrubRules::default());
                 }
                 let new_event = to_new_event(&event, info)?;
                 processed.event_id = Some(new_event.event_id);
