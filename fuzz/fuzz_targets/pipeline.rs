@@ -1,12 +1,13 @@
-//! Fuzzes the whole ingest core as the server drives it: content decoding (the first
-//! input byte picks the encoding), envelope or legacy store parsing, size limits,
+//! Fuzzes the whole ingest core as the server drives it: the intake (content decoding,
+//! the first input byte picks the encoding; envelope or legacy store parsing), size limits,
 //! normalization and grouping. Any panic, or any allocation beyond the limits, is a bug.
 #![no_main]
 
 use bytes::Bytes;
-use errata_protocol::envelope::{Envelope, ItemType};
+use errata_protocol::envelope::ItemType;
 use errata_protocol::limits::Limits;
-use errata_protocol::{NormalizeContext, encoding, normalize, store};
+use errata_protocol::intake::{self, Endpoint, IntakeLimits, RequestHead};
+use errata_protocol::{NormalizeContext, normalize};
 use libfuzzer_sys::fuzz_target;
 
 const LIMIT: usize = 4 << 20;
@@ -22,15 +23,16 @@ fuzz_target!(|data: &[u8]| {
         5 => Some("gzip, br"),
         _ => Some("UTF-8"),
     };
-    let Ok(decoded) = encoding::decode_bytes(Bytes::copy_from_slice(body), content_encoding, LIMIT)
-    else {
-        return;
+    let endpoint = if selector & 0x80 == 0 { Endpoint::Envelope } else { Endpoint::Store };
+    let mut head = RequestHead::new(endpoint, Some(42));
+    head.content_encoding = content_encoding;
+    head.query = Some("sentry_key=a1b2c3d4e5f60718293a4b5c6d7e8f90&sentry_version=7");
+    let limits = IntakeLimits {
+        max_request_bytes: LIMIT,
+        max_envelope_bytes: LIMIT,
+        max_unauthenticated_bytes: LIMIT,
     };
-    let envelope = if selector & 0x80 == 0 {
-        Envelope::parse(decoded)
-    } else {
-        store::decode(decoded, None, LIMIT).map(store::StoreBody::into_envelope)
-    };
+    let envelope = intake::read(&head, Bytes::copy_from_slice(body), limits).map(|(_, e)| e);
     let Ok(envelope) = envelope else { return };
     let _ = Limits::default().check(&envelope);
     let ctx = NormalizeContext::new(1_795_288_800.0);

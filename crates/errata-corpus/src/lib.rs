@@ -15,11 +15,10 @@
 
 use bytes::Bytes;
 use errata_protocol::Error;
-use errata_protocol::auth::{self, ClientAuth};
-use errata_protocol::encoding;
+use errata_protocol::auth::ClientAuth;
 use errata_protocol::envelope::Envelope;
 use errata_protocol::envelope::ItemType;
-use errata_protocol::limits::Limits;
+use errata_protocol::intake::{self, Endpoint, IntakeLimits, RequestHead};
 use errata_protocol::{Event, EventType, NormalizeContext};
 use std::path::{Path, PathBuf};
 
@@ -71,22 +70,28 @@ impl CapturedRequest {
             .ok()
     }
 
-    /// Auth, decoding and envelope parsing, as the server does them, with default limits.
+    /// Auth, decoding and envelope parsing, as the server does them (through
+    /// [`errata_protocol::intake`]), with default limits.
     pub fn decode(&self) -> Result<(ClientAuth, Envelope), Error> {
-        let limits = Limits::default();
-        let request_auth = ClientAuth::from_request(
-            self.header("x-sentry-auth"),
-            self.header("authorization"),
-            Some(&self.query),
-        )?;
-        let body = encoding::decode_bytes(
+        let endpoint = if self.path.contains("/store") {
+            Endpoint::Store
+        } else {
+            Endpoint::Envelope
+        };
+        let mut head = RequestHead::new(endpoint, self.project_id());
+        head.x_sentry_auth = self.header("x-sentry-auth");
+        head.authorization = self.header("authorization");
+        head.query = Some(&self.query)
+            .filter(|q| !q.is_empty())
+            .map(String::as_str);
+        head.content_encoding = self.header("content-encoding");
+        head.content_type = self.header("content-type");
+        head.content_length = Some(self.body.len() as u64);
+        intake::read(
+            &head,
             Bytes::from(self.body.clone()),
-            self.header("content-encoding"),
-            limits.max_envelope_size,
-        )?;
-        let envelope = Envelope::parse(body)?;
-        let auth = auth::resolve(request_auth, envelope.dsn(), self.project_id())?;
-        Ok((auth, envelope))
+            IntakeLimits::default(),
+        )
     }
 }
 

@@ -6,8 +6,8 @@
 //! Run: `cargo bench -p errata-grouping --bench pipeline`
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use errata_protocol::envelope::{Envelope, ItemType};
-use errata_protocol::{NormalizeContext, encoding, normalize};
+use errata_protocol::envelope::ItemType;
+use errata_protocol::{NormalizeContext, normalize};
 use std::hint::black_box;
 
 const RECEIVED_AT: f64 = 1_795_288_800.0;
@@ -109,13 +109,7 @@ fn pipeline(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 for r in &requests {
-                    let body = encoding::decode_bytes(
-                        bytes::Bytes::from(r.body.clone()),
-                        r.header("content-encoding"),
-                        200 << 20,
-                    )
-                    .expect("decodes");
-                    let envelope = Envelope::parse(body).expect("parses");
+                    let (_, envelope) = r.decode().expect("decodes and parses");
                     for item in envelope
                         .items()
                         .iter()

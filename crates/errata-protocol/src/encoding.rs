@@ -23,6 +23,15 @@ const MAX_LAYERS: usize = 4;
 /// The smallest buffer a decoder starts with.
 const MIN_CHUNK: usize = 8 * 1024;
 
+/// The largest zstd window accepted (`2^23` = 8 MiB): every compression level up to 19
+/// stays within it, and a frame asking for more (`--long`) is refused instead of making
+/// the decoder allocate up to 2 GiB.
+pub const ZSTD_MAX_WINDOW_LOG: u32 = 23;
+
+/// All layers of a stacked encoding together may produce at most this many times the
+/// limit (each layer alone is held to the limit).
+pub const STACKED_TOTAL_FACTOR: usize = 2;
+
 /// One `Content-Encoding` token we can undo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Encoding {
@@ -95,11 +104,9 @@ impl Encoding {
             Self::Zstd => {
                 let mut decoder = zstd::stream::read::Decoder::with_buffer(input)
                     .map_err(|e| decompression(self.as_str(), &e))?;
-                // The window is memory the decoder allocates up front: keep it near the
-                // limit, but at least 8 MiB so streams from ordinary compressors decode.
-                let window_log = usize::BITS - limit.leading_zeros();
+                // The window is memory the decoder allocates up front: capped.
                 decoder
-                    .window_log_max(window_log.clamp(23, 27))
+                    .window_log_max(ZSTD_MAX_WINDOW_LOG)
                     .map_err(|e| decompression(self.as_str(), &e))?;
                 read_bounded(decoder, input.len(), limit, self)
             }
@@ -259,8 +266,10 @@ fn layers(content_encoding: &str) -> Result<([Encoding; MAX_LAYERS], usize), Err
 /// Decodes a request body according to its `Content-Encoding` header, producing at most
 /// `limit` bytes.
 ///
-/// Stacked encodings (`gzip, br`) are undone last-applied first. Without an encoding to
-/// undo, the body is returned borrowed (no copy) after the size check.
+/// Stacked encodings (`gzip, br`) are undone last-applied first; each layer's output is
+/// held to `limit`, and all layers together to [`STACKED_TOTAL_FACTOR`] times `limit`.
+/// Without an encoding to undo, the body is returned borrowed (no copy) after the size
+/// check.
 pub fn decode<'a>(
     body: &'a [u8],
     content_encoding: Option<&str>,
@@ -268,8 +277,11 @@ pub fn decode<'a>(
 ) -> Result<Cow<'a, [u8]>, Error> {
     let (layers, n) = layers(content_encoding.unwrap_or_default())?;
     let mut current: Cow<'a, [u8]> = Cow::Borrowed(body);
+    let mut budget = limit.saturating_mul(STACKED_TOTAL_FACTOR);
     for encoding in layers.iter().take(n).rev() {
-        current = Cow::Owned(encoding.decompress(&current, limit)?);
+        let layer_limit = limit.min(budget);
+        current = Cow::Owned(encoding.decompress(&current, layer_limit)?);
+        budget = budget.saturating_sub(current.len());
     }
     check_len(current.len(), limit)?;
     Ok(current)
@@ -285,6 +297,91 @@ pub fn decode_bytes(
     match decode(&body, content_encoding, limit)? {
         Cow::Borrowed(_) => Ok(body),
         Cow::Owned(decoded) => Ok(Bytes::from(decoded)),
+    }
+}
+
+/// Decodes only the start of a body: up to and including its first line feed, or at most
+/// `max` bytes. Streams through every layer, so a compression bomb costs at most `max`
+/// bytes of output; used to read an envelope's header line (its `dsn`) before the key is
+/// known, without decoding the whole body.
+pub fn decode_first_line(
+    body: &[u8],
+    content_encoding: Option<&str>,
+    max: usize,
+) -> Result<Vec<u8>, Error> {
+    let (layers, n) = layers(content_encoding.unwrap_or_default())?;
+    let mut reader: Box<dyn Read + '_> = Box::new(body);
+    for encoding in layers.iter().take(n).rev() {
+        reader = match encoding {
+            Encoding::Identity => reader,
+            Encoding::Gzip => Box::new(flate2::read::MultiGzDecoder::new(reader)),
+            Encoding::Deflate => {
+                // zlib or raw deflate: look at the first two bytes of this layer.
+                let mut head = [0u8; 2];
+                let mut got = 0;
+                while got < head.len() {
+                    let Some(dst) = head.get_mut(got..) else {
+                        break;
+                    };
+                    match read_up_to(&mut reader, dst, Encoding::Deflate)? {
+                        0 => break,
+                        n => got += n,
+                    }
+                }
+                let head = head.get(..got).unwrap_or_default().to_vec();
+                let zlib = is_zlib_header(&head);
+                let chained = io::Cursor::new(head).chain(reader);
+                if zlib {
+                    Box::new(flate2::read::ZlibDecoder::new(chained))
+                } else {
+                    Box::new(flate2::read::DeflateDecoder::new(chained))
+                }
+            }
+            Encoding::Brotli => Box::new(brotli_decompressor::Decompressor::new(reader, 4096)),
+            Encoding::Zstd => {
+                let mut decoder = zstd::stream::read::Decoder::new(reader)
+                    .map_err(|e| decompression("zstd", &e))?;
+                decoder
+                    .window_log_max(ZSTD_MAX_WINDOW_LOG)
+                    .map_err(|e| decompression("zstd", &e))?;
+                Box::new(decoder)
+            }
+        };
+    }
+    let mut out = vec![0u8; max.min(64 * 1024)];
+    let mut len = 0;
+    let last = layers
+        .get(n.saturating_sub(1))
+        .copied()
+        .unwrap_or(Encoding::Identity);
+    while len < max {
+        if len == out.len() {
+            out.resize(out.len().saturating_mul(2).min(max), 0);
+        }
+        let Some(dst) = out.get_mut(len..) else { break };
+        let got = read_up_to(&mut reader, dst, last)?;
+        if got == 0 {
+            break;
+        }
+        let newline = memchr::memchr(b'\n', dst.get(..got).unwrap_or_default());
+        len += got;
+        if let Some(at) = newline {
+            len = len - got + at + 1;
+            break;
+        }
+    }
+    out.truncate(len);
+    Ok(out)
+}
+
+/// One `read` into `buf` (retrying on `Interrupted`), as a decompression error on failure.
+fn read_up_to(reader: &mut dyn Read, buf: &mut [u8], encoding: Encoding) -> Result<usize, Error> {
+    loop {
+        match reader.read(buf) {
+            Ok(n) => return Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(decompression(encoding.as_str(), &e)),
+        }
     }
 }
 
@@ -587,4 +684,71 @@ mod tests {
          4///HwASAHFYALr3f/z//wNAAiAOC0D3/o///38ASADEYQHo3v/x//8PAAmAOCwA3fs//v//ASABEIcFoHv/x///\
          PwAkAOKwAHTv//j//weABEAcFoDu/R////8AkACIwwLQvf/j//8fABIAcVgAuvd//P//A0ACIA4LQPf+j///fwBI\
          AMRhAeje//H//w8ACYA4LADd+z/+//8BIAEQhwWge/83";
+
+    #[test]
+    fn zstd_frames_asking_for_a_large_window_are_refused() {
+        let data = vec![b'x'; 4096];
+        let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+        encoder.window_log(ZSTD_MAX_WINDOW_LOG + 4).unwrap();
+        encoder.long_distance_matching(true).unwrap();
+        encoder.write_all(&data).unwrap();
+        let big_window = encoder.finish().unwrap();
+        assert_decompression(decode(&big_window, Some("zstd"), 1 << 30), "zstd");
+        // An ordinary frame decodes.
+        assert_eq!(
+            decode(&zstd(&data), Some("zstd"), 1 << 20)
+                .unwrap()
+                .as_ref(),
+            &data[..]
+        );
+    }
+
+    #[test]
+    fn stacked_layers_share_one_total_budget() {
+        // Gzip without compression: every layer is about as large as the data.
+        let stored = |data: &[u8]| {
+            let mut e = GzEncoder::new(Vec::new(), Compression::none());
+            e.write_all(data).unwrap();
+            e.finish().unwrap()
+        };
+        let data = vec![7u8; 100_000];
+        let limit = 101_000;
+        let two = stored(&stored(&data));
+        assert_eq!(
+            decode(&two, Some("gzip, gzip"), limit).unwrap().len(),
+            data.len()
+        );
+        // Three layers of about 100 kB each: each is within the limit, all together
+        // are over twice the limit.
+        let three = stored(&stored(&stored(&data)));
+        let err = decode(&three, Some("gzip, gzip, gzip"), limit).unwrap_err();
+        assert!(err.is_too_large(), "{err}");
+        assert_eq!(
+            decode(&three, Some("gzip, gzip, gzip"), 160_000)
+                .unwrap()
+                .len(),
+            data.len()
+        );
+    }
+
+    #[test]
+    fn the_first_line_decodes_alone() {
+        let mut data = b"{\"dsn\":\"x\"}\n".to_vec();
+        data.extend(std::iter::repeat_n(b'z', 1 << 20));
+        for (encoding, body) in [
+            (None, data.clone()),
+            (Some("gzip"), gzip(&data)),
+            (Some("deflate"), zlib(&data)),
+            (Some("deflate"), raw_deflate(&data)),
+            (Some("br"), brotli(&data)),
+            (Some("zstd"), zstd(&data)),
+            (Some("gzip, br"), brotli(&gzip(&data))),
+        ] {
+            let line = decode_first_line(&body, encoding, 4096).unwrap();
+            assert_eq!(line, b"{\"dsn\":\"x\"}\n", "{encoding:?}");
+        }
+        // No line feed within the limit: the first `max` bytes.
+        let line = decode_first_line(&gzip(&[b'a'; 10_000]), Some("gzip"), 100).unwrap();
+        assert_eq!(line.len(), 100);
+    }
 }

@@ -386,6 +386,39 @@ impl DataCategory {
         }
     }
 
+    /// Every category.
+    pub const ALL: [Self; 20] = [
+        Self::Default,
+        Self::Error,
+        Self::Transaction,
+        Self::Security,
+        Self::Attachment,
+        Self::AttachmentItem,
+        Self::Session,
+        Self::Profile,
+        Self::ProfileChunk,
+        Self::ProfileChunkUi,
+        Self::Replay,
+        Self::Monitor,
+        Self::Span,
+        Self::LogItem,
+        Self::LogByte,
+        Self::Feedback,
+        Self::TraceMetric,
+        Self::TraceMetricByte,
+        Self::MetricBucket,
+        Self::Internal,
+    ];
+
+    /// The category of a name SDKs send (client reports), or `None` for a name that is
+    /// not a category. `user_report_v2` is the older name of `feedback`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        if name == "user_report_v2" {
+            return Some(Self::Feedback);
+        }
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
     /// The category of an event of the given payload `type` (`"error"`, `"default"`,
     /// `"transaction"`, `"csp"`...), once the normalizer knows it.
     pub fn from_event_type(event_type: &str) -> Self {

@@ -18,6 +18,7 @@ pub mod envelope;
 mod error;
 pub mod event;
 pub mod exception;
+pub mod intake;
 pub mod limits;
 pub mod meta;
 pub mod normalize;

@@ -1,5 +1,5 @@
 //! Liveness and readiness: `/healthz` answers while the process serves HTTP; `/readyz`
-//! also checks that the database answers a read.
+//! also checks that the writer thread is alive and that the database answers a read.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -15,19 +15,20 @@ pub(crate) async fn healthz() -> impl IntoResponse {
 
 /// `GET /readyz`.
 pub(crate) async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let store = state.store.clone();
-    match tokio::task::spawn_blocking(move || store.organizations()).await {
-        Ok(Ok(_)) => (StatusCode::OK, axum::Json(json!({ "status": "ready" }))),
-        Ok(Err(error)) => {
+    if !state.writer.is_alive() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({ "status": "writer stopped" })),
+        );
+    }
+    match state.store_call(|state| state.store.organizations()).await {
+        Ok(_) => (StatusCode::OK, axum::Json(json!({ "status": "ready" }))),
+        Err(error) => {
             tracing::warn!(%error, "readiness check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 axum::Json(json!({ "status": "database unavailable" })),
             )
         }
-        Err(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(json!({ "status": "unavailable" })),
-        ),
     }
 }

@@ -10,21 +10,31 @@
 //! transaction and only then does the handler answer `200 {"id": ...}`. Items that are
 //! not stored are counted per named reason ([`outcome`]).
 //!
+//! Connections are served by [`connection`] (hyper, with header, body and keep-alive
+//! deadlines and a connection cap); CPU work runs on [`workers`], never on the async
+//! runtime; request bodies share one [`budget`] of bytes.
+//!
 //! [`Server::start`] opens the store in the data dir, runs the migrations, creates the
 //! organization, admin, first project and DSN key on first start, and binds the socket;
 //! [`Server::run`] serves until the shutdown signal, then stops accepting, commits what
-//! was accepted, and returns.
+//! was accepted, and returns. If the writer thread dies, `run` stops serving and returns
+//! an error, so the process exits non-zero and a supervisor restarts it.
 
 pub mod api;
+pub mod budget;
 pub mod config;
+pub mod connection;
+pub mod deadline;
 mod health;
 pub mod ingest;
 pub mod keys;
 pub mod outcome;
+pub mod quota;
 pub mod ratelimit;
 pub mod router;
 pub mod scrub;
 pub mod state;
+pub mod workers;
 pub mod writer;
 
 use std::future::Future;
@@ -179,6 +189,8 @@ impl Server {
                 .map_err(|e| ServerError::Writer(e.to_string()))??
         };
         let outcomes = Arc::new(outcome::Outcomes::default());
+        let workers = workers::Workers::start(config.workers.thread_count(), config.workers.queue)
+            .map_err(|e| ServerError::Writer(format!("worker threads: {e}")))?;
         let (writer, writer_thread) = writer::spawn(
             store.clone(),
             outcomes.clone(),
@@ -186,7 +198,7 @@ impl Server {
             config.queue.max_batch,
         )
         .map_err(|e| ServerError::Writer(e.to_string()))?;
-        let state = AppState::new(config, store, writer, outcomes);
+        let state = AppState::new(config, store, writer, outcomes, workers);
         Ok(Self {
             state,
             listener,
@@ -223,13 +235,23 @@ impl Server {
             ..
         } = self;
         let app = router::router(state.clone());
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(ServerError::Serve)?;
+        let writer_died = {
+            let writer = state.writer.clone();
+            async move { writer.died().await }
+        };
+        let mut died = false;
+        let stop = async {
+            tokio::select! {
+                () = shutdown => {},
+                () = writer_died => died = true,
+            }
+        };
+        connection::serve(listener, app, state.config.http, stop).await;
+        if died {
+            return Err(ServerError::Writer(
+                "the writer thread died; stopped serving".into(),
+            ));
+        }
         let writer = state.writer.clone();
         drop(state);
         tokio::task::spawn_blocking(move || {

@@ -1,14 +1,17 @@
-//! Rate limits per DSN key, per project and for the whole server, in events per minute,
-//! decided at ingest before any processing. Token buckets refill continuously; an
-//! envelope is admitted only when every applicable bucket has room, so a refusal takes
-//! nothing from the others. Memory is bounded: only authenticated keys and existing
-//! projects get buckets.
+//! Rate limits per DSN key, per project and for the whole server, per minute, for every
+//! kind of data ingest stores: events (count), attachments (bytes, Sentry's `attachment`
+//! category) and user reports (count, the `feedback` category). Decided at ingest before
+//! any processing. Token buckets refill continuously; a quantity is admitted only when
+//! every applicable bucket of its category has room, so a refusal takes nothing from the
+//! others. A quantity larger than a whole bucket (one big attachment) is admitted when
+//! the bucket is full and leaves it in debt. Memory is bounded: only authenticated keys
+//! and existing projects get buckets.
 
 use rustc_hash::FxHashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use crate::config::RateLimitConfig;
+use crate::config::{RateLimitConfig, ScopeLimits};
 
 /// Which limit refused the request (the `scope` of `X-Sentry-Rate-Limits`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,9 +35,52 @@ impl Scope {
     }
 }
 
-/// A refusal: which limit, and when to come back.
+/// What a rate limit counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RateCategory {
+    /// Events: errors, messages and security reports.
+    Events,
+    /// Attachment bytes.
+    AttachmentBytes,
+    /// User reports and feedback.
+    UserReports,
+}
+
+impl RateCategory {
+    /// Every category, in the order of the limiter's tables.
+    pub const ALL: [Self; 3] = [Self::Events, Self::AttachmentBytes, Self::UserReports];
+
+    /// The data categories of `X-Sentry-Rate-Limits` this limit applies to.
+    pub fn header_categories(self) -> &'static str {
+        match self {
+            Self::Events => "error;default;security",
+            Self::AttachmentBytes => "attachment",
+            Self::UserReports => "feedback",
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Self::Events => 0,
+            Self::AttachmentBytes => 1,
+            Self::UserReports => 2,
+        }
+    }
+
+    fn limits(self, config: &RateLimitConfig) -> ScopeLimits {
+        match self {
+            Self::Events => config.events,
+            Self::AttachmentBytes => config.attachment_bytes,
+            Self::UserReports => config.user_reports,
+        }
+    }
+}
+
+/// A refusal: which category and limit, and when to come back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limited {
+    /// What was refused.
+    pub category: RateCategory,
     /// The limit that refused.
     pub scope: Scope,
     /// Whole seconds until there is room again (at least 1).
@@ -62,12 +108,13 @@ impl Bucket {
         self.updated = now;
     }
 
-    /// Seconds until `n` tokens are available (0 when they are).
+    /// Seconds until `n` tokens (at most a full bucket) are available (0 when they are).
     fn wait_for(&self, n: f64, per_minute: u64) -> u64 {
-        if self.tokens >= n {
+        let needed = n.min(per_minute as f64);
+        if self.tokens >= needed {
             return 0;
         }
-        let missing = n.min(per_minute as f64) - self.tokens;
+        let missing = needed - self.tokens;
         let secs = (missing * 60.0 / per_minute as f64).ceil();
         #[allow(clippy::cast_sign_loss, reason = "missing > 0 here, so secs > 0")]
         let secs = secs as u64;
@@ -79,7 +126,7 @@ impl Bucket {
 #[derive(Debug)]
 pub struct RateLimiter {
     config: RateLimitConfig,
-    state: Mutex<State>,
+    state: Mutex<[State; 3]>,
 }
 
 #[derive(Debug, Default)]
@@ -94,17 +141,25 @@ impl RateLimiter {
     pub fn new(config: RateLimitConfig) -> Self {
         Self {
             config,
-            state: Mutex::new(State::default()),
+            state: Mutex::new(Default::default()),
         }
     }
 
-    /// Admits `events` events for `key` of `project` at `now`, or says which limit refused.
-    pub fn admit(&self, key: &str, project: i64, events: u64, now: Instant) -> Result<(), Limited> {
-        if events == 0 {
+    /// Admits `n` of `category` for `key` of `project` at `now`, or says which limit
+    /// refused.
+    pub fn admit(
+        &self,
+        key: &str,
+        project: i64,
+        category: RateCategory,
+        n: u64,
+        now: Instant,
+    ) -> Result<(), Limited> {
+        if n == 0 {
             return Ok(());
         }
-        let n = events as f64;
-        let config = self.config;
+        let n_f = n as f64;
+        let limits = category.limits(&self.config);
         let mut state = self
             .state
             .lock()
@@ -113,30 +168,31 @@ impl RateLimiter {
             keys,
             projects,
             global,
-        } = &mut *state;
+        } = &mut state[category.index()];
         let mut buckets: Vec<(Scope, u64, &mut Bucket)> = Vec::with_capacity(3);
-        if config.key_per_minute > 0 {
+        if limits.key_per_minute > 0 {
             let b = keys
                 .entry(key.to_owned())
-                .or_insert_with(|| Bucket::full(config.key_per_minute, now));
-            buckets.push((Scope::Key, config.key_per_minute, b));
+                .or_insert_with(|| Bucket::full(limits.key_per_minute, now));
+            buckets.push((Scope::Key, limits.key_per_minute, b));
         }
-        if config.project_per_minute > 0 {
+        if limits.project_per_minute > 0 {
             let b = projects
                 .entry(project)
-                .or_insert_with(|| Bucket::full(config.project_per_minute, now));
-            buckets.push((Scope::Project, config.project_per_minute, b));
+                .or_insert_with(|| Bucket::full(limits.project_per_minute, now));
+            buckets.push((Scope::Project, limits.project_per_minute, b));
         }
-        if config.global_per_minute > 0 {
-            let b = global.get_or_insert_with(|| Bucket::full(config.global_per_minute, now));
-            buckets.push((Scope::Global, config.global_per_minute, b));
+        if limits.global_per_minute > 0 {
+            let b = global.get_or_insert_with(|| Bucket::full(limits.global_per_minute, now));
+            buckets.push((Scope::Global, limits.global_per_minute, b));
         }
         let mut refusal: Option<Limited> = None;
         for (scope, per_minute, bucket) in &mut buckets {
             bucket.refill(*per_minute, now);
-            let wait = bucket.wait_for(n, *per_minute);
+            let wait = bucket.wait_for(n_f, *per_minute);
             if wait > 0 && refusal.is_none_or(|r| wait > r.retry_after_secs) {
                 refusal = Some(Limited {
+                    category,
                     scope: *scope,
                     retry_after_secs: wait,
                 });
@@ -146,7 +202,7 @@ impl RateLimiter {
             return Err(limited);
         }
         for (_, _, bucket) in buckets {
-            bucket.tokens -= n;
+            bucket.tokens -= n_f;
         }
         Ok(())
     }
@@ -157,48 +213,91 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    fn events(key: u64, project: u64) -> RateLimitConfig {
+        RateLimitConfig {
+            events: ScopeLimits {
+                key_per_minute: key,
+                project_per_minute: project,
+                global_per_minute: 0,
+            },
+            ..RateLimitConfig::unlimited()
+        }
+    }
+
     #[test]
     fn limits_refuse_and_refill() {
-        let limiter = RateLimiter::new(RateLimitConfig {
-            key_per_minute: 60,
-            project_per_minute: 1000,
-            global_per_minute: 0,
-        });
+        let limiter = RateLimiter::new(events(60, 1000));
+        let ev = RateCategory::Events;
         let t0 = Instant::now();
         for _ in 0..60 {
-            limiter.admit("k", 1, 1, t0).unwrap();
+            limiter.admit("k", 1, ev, 1, t0).unwrap();
         }
-        let refused = limiter.admit("k", 1, 1, t0).unwrap_err();
+        let refused = limiter.admit("k", 1, ev, 1, t0).unwrap_err();
         assert_eq!(
             refused,
             Limited {
+                category: ev,
                 scope: Scope::Key,
                 retry_after_secs: 1
             }
         );
-        // Another key of the same project still has room.
-        limiter.admit("other", 1, 1, t0).unwrap();
+        // Another key of the same project still has room, and so do other categories.
+        limiter.admit("other", 1, ev, 1, t0).unwrap();
+        limiter
+            .admit("k", 1, RateCategory::UserReports, 1_000_000, t0)
+            .unwrap();
         // One token a second comes back.
         limiter
-            .admit("k", 1, 1, t0 + Duration::from_secs(1))
+            .admit("k", 1, ev, 1, t0 + Duration::from_secs(1))
             .unwrap();
         assert!(
             limiter
-                .admit("k", 1, 5, t0 + Duration::from_secs(1))
+                .admit("k", 1, ev, 5, t0 + Duration::from_secs(1))
                 .is_err()
         );
     }
 
     #[test]
     fn a_refusal_takes_nothing() {
-        let limiter = RateLimiter::new(RateLimitConfig {
-            key_per_minute: 10,
-            project_per_minute: 5,
-            global_per_minute: 0,
-        });
+        let limiter = RateLimiter::new(events(10, 5));
         let t0 = Instant::now();
-        let refused = limiter.admit("k", 1, 6, t0).unwrap_err();
+        limiter.admit("k", 1, RateCategory::Events, 3, t0).unwrap();
+        let refused = limiter
+            .admit("k", 1, RateCategory::Events, 3, t0)
+            .unwrap_err();
         assert_eq!(refused.scope, Scope::Project);
-        limiter.admit("k", 1, 5, t0).unwrap();
+        // The key's bucket gave nothing to the refusal: 7 left there, 2 in the project's.
+        limiter.admit("k", 1, RateCategory::Events, 2, t0).unwrap();
+        let refused = limiter
+            .admit("k", 1, RateCategory::Events, 1, t0)
+            .unwrap_err();
+        assert_eq!(refused.scope, Scope::Project);
+    }
+
+    #[test]
+    fn attachment_bytes_larger_than_the_bucket_pass_once_then_wait() {
+        let config = RateLimitConfig {
+            attachment_bytes: ScopeLimits {
+                key_per_minute: 1000,
+                project_per_minute: 0,
+                global_per_minute: 0,
+            },
+            ..RateLimitConfig::unlimited()
+        };
+        let limiter = RateLimiter::new(config);
+        let att = RateCategory::AttachmentBytes;
+        let t0 = Instant::now();
+        limiter.admit("k", 1, att, 3000, t0).unwrap();
+        let refused = limiter.admit("k", 1, att, 1, t0).unwrap_err();
+        assert_eq!(refused.category, att);
+        // In debt by 2000: refilled at 1000 a minute, room again after about 2 minutes.
+        assert!(
+            limiter
+                .admit("k", 1, att, 1, t0 + Duration::from_secs(100))
+                .is_err()
+        );
+        limiter
+            .admit("k", 1, att, 1, t0 + Duration::from_secs(121))
+            .unwrap();
     }
 }

@@ -1,16 +1,22 @@
 //! The state every handler shares: configuration, the store, the writer's queue, the key
-//! cache, the rate limiter and the outcome counters. Cheap to clone (one `Arc`).
+//! cache, the rate limiter and quotas, the outcome counters, the byte budget and the
+//! worker pool. Cheap to clone (one `Arc`). [`AppState::store_call`] is the one way
+//! handlers call the (blocking) store.
 
 use std::ops::Deref;
 use std::sync::Arc;
 
+use errata_protocol::intake::IntakeLimits;
 use errata_protocol::limits::Limits;
-use errata_store::Store;
+use errata_store::{Store, StoreError};
 
+use crate::budget::ByteBudget;
 use crate::config::Config;
 use crate::keys::KeyCache;
 use crate::outcome::Outcomes;
+use crate::quota::Quotas;
 use crate::ratelimit::RateLimiter;
+use crate::workers::Workers;
 use crate::writer::WriterHandle;
 
 /// Shared server state.
@@ -38,6 +44,14 @@ pub struct Inner {
     pub public_url: String,
     /// Permits for ingest requests in flight.
     pub in_flight: Arc<tokio::sync::Semaphore>,
+    /// The limits of reading a request (from the configuration).
+    pub intake_limits: IntakeLimits,
+    /// The memory request bodies may take.
+    pub budget: ByteBudget,
+    /// The threads that do ingest's CPU work.
+    pub workers: Workers,
+    /// Per-project event quotas.
+    pub quotas: Quotas,
 }
 
 impl AppState {
@@ -47,6 +61,7 @@ impl AppState {
         store: Arc<dyn Store>,
         writer: WriterHandle,
         outcomes: Arc<Outcomes>,
+        workers: Workers,
     ) -> Self {
         let limits = Limits {
             max_envelope_size: config.limits.max_envelope_bytes,
@@ -56,6 +71,12 @@ impl AppState {
         };
         let public_url = config.public_base_url();
         let max_in_flight = config.queue.max_in_flight;
+        let intake_limits = IntakeLimits {
+            max_request_bytes: config.limits.max_request_bytes,
+            max_envelope_bytes: config.limits.max_envelope_bytes,
+            max_unauthenticated_bytes: config.limits.max_unauthenticated_bytes,
+        };
+        let budget = ByteBudget::new(config.limits.max_bytes_in_flight);
         Self(Arc::new(Inner {
             limiter: RateLimiter::new(config.rate_limits),
             keys: KeyCache::default(),
@@ -66,7 +87,28 @@ impl AppState {
             limits,
             public_url,
             in_flight: Arc::new(tokio::sync::Semaphore::new(max_in_flight)),
+            intake_limits,
+            budget,
+            workers,
+            quotas: Quotas::default(),
         }))
+    }
+
+    /// Runs a blocking store call off the async runtime: the one way handlers reach the
+    /// store. A call that panics is a backend error.
+    pub async fn store_call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&AppState) -> errata_store::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || f(&state))
+            .await
+            .map_err(|e| {
+                StoreError::new(
+                    errata_store::ErrorKind::Backend,
+                    format!("the store call failed: {e}"),
+                )
+            })?
     }
 
     /// The DSN of a key: `{proto}://{public_key}@{host}{path}/{project_id}`.

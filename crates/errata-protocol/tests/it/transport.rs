@@ -12,6 +12,7 @@ use errata_protocol::Error;
 use errata_protocol::auth::{self, AuthSource, ClientAuth};
 use errata_protocol::encoding;
 use errata_protocol::envelope::{DataCategory, Envelope, EventId, ItemType};
+use errata_protocol::intake::{self, Endpoint, IntakeLimits, RequestHead};
 use errata_protocol::limits::Limits;
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/sdk-corpus");
@@ -118,19 +119,20 @@ struct Processed {
 }
 
 fn process(req: &Request, limits: &Limits) -> Result<Processed, Error> {
-    let request_auth = ClientAuth::from_request(
-        req.header("x-sentry-auth"),
-        req.header("authorization"),
-        Some(&req.query),
-    )?;
-    let body = encoding::decode_bytes(
-        Bytes::from(req.body.clone()),
-        req.header("content-encoding"),
-        limits.max_envelope_size,
-    )?;
-    let decoded_len = body.len();
-    let envelope = Envelope::parse(body)?;
-    let auth = auth::resolve(request_auth, envelope.dsn(), path_project_id(&req.path))?;
+    let mut head = RequestHead::new(Endpoint::Envelope, path_project_id(&req.path));
+    head.x_sentry_auth = req.header("x-sentry-auth");
+    head.authorization = req.header("authorization");
+    head.query = Some(req.query.as_str()).filter(|q| !q.is_empty());
+    head.content_encoding = req.header("content-encoding");
+    head.content_type = req.header("content-type");
+    let intake_limits = IntakeLimits {
+        max_envelope_bytes: limits.max_envelope_size,
+        ..IntakeLimits::default()
+    };
+    let (auth, envelope) = intake::read(&head, Bytes::from(req.body.clone()), intake_limits)?;
+    // The decoded size, for the checks on encodings (the intake does not expose it).
+    let decoded_len =
+        encoding::decode(&req.body, head.content_encoding, limits.max_envelope_size)?.len();
     Ok(Processed {
         auth,
         decoded_len,

@@ -27,18 +27,26 @@ pub(super) async fn info(
 ) -> Result<Response, ApiError> {
     let stored = event::find(&state, &params).await?;
     let text = query_value(&pairs, "format") == Some("text");
-    let (json, explanation) = tokio::task::spawn_blocking(move || {
-        let ctx = NormalizeContext::new(stored.row.received_ms as f64 / 1000.0);
-        let normalized = normalize(&stored.payload, &ctx)
-            .map_err(|e| ApiError::Internal(format!("stored event does not normalize: {e}")))?;
-        let grouping = errata_grouping::group_with_explanation(&normalized);
-        let explanation = grouping.render_explanation();
-        let json = serde_json::to_value(&grouping)
-            .map_err(|e| ApiError::Internal(format!("grouping does not serialize: {e}")))?;
-        Ok::<_, ApiError>((json, explanation))
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("task failed: {e}")))??;
+    // CPU work: on the worker pool, as ingest's.
+    let (json, explanation) = state
+        .workers
+        .run(move || {
+            let ctx = NormalizeContext::new(stored.row.received_ms as f64 / 1000.0);
+            let normalized = normalize(&stored.payload, &ctx)
+                .map_err(|e| ApiError::Internal(format!("stored event does not normalize: {e}")))?;
+            let grouping = errata_grouping::group_with_explanation(&normalized);
+            let explanation = grouping.render_explanation();
+            let json = serde_json::to_value(&grouping)
+                .map_err(|e| ApiError::Internal(format!("grouping does not serialize: {e}")))?;
+            Ok::<_, ApiError>((json, explanation))
+        })
+        .await
+        .map_err(|e| match e {
+            crate::workers::JobFailed::Busy => {
+                ApiError::Unavailable("the server is busy; retry later".into())
+            }
+            crate::workers::JobFailed::Panicked => ApiError::Internal("grouping failed".into()),
+        })??;
     if text {
         return Ok((
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

@@ -178,9 +178,8 @@ pub async fn blocking<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&dyn errata_store::Store) -> errata_store::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let store = state.store.clone();
-    tokio::task::spawn_blocking(move || f(&*store))
+    state
+        .store_call(move |state| f(&*state.store))
         .await
-        .map_err(|e| ApiError::Internal(format!("task failed: {e}")))?
         .map_err(ApiError::from)
 }

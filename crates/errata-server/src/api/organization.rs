@@ -87,6 +87,7 @@ pub(super) async fn find(state: &AppState, slug: &str) -> Result<Organization, A
 pub(super) fn not_found_as(error: ApiError, detail: String) -> ApiError {
     match error {
         ApiError::NotFound(_) => ApiError::NotFound(detail),
+        ApiError::Store(e) if e.is_not_found() => ApiError::NotFound(detail),
         other => other,
     }
 }

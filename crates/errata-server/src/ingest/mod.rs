@@ -1,40 +1,49 @@
 //! The ingest endpoints (`/api/{project_id}/envelope/` and the legacy `/store/`), as
-//! Relay serves them: auth from any of the four places, bounded reading and decoding of
-//! the body, the envelope grammar, per-item size limits, rate limits decided before any
-//! processing, then processing and a commit by the writer before the 200.
+//! Relay serves them. The order is what makes the server hold under attack:
+//!
+//! 1. the head: the announced size and the auth in the headers or query string
+//!    ([`errata_protocol::intake::open`]); the key is checked (cached, misses too)
+//!    **before any body byte is read**, so an unknown key costs no reading and no
+//!    decompression;
+//! 2. the body ([`body::read`]): within its limit, under the connection's deadline and
+//!    minimum rate, every byte reserved in the byte budget; a body that carries its auth
+//!    inside (the envelope header's `dsn`) is read under a small limit and only its
+//!    header line is decoded before its key is checked;
+//! 3. on the worker pool ([`crate::workers`]), never on the async runtime: decoding,
+//!    parsing, per-item size limits, [`admission`] (quota and rate limits for events,
+//!    attachment bytes and user reports) and processing ([`process`]: normalize, scrub,
+//!    group, compress);
+//! 4. the writer commits the event and user reports; only then the 200.
 
+pub mod admission;
+pub mod body;
 pub mod cors;
 pub mod error;
 pub mod process;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, header};
 use axum::response::{IntoResponse, Response};
-use errata_protocol::auth::ClientAuth;
-use errata_protocol::envelope::{Envelope, ItemType};
-use errata_protocol::{encoding, store as legacy_store};
+use bytes::Bytes;
+use errata_protocol::envelope::{Envelope, Item, ItemType};
+use errata_protocol::intake::{self, Opened, RequestHead};
 use errata_store::ProjectId;
 use serde_json::json;
 
-use crate::keys::KeyEntry;
-use crate::state::AppState;
-use crate::writer::Submit;
-use error::IngestError;
-use process::{RequestInfo, process};
+pub use errata_protocol::intake::Endpoint;
 
-/// Which endpoint a request came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    /// `/api/{project_id}/envelope/`.
-    Envelope,
-    /// `/api/{project_id}/store/` (legacy single events).
-    Store,
-}
+use crate::budget::Reservation;
+use crate::keys::KeyEntry;
+use crate::outcome::Reason;
+use crate::state::AppState;
+use crate::workers::JobFailed;
+use crate::writer::Submit;
+use error::{IngestError, Refusal, rate_limits_header};
+use process::{Processed, RequestInfo, process};
 
 /// Handles one ingest request; every answer carries the CORS headers.
 pub async fn handle(
@@ -60,73 +69,51 @@ pub async fn handle(
     cors::add_headers(response)
 }
 
-fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
+/// The request head, owned, so the worker can read it.
+#[derive(Debug, Clone)]
+struct Head {
+    endpoint: Endpoint,
+    project_id: Option<u64>,
+    x_sentry_auth: Option<String>,
+    authorization: Option<String>,
+    query: Option<String>,
+    content_encoding: Option<String>,
+    content_type: Option<String>,
+    content_length: Option<u64>,
 }
 
-/// Reads, decodes and parses the body within the limits, and resolves the client auth.
-async fn read_envelope(
-    state: &AppState,
-    project_id: i64,
-    endpoint: Endpoint,
-    parts: &http::request::Parts,
-    body: Body,
-) -> Result<(Envelope, ClientAuth), IngestError> {
-    let limits = state.config.limits;
-    // Refuse what is too large before reading it.
-    if let Some(length) =
-        header_str(&parts.headers, header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok())
-        && length > limits.max_request_bytes
-    {
-        return Err(IngestError::TooLarge(format!(
-            "request body of {length} bytes exceeds the limit of {} bytes",
-            limits.max_request_bytes
-        )));
+impl Head {
+    fn new(parts: &http::request::Parts, endpoint: Endpoint, project_id: i64) -> Self {
+        let text = |name: header::HeaderName| header_str(&parts.headers, name).map(str::to_owned);
+        Self {
+            endpoint,
+            project_id: u64::try_from(project_id).ok(),
+            x_sentry_auth: header_str(&parts.headers, "x-sentry-auth").map(str::to_owned),
+            authorization: text(header::AUTHORIZATION),
+            query: parts.uri.query().map(str::to_owned),
+            content_encoding: text(header::CONTENT_ENCODING),
+            content_type: text(header::CONTENT_TYPE),
+            content_length: header_str(&parts.headers, header::CONTENT_LENGTH)
+                .and_then(|v| v.trim().parse().ok()),
+        }
     }
-    // Auth from the request itself is checked before the body is read.
-    let request_auth = ClientAuth::from_request(
-        header_str(&parts.headers, "x-sentry-auth"),
-        header_str(&parts.headers, header::AUTHORIZATION),
-        parts.uri.query(),
-    )?;
-    let body = axum::body::to_bytes(body, limits.max_request_bytes)
-        .await
-        .map_err(|e| {
-            if std::error::Error::source(&e)
-                .is_some_and(<dyn std::error::Error>::is::<http_body_util::LengthLimitError>)
-            {
-                IngestError::TooLarge(format!(
-                    "request body exceeds the limit of {} bytes",
-                    limits.max_request_bytes
-                ))
-            } else {
-                IngestError::BadRequest(format!("could not read the request body: {e}"))
-            }
-        })?;
-    if body.is_empty() {
-        return Err(IngestError::BadRequest("empty request body".into()));
+
+    fn as_head(&self) -> RequestHead<'_> {
+        RequestHead {
+            endpoint: self.endpoint,
+            project_id: self.project_id,
+            x_sentry_auth: self.x_sentry_auth.as_deref(),
+            authorization: self.authorization.as_deref(),
+            query: self.query.as_deref(),
+            content_encoding: self.content_encoding.as_deref(),
+            content_type: self.content_type.as_deref(),
+            content_length: self.content_length,
+        }
     }
-    let decoded = encoding::decode_bytes(
-        body,
-        header_str(&parts.headers, header::CONTENT_ENCODING),
-        limits.max_envelope_bytes,
-    )?;
-    let envelope = match endpoint {
-        Endpoint::Envelope => Envelope::parse(decoded)?,
-        Endpoint::Store => legacy_store::decode(
-            decoded,
-            header_str(&parts.headers, header::CONTENT_TYPE),
-            limits.max_envelope_bytes,
-        )?
-        .into_envelope(),
-    };
-    envelope.validate()?;
-    let auth = errata_protocol::auth::resolve(
-        request_auth,
-        envelope.dsn(),
-        u64::try_from(project_id).ok(),
-    )?;
-    Ok((envelope, auth))
+}
+
+fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 async fn ingest(
@@ -143,63 +130,157 @@ async fn ingest(
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip().to_string());
-    let (envelope, auth) = read_envelope(state, project_id, endpoint, &parts, body).await?;
-    let entry = authorize(state, &auth.public_key, ProjectId(project_id)).await?;
-    let project_id = entry.key.project_id;
+    let head = Head::new(&parts, endpoint, project_id);
+    drop(parts);
 
-    // Rate limits, before any processing.
-    let events = envelope
-        .items()
-        .iter()
-        .filter(|i| *i.ty() == ItemType::Event)
-        .count() as u64;
-    if let Err(limited) =
-        state
-            .limiter
-            .admit(&entry.key.public_key, project_id.0, events, Instant::now())
-    {
-        state
-            .outcomes
-            .add(project_id, "error", "rate_limited", events);
-        return Err(IngestError::RateLimited(limited));
-    }
-
-    let envelope = drop_oversized(state, envelope, project_id)?;
-    let info = RequestInfo {
-        project_id,
-        received_ms: crate::now_ms(),
-        client_ip,
-        client: auth.client.clone(),
-        scrub: state.config.scrub_data && entry.project.scrub_data,
-        max_attachment_bytes: state.config.limits.max_attachment_bytes,
+    // 1. The head, and the key when the head carries it: before any body byte.
+    let opened = intake::open(&head.as_head(), state.intake_limits)?;
+    let checked = match opened.auth() {
+        Some(auth) => Some(authorize(state, &auth.public_key, ProjectId(project_id)).await?),
+        None => None,
     };
-    let processed = process(&envelope, &info, &state.outcomes)?;
-    if !processed.user_reports.is_empty() {
-        let store = state.store.clone();
-        let reports = processed.user_reports;
-        tokio::task::spawn_blocking(move || store.add_user_reports(&reports).map(|_| ()))
-            .await
-            .map_err(|e| IngestError::Storage(e.to_string()))?
-            .map_err(|e| IngestError::Storage(e.to_string()))?;
-    }
-    if let Some(event) = processed.event {
-        let receiver = state.writer.submit(vec![event]).map_err(|e| {
-            state.outcomes.add(project_id, "error", "overloaded", 1);
-            IngestError::Overloaded(match e {
-                Submit::Overloaded => "the server is overloaded; retry later".into(),
-                Submit::Stopped => "the server is shutting down; retry later".into(),
-            })
-        })?;
+
+    // 2. The body, within its limit, deadline and the byte budget.
+    let mut reservation = Reservation::default();
+    let body = body::read(body, opened.body_limit(), &state.budget, &mut reservation).await?;
+    let entry = if let Some(entry) = checked {
+        entry
+    } else {
+        let auth = opened.auth_from_body(&head.as_head(), &body)?;
+        authorize(state, &auth.public_key, ProjectId(project_id)).await?
+    };
+
+    // 3. Everything CPU-bound, on the worker pool.
+    let job = {
+        let state = state.clone();
+        let entry = entry.clone();
+        move || prepare(&state, &head, opened, body, &entry, client_ip, reservation)
+    };
+    let prepared = state
+        .workers
+        .run(job)
+        .await
+        .map_err(|failed| match failed {
+            JobFailed::Busy => IngestError::Overloaded("the server is busy; retry later".into()),
+            JobFailed::Panicked => IngestError::Internal("processing panicked".into()),
+        })??;
+    let Prepared {
+        processed,
+        refusals,
+        reservation,
+    } = prepared;
+    drop(reservation);
+
+    // 4. The commit.
+    let event_id = processed.event_id;
+    if processed.event.is_some() || !processed.user_reports.is_empty() {
+        let project = entry.key.project_id;
+        let has_event = processed.event.is_some();
+        let receiver = state
+            .writer
+            .submit(
+                processed.event.into_iter().collect(),
+                processed.user_reports,
+            )
+            .map_err(|e| {
+                if has_event {
+                    state.outcomes.add(
+                        project,
+                        errata_protocol::envelope::DataCategory::Error,
+                        Reason::Overloaded,
+                        1,
+                    );
+                }
+                IngestError::Overloaded(match e {
+                    Submit::Overloaded => "the server is overloaded; retry later".into(),
+                    Submit::Stopped => "the server is shutting down; retry later".into(),
+                })
+            })?;
         receiver
             .await
-            .map_err(|_| IngestError::Storage("the writer stopped".into()))?
+            .map_err(|_| IngestError::Overloaded("the writer stopped; retry later".into()))?
             .map_err(IngestError::Storage)?;
     }
-    let body = match processed.event_id {
+    let body = match event_id {
         Some(id) => json!({ "id": id.simple().to_string() }),
         None => json!({}),
     };
-    Ok(axum::Json(body).into_response())
+    let mut response = axum::Json(body).into_response();
+    if let Some(value) = rate_limits_header(&refusals) {
+        response.headers_mut().insert("x-sentry-rate-limits", value);
+    }
+    Ok(response)
+}
+
+/// What the worker hands back.
+struct Prepared {
+    processed: Processed,
+    refusals: Vec<Refusal>,
+    reservation: Reservation,
+}
+
+/// Decode, parse, size limits, admission and processing: the CPU work of one request.
+fn prepare(
+    state: &AppState,
+    head: &Head,
+    opened: Opened,
+    body: Bytes,
+    entry: &KeyEntry,
+    client_ip: Option<String>,
+    mut reservation: Reservation,
+) -> Result<Prepared, IngestError> {
+    let raw_len = body.len();
+    let (auth, envelope) = opened.read(&head.as_head(), body)?;
+    // The decoded body counts against the budget too (identity bodies share the buffer).
+    let decoded = envelope.items().iter().map(Item::len).sum::<usize>();
+    state
+        .budget
+        .reserve(&mut reservation, decoded.saturating_sub(raw_len))
+        .map_err(|_| {
+            IngestError::Overloaded("too many request bytes in flight; retry later".into())
+        })?;
+    let project_id = entry.key.project_id;
+    let mut envelope = drop_oversized(state, envelope, project_id)?;
+    let received_ms = crate::now_ms();
+    let refused = admission::admit(state, entry, &mut envelope, received_ms);
+    if !refused.refusals.is_empty() && !admission::stores_anything(&envelope) {
+        // Count what else the envelope carried (client reports...) before refusing.
+        let _ = process(
+            &envelope,
+            &request_info(state, entry, &auth, client_ip, received_ms),
+            &state.outcomes,
+        );
+        return Err(IngestError::RateLimited(refused.refusals));
+    }
+    let info = request_info(state, entry, &auth, client_ip, received_ms);
+    let processed = process(&envelope, &info, &state.outcomes)?;
+    Ok(Prepared {
+        processed,
+        refusals: refused.refusals,
+        reservation,
+    })
+}
+
+fn request_info(
+    state: &AppState,
+    entry: &KeyEntry,
+    auth: &errata_protocol::auth::ClientAuth,
+    client_ip: Option<String>,
+    received_ms: i64,
+) -> RequestInfo {
+    RequestInfo {
+        project_id: entry.key.project_id,
+        received_ms,
+        client_ip,
+        client: auth.client.clone(),
+        scrub: (state.config.scrub_data && entry.project.scrub_data).then(|| {
+            crate::scrub::ScrubRules::new(
+                &entry.project.sensitive_fields,
+                entry.project.scrub_ip_addresses,
+            )
+        }),
+        max_attachment_bytes: state.config.limits.max_attachment_bytes,
+    }
 }
 
 /// The key must exist, be active, and belong to the project in the path.
@@ -211,32 +292,30 @@ async fn authorize(
     let entry = if let Some(entry) = state.keys.cached(public_key) {
         entry
     } else {
-        let state = state.clone();
         let public_key = public_key.to_owned();
-        tokio::task::spawn_blocking(move || state.keys.load(&state.store, &public_key))
-            .await
-            .map_err(|e| IngestError::Storage(e.to_string()))?
-            .map_err(|e| IngestError::Storage(e.to_string()))?
+        state
+            .store_call(move |state| state.keys.load(&state.store, &public_key))
+            .await?
     };
     match entry {
         Some(entry) if entry.key.project_id == project && entry.key.is_active => Ok(entry),
         Some(entry) if entry.key.project_id == project => {
             Err(IngestError::Forbidden("this DSN key is disabled".into()))
         }
-        other => {
-            let store = state.store.clone();
-            let exists = tokio::task::spawn_blocking(move || store.project(project))
+        // An unknown key is answered from the cache alone: no read per bad request.
+        None => Err(IngestError::Unauthorized("unknown DSN public key".into())),
+        Some(_) => {
+            match state
+                .store_call(move |state| state.store.project(project))
                 .await
-                .map_err(|e| IngestError::Storage(e.to_string()))?;
-            match (exists, other) {
-                (Err(e), _) if e.is_not_found() => Err(IngestError::NotFound(format!(
+            {
+                Err(e) if e.is_not_found() => Err(IngestError::NotFound(format!(
                     "project {project} does not exist"
                 ))),
-                (Err(e), _) => Err(IngestError::Storage(e.to_string())),
-                (Ok(_), Some(_)) => Err(IngestError::Forbidden(format!(
+                Err(e) => Err(e.into()),
+                Ok(_) => Err(IngestError::Forbidden(format!(
                     "this DSN key is not a key of project {project}"
                 ))),
-                (Ok(_), None) => Err(IngestError::Unauthorized("unknown DSN public key".into())),
             }
         }
     }
@@ -257,10 +336,16 @@ fn drop_oversized(
         return Ok(envelope);
     }
     for violation in &report.items {
-        let category = envelope.items()[violation.index]
-            .data_category()
-            .map_or("default", |c| c.as_str());
-        state.outcomes.add(project, category, "too_large", 1);
+        let item = &envelope.items()[violation.index];
+        match item.data_category() {
+            Some(category) => state.outcomes.add(project, category, Reason::TooLarge, 1),
+            None => state.outcomes.add(
+                project,
+                crate::outcome::Category::Unknown,
+                Reason::TooLarge,
+                1,
+            ),
+        }
         if matches!(violation.item_type, ItemType::Event) {
             return Err(IngestError::TooLarge(violation.to_string()));
         }

@@ -5,12 +5,14 @@
 //! (sessions, transactions, spans, logs, check-ins, profiles, replays, unknown types) is
 //! accepted and counted under a named reason. Pure CPU work: no IO here.
 
-use crate::outcome::Outcomes;
+use crate::outcome::{Category, ClientDiscard, MAX_REPORTED_QUANTITY, Outcomes, Reason};
 use crate::scrub::{ScrubRules, scrub_event};
+use errata_protocol::envelope::DataCategory;
 use errata_protocol::envelope::{Envelope, Item, ItemType};
 use errata_protocol::{Event, NormalizeContext, normalize};
 use errata_store::{
-    Level, NewAttachment, NewEvent, NewUserReport, Payload, ProjectId, UserReportFields,
+    Level, MAX_TAG_VALUE_LEN, MAX_TAGS, MAX_TEXT_LEN, NewAttachment, NewEvent, NewUserReport,
+    Payload, ProjectId, UserReportFields,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -28,8 +30,8 @@ pub struct RequestInfo {
     pub client_ip: Option<String>,
     /// `sentry_client` from the auth.
     pub client: Option<String>,
-    /// Scrub sensitive data.
-    pub scrub: bool,
+    /// Scrub sensitive data with these rules (`None`: scrubbing is off).
+    pub scrub: Option<ScrubRules>,
     /// Largest attachment kept.
     pub max_attachment_bytes: usize,
 }
@@ -69,12 +71,12 @@ pub fn process(
                 let mut event = match normalize(item.payload(), &ctx) {
                     Ok(event) => event,
                     Err(error) => {
-                        outcomes.add(info.project_id, "error", "invalid", 1);
+                        outcomes.add(info.project_id, DataCategory::Error, Reason::Invalid, 1);
                         return Err(IngestError::BadRequest(format!("invalid event: {error}")));
                     }
                 };
-                if info.scrub {
-                    scrub_event(&mut event, &ScrubRules::default());
+                if let Some(rules) = &info.scrub {
+                    scrub_event(&mut event, rules);
                 }
                 let new_event = to_new_event(&event, info)?;
                 processed.event_id = Some(new_event.event_id);
@@ -82,7 +84,18 @@ pub fn process(
             }
             ItemType::Attachment => {
                 if item.len() > info.max_attachment_bytes {
-                    outcomes.add(info.project_id, "attachment", "too_large", 1);
+                    outcomes.add(
+                        info.project_id,
+                        DataCategory::Attachment,
+                        Reason::TooLarge,
+                        item.len() as u64,
+                    );
+                    outcomes.add(
+                        info.project_id,
+                        DataCategory::AttachmentItem,
+                        Reason::TooLarge,
+                        1,
+                    );
                     continue;
                 }
                 attachments.push(NewAttachment {
@@ -97,19 +110,19 @@ pub fn process(
             }
             ItemType::UserReport => match user_report(item) {
                 Some(report) => reports.push(report),
-                None => outcomes.add(info.project_id, "feedback", "invalid", 1),
+                None => outcomes.add(info.project_id, DataCategory::Feedback, Reason::Invalid, 1),
             },
             ItemType::Feedback => match feedback(item) {
                 Some(report) => reports.push(report),
-                None => outcomes.add(info.project_id, "feedback", "invalid", 1),
+                None => outcomes.add(info.project_id, DataCategory::Feedback, Reason::Invalid, 1),
             },
             ItemType::ClientReport => client_report(item, info.project_id, outcomes),
             _ => {
                 for (category, quantity) in item.quantities() {
-                    outcomes.add(info.project_id, category.as_str(), "not_stored", quantity);
+                    outcomes.add(info.project_id, category, Reason::NotStored, quantity);
                 }
                 if item.data_category().is_none() {
-                    outcomes.add(info.project_id, "unknown", "not_stored", 1);
+                    outcomes.add(info.project_id, Category::Unknown, Reason::NotStored, 1);
                 }
             }
         }
@@ -125,8 +138,8 @@ pub fn process(
         if !attachments.is_empty() {
             outcomes.add(
                 info.project_id,
-                "attachment",
-                "no_event",
+                DataCategory::AttachmentItem,
+                Reason::NoEvent,
                 attachments.len() as u64,
             );
         }
@@ -168,8 +181,8 @@ fn to_new_event(event: &Event, info: &RequestInfo) -> Result<NewEvent, IngestErr
         received_ms: info.received_ms,
         timestamp_ms: (event.timestamp * 1000.0) as i64,
         hashes: grouping.hashes,
-        title: grouping.title,
-        culprit: grouping.culprit,
+        title: cut(grouping.title, MAX_TEXT_LEN),
+        culprit: cut(grouping.culprit, MAX_TEXT_LEN),
         level: match event.level {
             errata_protocol::Level::Debug => Level::Debug,
             errata_protocol::Level::Info => Level::Info,
@@ -197,14 +210,19 @@ fn to_new_event(event: &Event, info: &RequestInfo) -> Result<NewEvent, IngestErr
     Ok(new_event)
 }
 
-/// The event's tags plus the ones Sentry derives for the tag panels and filters.
+/// The event's tags plus the ones Sentry derives for the tag panels and filters, at
+/// most [`MAX_TAGS`] in all: the derived ones win the room (the UI filters on them), the
+/// event's own keep their order.
 fn issue_tags(event: &Event) -> Vec<(String, String)> {
     let mut tags = event.tags.clone();
+    let present: std::collections::HashSet<&str> = tags.iter().map(|(k, _)| k.as_str()).collect();
+    let mut derived: Vec<(String, String)> = Vec::new();
     let mut add = |key: &str, value: Option<&str>| {
-        if let Some(value) = value.filter(|v| !v.is_empty() && v.len() <= 200)
-            && !tags.iter().any(|(k, _)| k == key)
+        if let Some(value) = value.filter(|v| !v.is_empty() && v.len() <= MAX_TAG_VALUE_LEN)
+            && !present.contains(key)
+            && !derived.iter().any(|(k, _)| k == key)
         {
-            tags.push((key.to_owned(), value.to_owned()));
+            derived.push((key.to_owned(), value.to_owned()));
         }
     };
     add("level", Some(event.level.as_str()));
@@ -229,7 +247,21 @@ fn issue_tags(event: &Event) -> Vec<(String, String)> {
             mechanism.handled.map(|h| if h { "yes" } else { "no" }),
         );
     }
+    tags.truncate(MAX_TAGS.saturating_sub(derived.len()));
+    tags.extend(derived);
     tags
+}
+
+/// `text` cut to at most `max` bytes, at a character boundary.
+fn cut(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
 }
 
 /// A legacy `user_report` item: `{event_id, name, email, comments}`.
@@ -287,17 +319,25 @@ fn feedback(item: &Item) -> Option<(Option<Uuid>, UserReportFields)> {
     ))
 }
 
-/// A `client_report`: what the SDK dropped itself, and why.
+/// A `client_report`: what the SDK dropped itself, and why. Categories and reasons are
+/// checked against the lists SDKs use: an unknown reason counts as
+/// [`ClientDiscard::Other`], an unknown category as [`Category::Unknown`], and each
+/// quantity is clamped to [`MAX_REPORTED_QUANTITY`].
 fn client_report(item: &Item, project: ProjectId, outcomes: &Outcomes) {
     let Ok(value) = serde_json::from_slice::<Value>(item.payload()) else {
-        outcomes.add(project, "internal", "invalid_client_report", 1);
+        outcomes.add(
+            project,
+            DataCategory::Internal,
+            Reason::InvalidClientReport,
+            1,
+        );
         return;
     };
-    for (list, prefix) in [
-        ("discarded_events", "client_discard"),
-        ("rate_limited_events", "client_discard:ratelimit_backoff"),
-        ("filtered_events", "client_discard:event_processor"),
-        ("filtered_sampling_events", "client_discard:sample_rate"),
+    for (list, fixed) in [
+        ("discarded_events", None),
+        ("rate_limited_events", Some(ClientDiscard::RatelimitBackoff)),
+        ("filtered_events", Some(ClientDiscard::EventProcessor)),
+        ("filtered_sampling_events", Some(ClientDiscard::SampleRate)),
     ] {
         for entry in value
             .get(list)
@@ -308,26 +348,21 @@ fn client_report(item: &Item, project: ProjectId, outcomes: &Outcomes) {
             let category = entry
                 .get("category")
                 .and_then(Value::as_str)
-                .unwrap_or("default");
+                .map_or(Category::Data(DataCategory::Default), |name| {
+                    DataCategory::from_name(name).map_or(Category::Unknown, Category::Data)
+                });
             let quantity = entry
                 .get("quantity")
                 .and_then(Value::as_u64)
                 .unwrap_or(1)
-                .min(1 << 40);
-            let reason = match (prefix, entry.get("reason").and_then(Value::as_str)) {
-                ("client_discard", Some(reason)) => {
-                    format!("client_discard:{}", truncate(reason, 64))
-                }
-                (prefix, _) => prefix.to_owned(),
-            };
-            outcomes.add(project, truncate(category, 32), &reason, quantity);
+                .min(MAX_REPORTED_QUANTITY);
+            let reason = fixed.unwrap_or_else(|| {
+                entry
+                    .get("reason")
+                    .and_then(Value::as_str)
+                    .map_or(ClientDiscard::Other, ClientDiscard::parse)
+            });
+            outcomes.add(project, category, Reason::ClientDiscard(reason), quantity);
         }
-    }
-}
-
-fn truncate(s: &str, max: usize) -> &str {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => &s[..i],
-        None => s,
     }
 }

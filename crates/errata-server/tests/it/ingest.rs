@@ -428,7 +428,7 @@ async fn size_limits_answer_413() {
 
 #[tokio::test]
 async fn rate_limits_answer_429_with_protocol_headers() {
-    let server = TestServer::start(|c| c.rate_limits.key_per_minute = 2).await;
+    let server = TestServer::start(|c| c.rate_limits.events.key_per_minute = 2).await;
     let path = format!("/api/{}/envelope/", server.project);
     for _ in 0..2 {
         let request = server

@@ -2,6 +2,7 @@
 //! against a real server (a real `SQLite` file in a temporary data dir, the real writer
 //! thread), driven through its router.
 
+mod abuse;
 mod api;
 mod ingest;
 mod openapi;

@@ -68,14 +68,20 @@ impl Reply {
 impl TestServer {
     /// Starts a server in a fresh data dir and creates a token.
     pub(crate) async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// [`Self::start`] with the configuration changed by `tune`.
+    pub(crate) async fn start_with(tune: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let config = Config {
+        let mut config = Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: dir.path().to_owned(),
             public_url: Some(PUBLIC_URL.to_owned()),
             admin_password: Some(Secret::new("correct horse battery staple")),
             ..Config::default()
         };
+        tune(&mut config);
         let server = Server::start(config).await.expect("server starts");
         let addr = server.local_addr().expect("bound address");
         let state = server.state().clone();
@@ -225,6 +231,11 @@ impl TestServer {
         let request = request
             .body(Body::from(body.unwrap_or_default().to_owned()))
             .expect("request");
+        self.raw(request).await
+    }
+
+    /// Any request through the router (no socket).
+    pub(crate) async fn raw(&self, request: Request<Body>) -> Reply {
         let response = errata_server::router::router(self.state.clone())
             .oneshot(request)
             .await

@@ -5,10 +5,16 @@
 //! applies those last through [`Config::apply`]). A value that does not parse is an error
 //! naming the variable or key, never a silent default. Secrets are redacted in `Debug`.
 
+mod http;
+mod limits;
+
 use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+
+pub use http::HttpConfig;
+pub use limits::{LimitsConfig, QueueConfig, RateLimitConfig, ScopeLimits, WorkerConfig};
 
 /// A secret string: compared and used as usual, printed as `[redacted]`.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -52,79 +58,13 @@ pub struct Config {
     pub rate_limits: RateLimitConfig,
     /// The queue between the HTTP handlers and the writer.
     pub queue: QueueConfig,
+    /// Connections: timeouts, deadlines and the connection cap.
+    pub http: HttpConfig,
+    /// The pool of threads that does ingest's CPU work.
+    pub workers: WorkerConfig,
     /// Scrub sensitive data before storing. Each project has its own switch (on by
     /// default, changed through the API); this one turns scrubbing off server-wide.
     pub scrub_data: bool,
-}
-
-/// Size limits, in bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LimitsConfig {
-    /// The request body as sent (compressed), read at most this far.
-    pub max_request_bytes: usize,
-    /// The body after `Content-Encoding` is undone.
-    pub max_envelope_bytes: usize,
-    /// One event (or transaction, or feedback) item.
-    pub max_event_bytes: usize,
-    /// One attachment.
-    pub max_attachment_bytes: usize,
-}
-
-impl Default for LimitsConfig {
-    fn default() -> Self {
-        Self {
-            max_request_bytes: 20 << 20,
-            max_envelope_bytes: 100 << 20,
-            max_event_bytes: 1 << 20,
-            max_attachment_bytes: 20 << 20,
-        }
-    }
-}
-
-/// Rate limits, in events per minute; 0 means unlimited.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RateLimitConfig {
-    /// Per DSN key.
-    pub key_per_minute: u64,
-    /// Per project.
-    pub project_per_minute: u64,
-    /// For the whole server.
-    pub global_per_minute: u64,
-}
-
-impl Default for RateLimitConfig {
-    fn default() -> Self {
-        Self {
-            key_per_minute: 600_000,
-            project_per_minute: 1_200_000,
-            global_per_minute: 3_000_000,
-        }
-    }
-}
-
-/// The bounded queue to the writer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct QueueConfig {
-    /// Events waiting for the writer; beyond it the server answers 503.
-    pub capacity: usize,
-    /// Most events committed in one transaction.
-    pub max_batch: usize,
-    /// Most ingest requests being read and processed at once; beyond it the server
-    /// answers 503 (with `max_request_bytes`, this bounds the memory bodies can take).
-    pub max_in_flight: usize,
-}
-
-impl Default for QueueConfig {
-    fn default() -> Self {
-        Self {
-            capacity: 8192,
-            max_batch: 1024,
-            max_in_flight: 128,
-        }
-    }
 }
 
 impl Default for Config {
@@ -138,6 +78,8 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             rate_limits: RateLimitConfig::default(),
             queue: QueueConfig::default(),
+            http: HttpConfig::default(),
+            workers: WorkerConfig::default(),
             scrub_data: true,
         }
     }
@@ -156,6 +98,8 @@ struct FileConfig {
     limits: Option<LimitsConfig>,
     rate_limits: Option<RateLimitConfig>,
     queue: Option<QueueConfig>,
+    http: Option<HttpConfig>,
+    workers: Option<WorkerConfig>,
 }
 
 /// What went wrong reading the configuration.
@@ -265,10 +209,17 @@ impl Config {
         if let Some(queue) = file.queue {
             self.queue = queue;
         }
+        if let Some(http) = file.http {
+            self.http = http;
+        }
+        if let Some(workers) = file.workers {
+            self.workers = workers;
+        }
         Ok(())
     }
 
     fn merge_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        let env: &dyn Fn(&str) -> Option<String> = &env;
         if let Some(v) = env("ERRATA_BIND") {
             self.bind = parse_bind("ERRATA_BIND", &v)?;
         }
@@ -287,68 +238,24 @@ impl Config {
         if let Some(v) = env("ERRATA_SCRUB_DATA") {
             self.scrub_data = parse_bool("ERRATA_SCRUB_DATA", &v)?;
         }
-        let number = |name: &str, slot: &mut usize| -> Result<(), ConfigError> {
-            if let Some(v) = env(name) {
-                *slot = parse_number(name, &v)?;
-            }
-            Ok(())
-        };
-        number(
-            "ERRATA_MAX_REQUEST_BYTES",
-            &mut self.limits.max_request_bytes,
-        )?;
-        number(
-            "ERRATA_MAX_ENVELOPE_BYTES",
-            &mut self.limits.max_envelope_bytes,
-        )?;
-        number("ERRATA_MAX_EVENT_BYTES", &mut self.limits.max_event_bytes)?;
-        number(
-            "ERRATA_MAX_ATTACHMENT_BYTES",
-            &mut self.limits.max_attachment_bytes,
-        )?;
-        number("ERRATA_QUEUE_CAPACITY", &mut self.queue.capacity)?;
-        number("ERRATA_QUEUE_MAX_BATCH", &mut self.queue.max_batch)?;
-        number("ERRATA_QUEUE_MAX_IN_FLIGHT", &mut self.queue.max_in_flight)?;
-        let rate = |name: &str, slot: &mut u64| -> Result<(), ConfigError> {
-            if let Some(v) = env(name) {
-                *slot = parse_number(name, &v)?;
-            }
-            Ok(())
-        };
-        rate(
-            "ERRATA_RATE_LIMIT_KEY_PER_MINUTE",
-            &mut self.rate_limits.key_per_minute,
-        )?;
-        rate(
-            "ERRATA_RATE_LIMIT_PROJECT_PER_MINUTE",
-            &mut self.rate_limits.project_per_minute,
-        )?;
-        rate(
-            "ERRATA_RATE_LIMIT_GLOBAL_PER_MINUTE",
-            &mut self.rate_limits.global_per_minute,
-        )?;
+        self.limits.merge_env(env)?;
+        self.rate_limits.merge_env(env)?;
+        self.queue.merge_env(env)?;
+        self.http.merge_env(env)?;
+        self.workers.merge_env(env)?;
         Ok(())
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |name: &str, message: &str| ConfigError::Invalid {
-            name: name.to_owned(),
-            message: message.to_owned(),
-        };
         if let Some(url) = &self.public_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
             return Err(invalid("public_url", "must start with http:// or https://"));
         }
-        if self.queue.capacity == 0 || self.queue.max_batch == 0 || self.queue.max_in_flight == 0 {
-            return Err(invalid(
-                "queue",
-                "capacity, max_batch and max_in_flight must be at least 1",
-            ));
-        }
-        if self.limits.max_event_bytes == 0 || self.limits.max_request_bytes == 0 {
-            return Err(invalid("limits", "limits must be at least 1 byte"));
-        }
+        self.queue.validate()?;
+        self.limits.validate()?;
+        self.http.validate()?;
+        self.workers.validate()?;
         if !self.admin_email.contains('@') {
             return Err(invalid("admin_email", "must be an email address"));
         }
@@ -376,7 +283,7 @@ fn parse_bind(name: &str, value: &str) -> Result<SocketAddr, ConfigError> {
     })
 }
 
-fn parse_bool(name: &str, value: &str) -> Result<bool, ConfigError> {
+pub(crate) fn parse_bool(name: &str, value: &str) -> Result<bool, ConfigError> {
     match value.to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" => Ok(false),
@@ -387,7 +294,7 @@ fn parse_bool(name: &str, value: &str) -> Result<bool, ConfigError> {
     }
 }
 
-fn parse_number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, ConfigError>
+pub(crate) fn parse_number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, ConfigError>
 where
     T::Err: fmt::Display,
 {
@@ -399,6 +306,29 @@ where
             name: name.to_owned(),
             message: format!("{value:?} is not a number ({e})"),
         })
+}
+
+/// An [`ConfigError::Invalid`] for `name`.
+pub(crate) fn invalid(name: &str, message: &str) -> ConfigError {
+    ConfigError::Invalid {
+        name: name.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+/// Sets `slot` from the variable `name` when it is set (a number; `_` separators allowed).
+pub(crate) fn env_number<T: std::str::FromStr>(
+    env: &dyn Fn(&str) -> Option<String>,
+    name: &str,
+    slot: &mut T,
+) -> Result<(), ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    if let Some(v) = env(name) {
+        *slot = parse_number(name, &v)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
