@@ -19,7 +19,9 @@ mod harness;
 
 #[allow(dead_code, reason = "helpers of the attacks in the next commits")]
 mod common;
+mod compression;
 mod connections;
 mod keep_alive;
+mod payloads;
 mod slow_body;
 mod slow_headers;
