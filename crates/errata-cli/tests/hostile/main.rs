@@ -17,11 +17,12 @@
 #[path = "../it/harness.rs"]
 mod harness;
 
-#[allow(dead_code, reason = "helpers of the attacks in the next commits")]
+mod client_reports;
 mod common;
 mod compression;
 mod connections;
 mod keep_alive;
 mod payloads;
+mod rate_limits;
 mod slow_body;
 mod slow_headers;
