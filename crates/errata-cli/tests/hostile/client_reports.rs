@@ -98,12 +98,7 @@ fn forged_client_reports_fold_into_few_saturating_outcomes() {
 
     // A committed event writes the pending counters with its batch.
     server.send_event("flushes the outcome counters");
-    let reply = api(
-        &server,
-        "GET",
-        &format!("{PROJECT_PATH}/outcomes/?statsPeriod=1d"),
-        None,
-    );
+    let reply = api(&server, &format!("{PROJECT_PATH}/outcomes/?statsPeriod=1d"));
     let ok = checks.check(reply.status == 200, || {
         format!(
             "the outcomes API answered {}: {} (an overflowing sum?)",

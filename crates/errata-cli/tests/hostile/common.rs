@@ -409,39 +409,12 @@ pub(crate) fn timed_get(url: &str, headers: &[(&str, &str)]) -> (Option<u16>, Du
 /// The first project's path in the Web API (the bootstrap names them `errata`/`default`).
 pub(crate) const PROJECT_PATH: &str = "/api/0/projects/errata/default";
 
-/// A Web API call with the server's Bearer token.
-pub(crate) fn api(server: &ServerProcess, method: &str, path: &str, body: Option<&Value>) -> Reply {
-    let token = format!("Bearer {}", server.token());
-    let agent = crate::harness::agent();
-    let url = server.url(path);
-    let response = match (method, body) {
-        ("PUT", Some(body)) => agent
-            .put(&url)
-            .header("Authorization", &token)
-            .header("Content-Type", "application/json")
-            .send(body.to_string().as_bytes()),
-        ("GET", None) => agent.get(&url).header("Authorization", &token).call(),
-        _ => panic!("unsupported API call {method} {path}"),
-    }
-    .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-    let status = response.status().as_u16();
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
-        .collect();
-    let raw = response
-        .into_body()
-        .with_config()
-        .limit(64 << 20)
-        .read_to_vec()
-        .unwrap_or_default();
-    Reply {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&raw).into_owned(),
-        raw,
-    }
+/// A Web API `GET` with the server's Bearer token; any status is an answer.
+pub(crate) fn api(server: &ServerProcess, path: &str) -> Reply {
+    crate::harness::get_with(
+        &server.url(path),
+        &[("Authorization", &format!("Bearer {}", server.token()))],
+    )
 }
 
 /// The head of an envelope POST to the first project with `key`, without a body.

@@ -4,8 +4,8 @@
 //! `feedback` category; with `ERRATA_RATE_LIMIT_ATTACHMENT_BYTES_KEY_PER_MINUTE=1000000`,
 //! events with a 300 kB attachment get 429 naming `attachment` after about three; in both
 //! floods the official Python SDK's plain event is answered 200 within 2 s and stored.
-//! And a project quota set through the Web API (`PUT /api/0/projects/errata/default/`
-//! with `{"eventQuota": {"limit": 5, "window": "day"}}`): the 6th event gets 429 whose
+//! And a project quota set with the CLI beside the running server (`errata project quota
+//! default --events 5 --per day`, as a user would): the 6th event gets 429 whose
 //! `X-Sentry-Rate-Limits` (`secs:categories:scope:reason`) gives the reason
 //! `quota_exceeded`, the official SDK itself understands that answer (it backs off), and
 //! the outcomes count the refusals under `quota_exceeded`.
@@ -275,22 +275,39 @@ fn project_event_quota_answers_429_quota_exceeded_and_counts_it() {
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start_with(&dir.path().join("data"), &[]);
 
-    let set = api(
-        &server,
-        "PUT",
-        &format!("{PROJECT_PATH}/"),
-        Some(&json!({ "eventQuota": { "limit": QUOTA, "window": "day" } })),
-    );
+    // `errata project quota` beside the running server, on its data dir.
+    let set = std::process::Command::new(env!("CARGO_BIN_EXE_errata"))
+        .arg("--data-dir")
+        .arg(&server.data_dir)
+        .args(["project", "quota", "default", "--events"])
+        .arg(QUOTA.to_string())
+        .args(["--per", "day"])
+        .output()
+        .expect("running errata project quota");
     report(
         "quota",
-        &format!("PUT eventQuota: {} {}", set.status, set.body),
+        &format!(
+            "errata project quota default --events {QUOTA} --per day: {} {}{}",
+            set.status,
+            String::from_utf8_lossy(&set.stdout).trim(),
+            String::from_utf8_lossy(&set.stderr).trim()
+        ),
     );
-    checks.check(set.status == 200, || {
+    checks.check(set.status.success(), || {
         format!(
-            "PUT {PROJECT_PATH}/ with eventQuota answered {}: {}",
-            set.status, set.body
+            "errata project quota failed ({}): {}",
+            set.status,
+            String::from_utf8_lossy(&set.stderr)
         )
     });
+    let shown = api(&server, &format!("{PROJECT_PATH}/"));
+    report(
+        "quota",
+        &format!(
+            "the Web API shows eventQuota {}",
+            shown.json()["eventQuota"]
+        ),
+    );
 
     let replies: Vec<Reply> = (0..=QUOTA)
         .map(|i| {
