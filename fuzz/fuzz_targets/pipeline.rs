@@ -1,6 +1,8 @@
 //! Fuzzes the whole ingest core as the server drives it: the intake (content decoding,
 //! the first input byte picks the encoding; envelope or legacy store parsing), size limits,
-//! normalization and grouping. Any panic, or any allocation beyond the limits, is a bug.
+//! the server's processing (normalization, scrubbing, grouping, compression, client
+//! reports), and normalization and grouping again on their own. Any panic, or any
+//! allocation beyond the limits, is a bug.
 #![no_main]
 
 use bytes::Bytes;
@@ -8,6 +10,10 @@ use errata_protocol::envelope::ItemType;
 use errata_protocol::limits::Limits;
 use errata_protocol::intake::{self, Endpoint, IntakeLimits, RequestHead};
 use errata_protocol::{NormalizeContext, normalize};
+use errata_server::ingest::process::{RequestInfo, process};
+use errata_server::outcome::Outcomes;
+use errata_server::scrub::ScrubRules;
+use errata_store::ProjectId;
 use libfuzzer_sys::fuzz_target;
 
 const LIMIT: usize = 4 << 20;
@@ -35,6 +41,17 @@ fuzz_target!(|data: &[u8]| {
     let envelope = intake::read(&head, Bytes::copy_from_slice(body), limits).map(|(_, e)| e);
     let Ok(envelope) = envelope else { return };
     let _ = Limits::default().check(&envelope);
+    // The server's processing of the whole envelope: normalize, scrub (with an extra
+    // field and IP dropping), group, compress, client reports and the other items.
+    let info = RequestInfo {
+        project_id: ProjectId(1),
+        received_ms: 1_795_288_800_000,
+        client_ip: Some("203.0.113.7".into()),
+        client: Some("fuzz/1.0".into()),
+        scrub: Some(ScrubRules::new(&["tenant".to_owned()], selector & 0x40 != 0)),
+        max_attachment_bytes: LIMIT,
+    };
+    let _ = process(&envelope, &info, &Outcomes::default());
     let ctx = NormalizeContext::new(1_795_288_800.0);
     for item in envelope.items() {
         if matches!(item.ty(), ItemType::Event | ItemType::Transaction | ItemType::Feedback)

@@ -152,7 +152,7 @@ fn declared_oversized_body_is_refused_before_reading() {
     stream.write_all(head.as_bytes()).unwrap();
     // Not one byte of the body is sent: the answer must come anyway.
     let reply = read_reply(&mut stream);
-    fixture.check(&reply, 413, &["exceeds the limit of 4194304 bytes"]);
+    fixture.check(&reply, 413, &["size limit of 4194304 bytes"]);
 }
 
 #[test]
@@ -207,7 +207,7 @@ fn endless_chunked_body_is_refused_early() {
         "the server read all {TOTAL} bytes before answering"
     );
     drop(stream);
-    fixture.check(&reply, 413, &["exceeds the limit of 4194304 bytes"]);
+    fixture.check(&reply, 413, &["size limit of 4194304 bytes"]);
 }
 
 /// Reads one HTTP/1.1 answer (with `Content-Length` or until EOF).
