@@ -7,6 +7,7 @@
 //! the client string, and the `{{auto}}` IP. It never fails for one bad field; it fails
 //! only when the payload is not a JSON object at all.
 
+use crate::depth::{self, MAX_DEPTH};
 use crate::event::{ClientSdk, Event, EventType, Level, LogEntry, MAX_MESSAGE};
 use crate::meta::{ErrorKind, Meta, Path};
 use crate::{Error, tags};
@@ -78,14 +79,33 @@ impl NormalizeContext {
 
 /// Reads and normalizes one event payload (the bytes of an `event` item or a `/store/`
 /// body).
+///
+/// Arrays and objects nested deeper than [`MAX_DEPTH`] levels are replaced by `null`
+/// before parsing (recorded at the root), so over-nested JSON is an event, not an error.
 pub fn normalize(payload: &[u8], ctx: &NormalizeContext) -> Result<Event, Error> {
-    let value: Value = serde_json::from_slice(payload)
+    let limited = depth::limit_depth(payload, MAX_DEPTH);
+    let value: Value = serde_json::from_slice(&limited.json)
         .map_err(|e| Error::InvalidPayload(format!("not valid JSON: {e}")))?;
-    normalize_value(value, ctx)
+    let mut meta = Meta::default();
+    if limited.removed > 0 {
+        meta.push(
+            ErrorKind::Trimmed,
+            &Path::Root,
+            format!(
+                "{} values nested deeper than {MAX_DEPTH} levels were removed",
+                limited.removed
+            ),
+        );
+    }
+    normalize_with(value, ctx, meta)
 }
 
 /// [`normalize`] for a payload already parsed as JSON.
 pub fn normalize_value(value: Value, ctx: &NormalizeContext) -> Result<Event, Error> {
+    normalize_with(value, ctx, Meta::default())
+}
+
+fn normalize_with(value: Value, ctx: &NormalizeContext, mut meta: Meta) -> Result<Event, Error> {
     let map = match value {
         Value::Object(map) => map,
         other => {
@@ -95,7 +115,6 @@ pub fn normalize_value(value: Value, ctx: &NormalizeContext) -> Result<Event, Er
             )));
         }
     };
-    let mut meta = Meta::default();
     let (mut event, pending) = Event::read(map, &mut meta);
 
     event.event_id = resolve_event_id(ctx.event_id.as_deref(), pending.event_id, &mut meta);
@@ -402,9 +421,35 @@ mod tests {
             let err = normalize(bad, &ctx).unwrap_err();
             assert!(err.is_malformed(), "{err}");
         }
-        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
-        let err = normalize(format!("{{\"extra\": {deep}}}").as_bytes(), &ctx).unwrap_err();
-        assert!(err.to_string().contains("recursion limit"), "{err}");
+        let unclosed = "[".repeat(10_000);
+        let err = normalize(format!("{{\"extra\": {unclosed}}}").as_bytes(), &ctx).unwrap_err();
+        assert!(err.is_malformed(), "{err}");
+    }
+
+    #[test]
+    fn over_nested_json_is_cut_not_rejected() {
+        let ctx = NormalizeContext::new(NOW);
+        for open in ["[", "{\"k\":"] {
+            let close = if open == "[" { "]" } else { "}" };
+            let deep = open.repeat(10_000) + "1" + &close.repeat(10_000);
+            let payload = format!("{{\"message\": \"m\", \"extra\": {{\"deep\": {deep}}}}}");
+            let event = normalize(payload.as_bytes(), &ctx).unwrap();
+            assert_eq!(
+                event.logentry.unwrap().formatted.as_deref(),
+                Some("m"),
+                "{open}"
+            );
+            assert!(event.extra.contains_key("deep"));
+            let root = &event.errors[0];
+            assert_eq!((root.kind, root.name.as_str()), (ErrorKind::Trimmed, ""));
+            assert!(
+                root.reason.contains("deeper than 64 levels"),
+                "{}",
+                root.reason
+            );
+        }
+        let shallow = normalize(br#"{"extra": {"a": [[1]]}}"#, &ctx).unwrap();
+        assert!(shallow.errors.is_empty());
     }
 
     #[test]
