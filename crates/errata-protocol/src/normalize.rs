@@ -137,23 +137,22 @@ fn normalize_with(value: Value, ctx: &NormalizeContext, mut meta: Meta) -> Resul
     move_stacktrace_into_exception(&mut event);
 
     let raw_tags = std::mem::take(&mut event.tags);
-    event.tags = tags::normalize(raw_tags, &Path::Root.key("tags"), &mut meta);
+    let tags_path = Path::Root.key("tags");
+    event.tags = tags::normalize(raw_tags, &tags_path, &mut meta);
     if let Some(i) = event.tags.iter().position(|(k, _)| k == "environment") {
         let (_, env) = event.tags.remove(i);
         if event.environment.is_none() {
             event.environment = Some(env);
         }
     }
-    for (key, value) in [
+    let derived = [
         ("server_name", event.server_name.clone()),
         ("site", pending.site),
-    ] {
-        if let Some(value) = value
-            && !event.tags.iter().any(|(k, _)| k == key)
-        {
-            event.tags.push((key.to_owned(), value));
-        }
-    }
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| Some((key, value?)))
+    .collect();
+    tags::finish(&mut event.tags, derived, &tags_path, &mut meta);
 
     if event.sdk.is_none() {
         event.sdk = ctx.client.as_deref().and_then(sdk_from_client);

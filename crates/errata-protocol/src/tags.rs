@@ -1,62 +1,119 @@
 //! Tags: the short indexed key/value pairs the UI filters on. Keys and values follow
 //! Sentry's rules (charset, length, no newlines); offending tags are dropped with an
-//! error, duplicates keep the first, and reserved keys are removed.
+//! error, duplicates keep the first (found with a hash set, so checking is linear in the
+//! number of tags), reserved keys are removed, and an event keeps at most [`MAX_TAGS`]
+//! tags, counting the ones derived from event fields.
 
 use crate::meta::{ErrorKind, Meta, Path};
+use std::collections::HashSet;
 
 /// Longest tag key kept.
 pub const MAX_KEY: usize = 200;
 /// Longest tag value kept.
 pub const MAX_VALUE: usize = 200;
+/// Most tags an event keeps, including those derived from event fields (`server_name`,
+/// `site`): the first valid distinct tags the SDK sent, the rest dropped and counted.
+pub const MAX_TAGS: usize = 200;
 /// Keys that are event fields in their own right and may not be set as tags.
 const RESERVED: [&str; 5] = ["release", "dist", "user", "filename", "function"];
 
-/// Cleans `tags` in place: trims, replaces spaces in keys with `-`, drops invalid,
-/// duplicate and reserved keys (recording why).
+/// Cleans `tags`: trims, replaces spaces in keys with `-`, drops invalid, duplicate and
+/// reserved keys (recording why). Not cut yet: see [`finish`].
 pub(crate) fn normalize(
     tags: Vec<(String, String)>,
     path: &Path<'_>,
     meta: &mut Meta,
 ) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::with_capacity(tags.len());
+    let mut seen: HashSet<String> = HashSet::with_capacity(tags.len().min(4 * MAX_TAGS));
+    let mut out: Vec<(String, String)> = Vec::with_capacity(tags.len().min(4 * MAX_TAGS));
     for (i, (key, value)) in tags.into_iter().enumerate() {
-        let tag_path = path.index(i);
-        let key = key.trim().replace(' ', "-");
-        let value = value.trim().to_owned();
-        let problem = if key.is_empty() {
-            Some("the key is empty".to_owned())
-        } else if value.is_empty() {
-            Some(format!("the value of {key:?} is empty"))
-        } else if key.len() > MAX_KEY {
-            Some(format!("the key is over {MAX_KEY} bytes"))
-        } else if !key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
-        {
-            Some(format!(
-                "the key {key:?} has characters other than a-z A-Z 0-9 _ . : -"
-            ))
-        } else if value.len() > MAX_VALUE {
-            Some(format!("the value of {key:?} is over {MAX_VALUE} bytes"))
-        } else if value.contains('\n') {
-            Some(format!("the value of {key:?} contains a newline"))
-        } else if RESERVED.contains(&key.as_str()) {
-            Some(format!(
-                "{key:?} is reserved for the event field of that name"
-            ))
-        } else {
-            None
-        };
-        if let Some(reason) = problem {
-            meta.push(ErrorKind::InvalidData, &tag_path, reason);
+        let key = clean(key, true);
+        let value = clean(value, false);
+        if let Some(reason) = problem(&key, &value) {
+            meta.push(ErrorKind::InvalidData, &path.index(i), reason);
             continue;
         }
-        if out.iter().any(|(k, _)| *k == key) {
+        if seen.contains(&key) {
             continue;
         }
+        seen.insert(key.clone());
         out.push((key, value));
     }
     out
+}
+
+/// Trims `s` (and in a key, replaces spaces with `-`), reusing it when nothing changes.
+fn clean(s: String, key: bool) -> String {
+    let trimmed = s.trim();
+    let spaced = key && trimmed.contains(' ');
+    if spaced {
+        trimmed.replace(' ', "-")
+    } else if trimmed.len() == s.len() {
+        s
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+/// Why a tag is invalid, if it is.
+fn problem(key: &str, value: &str) -> Option<String> {
+    if key.is_empty() {
+        Some("the key is empty".to_owned())
+    } else if value.is_empty() {
+        Some(format!("the value of {key:?} is empty"))
+    } else if key.len() > MAX_KEY {
+        Some(format!("the key is over {MAX_KEY} bytes"))
+    } else if !key
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
+    {
+        Some(format!(
+            "the key {key:?} has characters other than a-z A-Z 0-9 _ . : -"
+        ))
+    } else if value.len() > MAX_VALUE {
+        Some(format!("the value of {key:?} is over {MAX_VALUE} bytes"))
+    } else if value.contains('\n') {
+        Some(format!("the value of {key:?} contains a newline"))
+    } else if RESERVED.contains(&key) {
+        Some(format!(
+            "{key:?} is reserved for the event field of that name"
+        ))
+    } else {
+        None
+    }
+}
+
+/// Adds the tags `derived` from event fields (`server_name`, `site`) that the SDK did
+/// not set itself, and cuts the list to [`MAX_TAGS`]. When a cut is needed every derived
+/// key keeps a slot, and the SDK's tags keep the first of the others; one `trimmed`
+/// error counts what was dropped.
+pub(crate) fn finish(
+    tags: &mut Vec<(String, String)>,
+    derived: Vec<(&'static str, String)>,
+    path: &Path<'_>,
+    meta: &mut Meta,
+) {
+    let has = |tags: &[(String, String)], key: &str| tags.iter().any(|(k, _)| k == key);
+    let missing = derived.iter().filter(|(k, _)| !has(tags, k)).count();
+    if tags.len() + missing > MAX_TAGS {
+        let total = tags.len();
+        let keep = MAX_TAGS - derived.len();
+        tags.truncate(keep);
+        meta.push(
+            ErrorKind::Trimmed,
+            path,
+            format!(
+                "{} of {total} tags were dropped (over the limit of {MAX_TAGS}): kept the \
+                 first {keep}",
+                total - keep
+            ),
+        );
+    }
+    for (key, value) in derived {
+        if !has(tags, key) {
+            tags.push((key.to_owned(), value));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -94,5 +151,76 @@ mod tests {
             ]
         );
         assert_eq!(errors, 5);
+    }
+
+    fn numbered(n: usize) -> Vec<(String, String)> {
+        (0..n).map(|i| (format!("k{i}"), format!("v{i}"))).collect()
+    }
+
+    fn finished(
+        n: usize,
+        derived: Vec<(&'static str, String)>,
+    ) -> (Vec<(String, String)>, Vec<crate::ProcessingError>) {
+        let mut meta = Meta::default();
+        let mut tags = normalize(numbered(n), &Path::Root.key("tags"), &mut meta);
+        finish(&mut tags, derived, &Path::Root.key("tags"), &mut meta);
+        (tags, meta.into_errors())
+    }
+
+    #[test]
+    fn tags_are_cut_at_the_limit() {
+        for n in [MAX_TAGS - 1, MAX_TAGS] {
+            let (tags, errors) = finished(n, vec![]);
+            assert_eq!((tags.len(), errors.len()), (n, 0));
+        }
+        let (tags, errors) = finished(MAX_TAGS + 1, vec![]);
+        assert_eq!(tags.len(), MAX_TAGS);
+        assert_eq!(tags.last().unwrap().0, format!("k{}", MAX_TAGS - 1));
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].kind, ErrorKind::Trimmed);
+        assert_eq!(errors[0].name, "tags");
+        assert!(
+            errors[0].reason.starts_with("1 of 201 tags"),
+            "{}",
+            errors[0].reason
+        );
+    }
+
+    #[test]
+    fn derived_tags_count_toward_the_limit_and_keep_a_slot() {
+        let server = || vec![("server_name", "web-1".to_owned())];
+        let (tags, errors) = finished(MAX_TAGS - 1, server());
+        assert_eq!((tags.len(), errors.len()), (MAX_TAGS, 0));
+        let (tags, errors) = finished(MAX_TAGS, server());
+        assert_eq!((tags.len(), errors.len()), (MAX_TAGS, 1));
+        assert_eq!(tags.last().unwrap().0, "server_name");
+        // Set by the SDK (and kept), the tag is not derived again.
+        let mut meta = Meta::default();
+        let mut tags = numbered(MAX_TAGS);
+        tags[3].0 = "server_name".into();
+        finish(&mut tags, server(), &Path::Root.key("tags"), &mut meta);
+        assert_eq!(tags.len(), MAX_TAGS);
+        assert_eq!(tags[3].1, "v3");
+        assert!(meta.into_errors().is_empty());
+    }
+
+    #[test]
+    fn seventy_thousand_distinct_tags_keep_the_first_two_hundred() {
+        let mut tags = numbered(70_000);
+        tags.extend(numbered(70_000));
+        let (out, errors) = {
+            let mut meta = Meta::default();
+            let mut out = normalize(tags, &Path::Root.key("tags"), &mut meta);
+            finish(&mut out, vec![], &Path::Root.key("tags"), &mut meta);
+            (out, meta.into_errors())
+        };
+        assert_eq!(out.len(), MAX_TAGS);
+        assert_eq!(out[0], ("k0".to_owned(), "v0".to_owned()));
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].reason.starts_with("69800 of 70000"),
+            "{}",
+            errors[0].reason
+        );
     }
 }
