@@ -1,4 +1,5 @@
 //! Breadcrumbs: the trail of log lines, navigations and requests that led to an event.
+//! An event keeps the newest [`MAX_BREADCRUMBS`]; older ones are dropped unread.
 
 use crate::databag::{self, CONTEXT};
 use crate::event::Level;
@@ -6,6 +7,10 @@ use crate::meta::{Meta, Path};
 use crate::value::{bounded_string, object, string, take, timestamp};
 use serde::Serialize;
 use serde_json::{Map, Value};
+
+/// Most breadcrumbs an event keeps: the newest (the last sent), as Sentry does. The
+/// older ones are skipped without being read, so a trail of 50,000 costs little.
+pub const MAX_BREADCRUMBS: usize = 100;
 
 /// One breadcrumb.
 #[derive(Debug, Clone, PartialEq, Serialize)]

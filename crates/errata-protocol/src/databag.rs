@@ -29,6 +29,16 @@ pub(crate) const REQUEST_DATA: BagLimits = BagLimits {
     max_depth: 7,
     max_bytes: 8 * 1024,
 };
+/// Log message parameters, all together: 5 levels, 4 KiB.
+pub(crate) const LOG_PARAMS: BagLimits = BagLimits {
+    max_depth: 5,
+    max_bytes: 4096,
+};
+/// One SDK package (`{"name": ..., "version": ...}`): 3 levels, 1 KiB.
+pub(crate) const SDK_PACKAGE: BagLimits = BagLimits {
+    max_depth: 3,
+    max_bytes: 1024,
+};
 /// Context objects and breadcrumb data.
 pub(crate) const CONTEXT: BagLimits = BagLimits {
     max_depth: 7,

@@ -6,20 +6,30 @@
 //! happens in [`Event::read`], field by field, through the tolerant readers; the rules
 //! that span fields (ids, clock, type inference...) live in [`crate::normalize`].
 
-use crate::breadcrumb::Breadcrumb;
-use crate::databag::{self, CONTEXT, EXTRA_VALUE};
-use crate::exception::Exception;
+use crate::breadcrumb::{Breadcrumb, MAX_BREADCRUMBS};
+use crate::databag::{self, CONTEXT, EXTRA_VALUE, LOG_PARAMS, SDK_PACKAGE};
+use crate::exception::{Exception, MAX_EXCEPTIONS};
 use crate::meta::{Meta, Path, ProcessingError};
 use crate::request::Request;
 use crate::stacktrace::Stacktrace;
-use crate::thread::Thread;
+use crate::thread::{MAX_THREADS, Thread};
 use crate::user::User;
-use crate::value::{array, bounded_string, object, pairs, string, take, timestamp, values};
+use crate::value::{Keep, array, bounded_string, object, pairs, string, take, timestamp, values};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// Total size budget of `extra`, in bytes of JSON.
 const MAX_EXTRA_BYTES: usize = 256 * 1024;
+/// Most parts of a custom fingerprint kept (the first); SDKs send one to three.
+pub const MAX_FINGERPRINT_PARTS: usize = 32;
+/// Most log message parameters kept (the first), each within [`LOG_PARAMS`].
+pub const MAX_LOG_PARAMS: usize = 100;
+/// Most SDK integrations kept (the first); the Python SDK enables about 30.
+pub const MAX_SDK_INTEGRATIONS: usize = 200;
+/// Most SDK packages kept (the first); SDKs send one or two.
+pub const MAX_SDK_PACKAGES: usize = 100;
+/// Longest SDK integration name kept.
+const MAX_SDK_NAME: usize = 200;
 /// Longest message (template or formatted) kept.
 pub(crate) const MAX_MESSAGE: usize = 8192;
 
@@ -362,11 +372,18 @@ impl Event {
                     take(&mut map, "exception"),
                     &p("exception"),
                     meta,
+                    Keep::Last(MAX_EXCEPTIONS),
                     Exception::read,
                 ),
             },
             threads: Values {
-                values: values(take(&mut map, "threads"), &p("threads"), meta, Thread::read),
+                values: values(
+                    take(&mut map, "threads"),
+                    &p("threads"),
+                    meta,
+                    Keep::Preferring(MAX_THREADS, Thread::is_crashed_or_current),
+                    Thread::read,
+                ),
             },
             stacktrace: Stacktrace::read(take(&mut map, "stacktrace"), &p("stacktrace"), meta),
             breadcrumbs: Values {
@@ -374,10 +391,12 @@ impl Event {
                     take(&mut map, "breadcrumbs"),
                     &p("breadcrumbs"),
                     meta,
+                    Keep::Last(MAX_BREADCRUMBS),
                     Breadcrumb::read,
                 ),
             },
-            tags: pairs(take(&mut map, "tags"), &p("tags"), meta),
+            // Cut by `tags::finish` once invalid and duplicate tags are out.
+            tags: pairs(take(&mut map, "tags"), usize::MAX, &p("tags"), meta),
             extra: read_extra(take(&mut map, "extra"), &p("extra"), meta),
             contexts: read_contexts(take(&mut map, "contexts"), &p("contexts"), meta),
             user: User::read(take(&mut map, "user"), &p("user"), meta),
@@ -443,12 +462,7 @@ impl LogEntry {
                 &path.key("formatted"),
                 meta,
             ),
-            params: match take(&mut map, "params") {
-                Value::Array(items) => items,
-                Value::Null => Vec::new(),
-                Value::Object(named) => named.into_iter().map(|(_, v)| v).collect(),
-                other => vec![other],
-            },
+            params: read_params(take(&mut map, "params"), &path.key("params"), meta),
         };
         (entry.message.is_some() || entry.formatted.is_some()).then_some(entry)
     }
@@ -467,17 +481,46 @@ impl ClientSdk {
                 take(&mut map, "integrations"),
                 &path.key("integrations"),
                 meta,
-                string,
+                Keep::First(MAX_SDK_INTEGRATIONS),
+                |v, p, m| bounded_string(v, MAX_SDK_NAME, p, m),
             ),
             packages: array(
                 take(&mut map, "packages"),
                 &path.key("packages"),
                 meta,
-                |v, _, _| Some(v),
+                Keep::First(MAX_SDK_PACKAGES),
+                |mut v, p, m| {
+                    databag::trim(&mut v, SDK_PACKAGE, p, m);
+                    Some(v)
+                },
             ),
             settings: object(take(&mut map, "settings"), &path.key("settings"), meta)
                 .unwrap_or_default(),
         })
+    }
+}
+
+/// Log parameters: a list, an object's values, or one value; at most
+/// [`MAX_LOG_PARAMS`], trimmed together to [`LOG_PARAMS`].
+fn read_params(value: Value, path: &Path<'_>, meta: &mut Meta) -> Vec<Value> {
+    let items = match value {
+        Value::Null => return Vec::new(),
+        Value::Array(items) => items,
+        Value::Object(named) => named.into_iter().map(|(_, v)| v).collect(),
+        other => vec![other],
+    };
+    let items = array(
+        Value::Array(items),
+        path,
+        meta,
+        Keep::First(MAX_LOG_PARAMS),
+        |v, _, _| Some(v),
+    );
+    let mut bag = Value::Array(items);
+    databag::trim(&mut bag, LOG_PARAMS, path, meta);
+    match bag {
+        Value::Array(items) => items,
+        _ => Vec::new(),
     }
 }
 
@@ -529,15 +572,21 @@ fn read_contexts(value: Value, path: &Path<'_>, meta: &mut Meta) -> Map<String, 
 
 /// A fingerprint: strings; numbers become strings; anything else is dropped.
 fn read_fingerprint(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<Vec<String>> {
-    let parts = array(value, path, meta, |v, p, m| match v {
-        Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        other => {
-            m.invalid(p, "fingerprint parts must be strings", &other);
-            None
-        }
-    });
+    let parts = array(
+        value,
+        path,
+        meta,
+        Keep::First(MAX_FINGERPRINT_PARTS),
+        |v, p, m| match v {
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            other => {
+                m.invalid(p, "fingerprint parts must be strings", &other);
+                None
+            }
+        },
+    );
     (!parts.is_empty()).then_some(parts)
 }
 

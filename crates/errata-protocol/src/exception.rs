@@ -1,5 +1,6 @@
 //! Exceptions and their mechanism: the chain of errors an SDK captured, oldest first
-//! (the last value is the exception that was actually thrown).
+//! (the last value is the exception that was actually thrown). An event keeps the last
+//! [`MAX_EXCEPTIONS`] of the chain.
 
 use crate::meta::{Meta, Path};
 use crate::stacktrace::Stacktrace;
@@ -11,6 +12,11 @@ use serde_json::{Map, Value};
 const MAX_TYPE: usize = 256;
 /// Longest exception `value` kept.
 const MAX_VALUE: usize = 8192;
+
+/// Most exceptions an event keeps: the last of the chain, where the exception that was
+/// thrown is. Sentry's own server used to keep 25; SDKs send far fewer (the JavaScript
+/// SDK links 5 by default), but an exception group can legitimately hold dozens.
+pub const MAX_EXCEPTIONS: usize = 100;
 
 /// One exception of the chain.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

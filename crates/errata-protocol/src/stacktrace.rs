@@ -4,7 +4,7 @@
 
 use crate::databag::{self, FRAME_VARS};
 use crate::meta::{ErrorKind, Meta, Path};
-use crate::value::{array, boolean, bounded_string, object, string, take, uint};
+use crate::value::{Keep, array, boolean, bounded_string, object, string, take, uint};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -22,6 +22,9 @@ pub const MAX_FRAMES: usize = 250;
 pub const KEEP_OLDEST: usize = 50;
 /// Newest frames kept when a stack is cut (the top: where it crashed).
 pub const KEEP_NEWEST: usize = 200;
+/// Most source lines kept before the frame's line (the nearest) and after it (the
+/// nearest); SDKs send 5 to 7.
+pub const MAX_CONTEXT_LINES: usize = 25;
 /// At most this many frames keep their `vars` and source context.
 const MAX_FRAMES_WITH_DATA: usize = 50;
 
@@ -99,7 +102,16 @@ impl Stacktrace {
     pub(crate) fn read(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<Self> {
         let mut map = object(value, path, meta)?;
         let frames_path = path.key("frames");
-        let mut frames = array(take(&mut map, "frames"), &frames_path, meta, Frame::read);
+        let raw_frames = take(&mut map, "frames");
+        let total = raw_frames.as_array().map_or(0, Vec::len);
+        // The frames in the middle of a huge stack are dropped unread.
+        let frames = array(
+            raw_frames,
+            &frames_path,
+            meta,
+            Keep::Ends(KEEP_OLDEST, KEEP_NEWEST),
+            Frame::read,
+        );
         let mut stack = Stacktrace {
             frames: Vec::new(),
             frames_omitted: None,
@@ -108,18 +120,10 @@ impl Stacktrace {
             lang: string(take(&mut map, "lang"), &path.key("lang"), meta),
             snapshot: boolean(take(&mut map, "snapshot"), &path.key("snapshot"), meta),
         };
-        if frames.len() > MAX_FRAMES {
-            let total = frames.len();
-            frames.drain(KEEP_OLDEST..total - KEEP_NEWEST);
+        if total > MAX_FRAMES {
             stack.frames_omitted = Some([KEEP_OLDEST, total - KEEP_NEWEST]);
-            meta.push(
-                ErrorKind::Trimmed,
-                &frames_path,
-                format!(
-                    "{total} frames: kept the {KEEP_OLDEST} oldest and the {KEEP_NEWEST} newest"
-                ),
-            );
         }
+        let mut frames = frames;
         slim_frame_data(&mut frames, &frames_path, meta);
         stack.frames = frames;
         if stack.frames.is_empty() {
@@ -160,11 +164,13 @@ impl Frame {
             take(&mut map, "pre_context"),
             &path.key("pre_context"),
             meta,
+            Keep::Last(MAX_CONTEXT_LINES),
         );
         frame.post_context = context(
             take(&mut map, "post_context"),
             &path.key("post_context"),
             meta,
+            Keep::First(MAX_CONTEXT_LINES),
         );
         frame.data = object(take(&mut map, "data"), &path.key("data"), meta);
         frame.vars = vars(take(&mut map, "vars"), &path.key("vars"), meta);
@@ -273,8 +279,8 @@ fn slim_frame_data(frames: &mut [Frame], path: &Path<'_>, meta: &mut Meta) {
 }
 
 /// Source context lines: strings, with `null` read as an empty line.
-fn context(value: Value, path: &Path<'_>, meta: &mut Meta) -> Vec<String> {
-    array(value, path, meta, |line, p, m| match line {
+fn context(value: Value, path: &Path<'_>, meta: &mut Meta, keep: Keep) -> Vec<String> {
+    array(value, path, meta, keep, |line, p, m| match line {
         Value::Null => Some(String::new()),
         other => bounded_string(other, MAX_CONTEXT_LINE, p, m),
     })
