@@ -534,7 +534,7 @@ fn read_extra(value: Value, path: &Path<'_>, meta: &mut Meta) -> Map<String, Val
     for (key, mut item) in map {
         let item_path = path.key(&key);
         databag::trim(&mut item, EXTRA_VALUE, &item_path, meta);
-        let size = key.len() + serde_json::to_string(&item).map_or(0, |s| s.len());
+        let size = key.len() + databag::json_size(&item);
         if size > budget {
             meta.push(
                 crate::meta::ErrorKind::Trimmed,
