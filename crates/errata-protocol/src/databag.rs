@@ -5,7 +5,7 @@
 //! over the bag.
 
 use crate::meta::{ErrorKind, Meta, Path, truncate_str};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// Limits for one bag.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +40,11 @@ pub(crate) const LOG_PARAMS: BagLimits = BagLimits {
 pub(crate) const SDK_PACKAGE: BagLimits = BagLimits {
     max_depth: 3,
     max_bytes: 1024,
+};
+/// `modules`, all together: 2 levels, 64 KiB.
+pub(crate) const MODULES: BagLimits = BagLimits {
+    max_depth: 2,
+    max_bytes: 64 * 1024,
 };
 /// Context objects and breadcrumb data.
 pub(crate) const CONTEXT: BagLimits = BagLimits {
@@ -79,6 +84,21 @@ pub(crate) fn json_size(value: &Value) -> usize {
     // Writing a `Value` to a writer that never fails cannot fail.
     let _ = serde_json::to_writer(&mut count, value);
     count.0
+}
+
+/// [`trim`] for a bag that is an object.
+pub(crate) fn trim_map(
+    map: Map<String, Value>,
+    limits: BagLimits,
+    path: &Path<'_>,
+    meta: &mut Meta,
+) -> Map<String, Value> {
+    let mut bag = Value::Object(map);
+    trim(&mut bag, limits, path, meta);
+    match bag {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
 }
 
 /// Returns whether anything was removed or cut.

@@ -7,19 +7,34 @@
 //! that span fields (ids, clock, type inference...) live in [`crate::normalize`].
 
 use crate::breadcrumb::{Breadcrumb, MAX_BREADCRUMBS};
-use crate::databag::{self, CONTEXT, EXTRA_VALUE, LOG_PARAMS, SDK_PACKAGE};
+use crate::databag::{self, CONTEXT, EXTRA_VALUE, LOG_PARAMS, MODULES, SDK_PACKAGE};
 use crate::exception::{Exception, MAX_EXCEPTIONS};
 use crate::meta::{Meta, Path, ProcessingError};
 use crate::request::Request;
 use crate::stacktrace::Stacktrace;
 use crate::thread::{MAX_THREADS, Thread};
 use crate::user::User;
-use crate::value::{Keep, array, bounded_string, object, pairs, string, take, timestamp, values};
+use crate::value::{
+    Keep, array, bounded_object, bounded_string, object, pairs, string, take, timestamp, values,
+};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// Total size budget of `extra`, in bytes of JSON.
 const MAX_EXTRA_BYTES: usize = 256 * 1024;
+/// Most `extra` keys kept (the first in key order), besides the byte budget.
+pub const MAX_EXTRA_KEYS: usize = 100;
+/// Most contexts kept (the first in key order); SDKs send 5 to 15.
+pub const MAX_CONTEXTS: usize = 100;
+/// Most modules kept (the first in key order), within the `modules` byte budget; a large
+/// Python environment lists a few hundred packages.
+pub const MAX_MODULES: usize = 1000;
+/// Most unknown top-level keys kept in `other` (the first in key order); Sentry's event
+/// schema has about 40 keys in all.
+pub const MAX_OTHER_KEYS: usize = 50;
+/// Size budget of `other` in bytes of JSON: half of the largest event accepted, enough
+/// for a transaction's spans. A value that does not fit is dropped whole.
+pub const MAX_OTHER_BYTES: usize = 512 * 1024;
 /// Most parts of a custom fingerprint kept (the first); SDKs send one to three.
 pub const MAX_FINGERPRINT_PARTS: usize = 32;
 /// Most log message parameters kept (the first), each within [`LOG_PARAMS`].
@@ -28,7 +43,7 @@ pub const MAX_LOG_PARAMS: usize = 100;
 pub const MAX_SDK_INTEGRATIONS: usize = 200;
 /// Most SDK packages kept (the first); SDKs send one or two.
 pub const MAX_SDK_PACKAGES: usize = 100;
-/// Longest SDK integration name kept.
+/// Longest SDK name, version or integration name kept.
 const MAX_SDK_NAME: usize = 200;
 /// Longest message (template or formatted) kept.
 pub(crate) const MAX_MESSAGE: usize = 8192;
@@ -403,7 +418,7 @@ impl Event {
             request: Request::read(take(&mut map, "request"), &p("request"), meta),
             sdk: ClientSdk::read(take(&mut map, "sdk"), &p("sdk"), meta),
             fingerprint: read_fingerprint(take(&mut map, "fingerprint"), &p("fingerprint"), meta),
-            modules: object(take(&mut map, "modules"), &p("modules"), meta).unwrap_or_default(),
+            modules: read_modules(take(&mut map, "modules"), &p("modules"), meta),
             other: Map::new(),
             errors: Vec::new(),
         };
@@ -420,7 +435,7 @@ impl Event {
         }
         map.retain(|_, v| !v.is_null());
         let mut event = event;
-        event.other = map;
+        event.other = read_other(map, meta);
         (event, pending)
     }
 
@@ -475,8 +490,8 @@ impl ClientSdk {
         let version =
             string(take(&mut map, "version"), &path.key("version"), meta).unwrap_or_default();
         Some(ClientSdk {
-            name,
-            version,
+            name: crate::value::limit(name, MAX_SDK_NAME, &path.key("name"), meta),
+            version: crate::value::limit(version, MAX_SDK_NAME, &path.key("version"), meta),
             integrations: array(
                 take(&mut map, "integrations"),
                 &path.key("integrations"),
@@ -494,10 +509,15 @@ impl ClientSdk {
                     Some(v)
                 },
             ),
-            settings: object(take(&mut map, "settings"), &path.key("settings"), meta)
-                .unwrap_or_default(),
+            settings: read_settings(take(&mut map, "settings"), &path.key("settings"), meta),
         })
     }
+}
+
+/// SDK settings: an object trimmed as a context is.
+fn read_settings(value: Value, path: &Path<'_>, meta: &mut Meta) -> Map<String, Value> {
+    let settings = object(value, path, meta).unwrap_or_default();
+    databag::trim_map(settings, CONTEXT, path, meta)
 }
 
 /// Log parameters: a list, an object's values, or one value; at most
@@ -526,7 +546,7 @@ fn read_params(value: Value, path: &Path<'_>, meta: &mut Meta) -> Vec<Value> {
 
 /// `extra`: every value trimmed to 16 KiB and 7 levels, the whole to 256 KiB.
 fn read_extra(value: Value, path: &Path<'_>, meta: &mut Meta) -> Map<String, Value> {
-    let Some(map) = object(value, path, meta) else {
+    let Some(map) = bounded_object(value, MAX_EXTRA_KEYS, path, meta) else {
         return Map::new();
     };
     let mut budget = MAX_EXTRA_BYTES;
@@ -549,9 +569,49 @@ fn read_extra(value: Value, path: &Path<'_>, meta: &mut Meta) -> Map<String, Val
     out
 }
 
+/// Modules: at most [`MAX_MODULES`] names, trimmed together to a byte budget.
+fn read_modules(value: Value, path: &Path<'_>, meta: &mut Meta) -> Map<String, Value> {
+    let modules = bounded_object(value, MAX_MODULES, path, meta).unwrap_or_default();
+    databag::trim_map(modules, MODULES, path, meta)
+}
+
+/// Unknown top-level keys: at most [`MAX_OTHER_KEYS`], within [`MAX_OTHER_BYTES`]; a
+/// value that does not fit is dropped whole and recorded at its key.
+fn read_other(map: Map<String, Value>, meta: &mut Meta) -> Map<String, Value> {
+    let root = Path::Root;
+    if map.len() > MAX_OTHER_KEYS {
+        meta.push(
+            crate::meta::ErrorKind::Trimmed,
+            &root,
+            format!(
+                "{} of {} unknown top-level keys were dropped (over the limit of \
+                 {MAX_OTHER_KEYS}): kept the first in order",
+                map.len() - MAX_OTHER_KEYS,
+                map.len()
+            ),
+        );
+    }
+    let mut budget = MAX_OTHER_BYTES;
+    let mut out = Map::new();
+    for (key, value) in map.into_iter().take(MAX_OTHER_KEYS) {
+        let size = key.len() + databag::json_size(&value);
+        if size > budget {
+            meta.push(
+                crate::meta::ErrorKind::Trimmed,
+                &root.key(&key),
+                format!("unknown top-level keys are over their {MAX_OTHER_BYTES} byte budget"),
+            );
+            continue;
+        }
+        budget -= size;
+        out.insert(key, value);
+    }
+    out
+}
+
 /// Contexts: objects keyed by name, each given a `type` (the key when missing).
 fn read_contexts(value: Value, path: &Path<'_>, meta: &mut Meta) -> Map<String, Value> {
-    let Some(map) = object(value, path, meta) else {
+    let Some(map) = bounded_object(value, MAX_CONTEXTS, path, meta) else {
         return Map::new();
     };
     let mut out = Map::new();

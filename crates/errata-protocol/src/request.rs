@@ -168,15 +168,8 @@ pub fn canonical_header_name(name: &str) -> String {
 
 /// CGI variables: an object of at most [`MAX_ENV`] keys, trimmed as a context is.
 fn read_env(value: Value, path: &Path<'_>, meta: &mut Meta) -> Map<String, Value> {
-    let Some(env) = bounded_object(value, MAX_ENV, path, meta) else {
-        return Map::new();
-    };
-    let mut bag = Value::Object(env);
-    databag::trim(&mut bag, CONTEXT, path, meta);
-    match bag {
-        Value::Object(env) => env,
-        _ => Map::new(),
-    }
+    let env = bounded_object(value, MAX_ENV, path, meta).unwrap_or_default();
+    databag::trim_map(env, CONTEXT, path, meta)
 }
 
 /// Keeps the first `max` of `parts`, recording how many were dropped.

@@ -2,7 +2,7 @@
 //! and grouping rely on (filenames from `abs_path`, `?` functions removed, context
 //! defaults, and trimming of huge stacks to the 50 oldest plus 200 newest frames).
 
-use crate::databag::{self, FRAME_VARS};
+use crate::databag::{self, CONTEXT, FRAME_VARS};
 use crate::meta::{ErrorKind, Meta, Path};
 use crate::value::{Keep, array, boolean, bounded_string, object, string, take, uint};
 use serde::Serialize;
@@ -115,8 +115,13 @@ impl Stacktrace {
         let mut stack = Stacktrace {
             frames: Vec::new(),
             frames_omitted: None,
-            registers: object(take(&mut map, "registers"), &path.key("registers"), meta)
-                .unwrap_or_default(),
+            registers: databag::trim_map(
+                object(take(&mut map, "registers"), &path.key("registers"), meta)
+                    .unwrap_or_default(),
+                CONTEXT,
+                &path.key("registers"),
+                meta,
+            ),
             lang: string(take(&mut map, "lang"), &path.key("lang"), meta),
             snapshot: boolean(take(&mut map, "snapshot"), &path.key("snapshot"), meta),
         };
@@ -172,7 +177,8 @@ impl Frame {
             meta,
             Keep::First(MAX_CONTEXT_LINES),
         );
-        frame.data = object(take(&mut map, "data"), &path.key("data"), meta);
+        frame.data = object(take(&mut map, "data"), &path.key("data"), meta)
+            .map(|data| databag::trim_map(data, FRAME_VARS, &path.key("data"), meta));
         frame.vars = vars(take(&mut map, "vars"), &path.key("vars"), meta);
         frame.normalize();
         Some(frame)
@@ -301,12 +307,12 @@ fn vars(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<Map<String, Va
             return None;
         }
     };
-    let mut bag = Value::Object(std::mem::take(&mut map));
-    databag::trim(&mut bag, FRAME_VARS, path, meta);
-    match bag {
-        Value::Object(map) => Some(map),
-        _ => None,
-    }
+    Some(databag::trim_map(
+        std::mem::take(&mut map),
+        FRAME_VARS,
+        path,
+        meta,
+    ))
 }
 
 /// A native address: a hex string kept as is, or a number written as hex.
