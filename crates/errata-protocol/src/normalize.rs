@@ -281,16 +281,23 @@ fn resolve_message(event: &mut Event, message: Option<String>) {
     }
 }
 
-/// Fills `%s`/`%d`-style and `{}`/`{0}`-style placeholders with `params`.
+/// Fills `%s`/`%d`-style and `{}`/`{0}`-style placeholders with `params`, stopping once
+/// the text is longer than [`MAX_MESSAGE`] bytes (a short template repeating a long
+/// parameter cannot make it grow further). Linear in the template.
 pub fn format_message(template: &str, params: &[Value]) -> String {
+    /// The longest `{...}` placeholder: `{` three digits `}`.
+    const MAX_PLACEHOLDER: usize = 5;
     let text = |v: &Value| match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    let mut out = String::with_capacity(template.len() + 16);
+    let mut out = String::with_capacity(template.len().min(MAX_MESSAGE) + 16);
     let mut next = 0;
     let mut chars = template.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
+        if out.len() > MAX_MESSAGE {
+            break;
+        }
         match c {
             '%' => match chars.peek().map(|&(_, c)| c) {
                 Some('%') => {
@@ -311,7 +318,8 @@ pub fn format_message(template: &str, params: &[Value]) -> String {
             },
             '{' => {
                 let rest = &template[i + 1..];
-                let close = rest.find('}');
+                // Only a placeholder's length ahead: never a scan to the end per `{`.
+                let close = rest.bytes().take(MAX_PLACEHOLDER).position(|b| b == b'}');
                 let inner = close.map(|j| &rest[..j]);
                 match inner {
                     Some("") => {
@@ -538,6 +546,17 @@ mod tests {
             Some("f")
         );
         assert_eq!(format_message("100%% of %s", &[json!("x")]), "100% of x");
+        assert_eq!(
+            format_message("{ {0} {12} {1234}", &[json!("a")]),
+            "{ a {12} {1234}"
+        );
+        // A short template repeating a long parameter stops growing past the limit.
+        let long = json!("p".repeat(4000));
+        let repeated = format_message(&"{0}".repeat(2000), &[long]);
+        assert!(repeated.len() <= MAX_MESSAGE + 4000, "{}", repeated.len());
+        // Thousands of unclosed braces: linear, and kept as text.
+        let braces = "{".repeat(8000);
+        assert_eq!(format_message(&braces, &[]), braces);
     }
 
     #[test]
