@@ -138,12 +138,10 @@ fn normalize_with(value: Value, ctx: &NormalizeContext, mut meta: Meta) -> Resul
 
     let raw_tags = std::mem::take(&mut event.tags);
     let tags_path = Path::Root.key("tags");
-    event.tags = tags::normalize(raw_tags, &tags_path, &mut meta);
-    if let Some(i) = event.tags.iter().position(|(k, _)| k == "environment") {
-        let (_, env) = event.tags.remove(i);
-        if event.environment.is_none() {
-            event.environment = Some(env);
-        }
+    let cleaned = tags::normalize(raw_tags, &tags_path, &mut meta);
+    event.tags = cleaned.tags;
+    if event.environment.is_none() {
+        event.environment = cleaned.environment;
     }
     let derived = [
         ("server_name", event.server_name.clone()),
@@ -152,7 +150,13 @@ fn normalize_with(value: Value, ctx: &NormalizeContext, mut meta: Meta) -> Resul
     .into_iter()
     .filter_map(|(key, value)| Some((key, value?)))
     .collect();
-    tags::finish(&mut event.tags, derived, &tags_path, &mut meta);
+    tags::finish(
+        &mut event.tags,
+        cleaned.unread,
+        derived,
+        &tags_path,
+        &mut meta,
+    );
 
     if event.sdk.is_none() {
         event.sdk = ctx.client.as_deref().and_then(sdk_from_client);

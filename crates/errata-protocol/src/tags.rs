@@ -1,8 +1,9 @@
 //! Tags: the short indexed key/value pairs the UI filters on. Keys and values follow
 //! Sentry's rules (charset, length, no newlines); offending tags are dropped with an
-//! error, duplicates keep the first (found with a hash set, so checking is linear in the
-//! number of tags), reserved keys are removed, and an event keeps at most [`MAX_TAGS`]
-//! tags, counting the ones derived from event fields.
+//! error, duplicates keep the first (found with a hash set), reserved keys are removed,
+//! and an event keeps at most [`MAX_TAGS`] tags, counting the ones derived from event
+//! fields. Tags past the first [`MAX_TAGS`] valid ones are dropped unread (only an
+//! `environment` tag is still looked for), so 70,000 tags cost little more than 200.
 
 use crate::meta::{ErrorKind, Meta, Path};
 use std::collections::HashSet;
@@ -14,30 +15,60 @@ pub const MAX_VALUE: usize = 200;
 /// Most tags an event keeps, including those derived from event fields (`server_name`,
 /// `site`): the first valid distinct tags the SDK sent, the rest dropped and counted.
 pub const MAX_TAGS: usize = 200;
+/// The tag that sets the event's environment instead of being kept as a tag.
+const ENVIRONMENT: &str = "environment";
 /// Keys that are event fields in their own right and may not be set as tags.
 const RESERVED: [&str; 5] = ["release", "dist", "user", "filename", "function"];
 
+/// Tags after cleaning, before the derived ones are added and the final cut.
+#[derive(Debug)]
+pub(crate) struct Cleaned {
+    /// The first [`MAX_TAGS`] valid distinct tags, `environment` taken out.
+    pub(crate) tags: Vec<(String, String)>,
+    /// The value of the first valid `environment` tag (the event's environment).
+    pub(crate) environment: Option<String>,
+    /// How many tags came after the first [`MAX_TAGS`] valid ones and were not read.
+    pub(crate) unread: usize,
+}
+
 /// Cleans `tags`: trims, replaces spaces in keys with `-`, drops invalid, duplicate and
-/// reserved keys (recording why). Not cut yet: see [`finish`].
-pub(crate) fn normalize(
-    tags: Vec<(String, String)>,
-    path: &Path<'_>,
-    meta: &mut Meta,
-) -> Vec<(String, String)> {
-    let mut seen: HashSet<String> = HashSet::with_capacity(tags.len().min(4 * MAX_TAGS));
-    let mut out: Vec<(String, String)> = Vec::with_capacity(tags.len().min(4 * MAX_TAGS));
+/// reserved keys (recording why), takes out `environment`, and stops reading once
+/// [`MAX_TAGS`] are kept. Not cut yet: see [`finish`].
+pub(crate) fn normalize(tags: Vec<(String, String)>, path: &Path<'_>, meta: &mut Meta) -> Cleaned {
+    let mut seen: HashSet<String> = HashSet::with_capacity(tags.len().min(MAX_TAGS));
+    let mut out = Cleaned {
+        tags: Vec::with_capacity(tags.len().min(MAX_TAGS)),
+        environment: None,
+        unread: 0,
+    };
     for (i, (key, value)) in tags.into_iter().enumerate() {
+        if out.tags.len() == MAX_TAGS {
+            // Past the limit: only an environment tag is still worth reading.
+            if out.environment.is_none() && key.trim() == ENVIRONMENT {
+                let value = clean(value, false);
+                if problem(ENVIRONMENT, &value).is_none() {
+                    out.environment = Some(value);
+                    continue;
+                }
+            }
+            out.unread += 1;
+            continue;
+        }
         let key = clean(key, true);
         let value = clean(value, false);
         if let Some(reason) = problem(&key, &value) {
             meta.push(ErrorKind::InvalidData, &path.index(i), reason);
             continue;
         }
+        if key == ENVIRONMENT {
+            out.environment.get_or_insert(value);
+            continue;
+        }
         if seen.contains(&key) {
             continue;
         }
         seen.insert(key.clone());
-        out.push((key, value));
+        out.tags.push((key, value));
     }
     out
 }
@@ -86,18 +117,19 @@ fn problem(key: &str, value: &str) -> Option<String> {
 /// Adds the tags `derived` from event fields (`server_name`, `site`) that the SDK did
 /// not set itself, and cuts the list to [`MAX_TAGS`]. When a cut is needed every derived
 /// key keeps a slot, and the SDK's tags keep the first of the others; one `trimmed`
-/// error counts what was dropped.
+/// error counts what was dropped, `unread` tags included.
 pub(crate) fn finish(
     tags: &mut Vec<(String, String)>,
+    unread: usize,
     derived: Vec<(&'static str, String)>,
     path: &Path<'_>,
     meta: &mut Meta,
 ) {
     let has = |tags: &[(String, String)], key: &str| tags.iter().any(|(k, _)| k == key);
     let missing = derived.iter().filter(|(k, _)| !has(tags, k)).count();
-    if tags.len() + missing > MAX_TAGS {
-        let total = tags.len();
-        let keep = MAX_TAGS - derived.len();
+    if tags.len() + unread + missing > MAX_TAGS {
+        let total = tags.len() + unread;
+        let keep = (MAX_TAGS - derived.len()).min(tags.len());
         tags.truncate(keep);
         meta.push(
             ErrorKind::Trimmed,
@@ -127,7 +159,7 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         let out = normalize(tags, &Path::Root.key("tags"), &mut meta);
-        (out, meta.into_errors().len())
+        (out.tags, meta.into_errors().len())
     }
 
     #[test]
@@ -162,8 +194,15 @@ mod tests {
         derived: Vec<(&'static str, String)>,
     ) -> (Vec<(String, String)>, Vec<crate::ProcessingError>) {
         let mut meta = Meta::default();
-        let mut tags = normalize(numbered(n), &Path::Root.key("tags"), &mut meta);
-        finish(&mut tags, derived, &Path::Root.key("tags"), &mut meta);
+        let cleaned = normalize(numbered(n), &Path::Root.key("tags"), &mut meta);
+        let mut tags = cleaned.tags;
+        finish(
+            &mut tags,
+            cleaned.unread,
+            derived,
+            &Path::Root.key("tags"),
+            &mut meta,
+        );
         (tags, meta.into_errors())
     }
 
@@ -198,7 +237,7 @@ mod tests {
         let mut meta = Meta::default();
         let mut tags = numbered(MAX_TAGS);
         tags[3].0 = "server_name".into();
-        finish(&mut tags, server(), &Path::Root.key("tags"), &mut meta);
+        finish(&mut tags, 0, server(), &Path::Root.key("tags"), &mut meta);
         assert_eq!(tags.len(), MAX_TAGS);
         assert_eq!(tags[3].1, "v3");
         assert!(meta.into_errors().is_empty());
@@ -207,20 +246,39 @@ mod tests {
     #[test]
     fn seventy_thousand_distinct_tags_keep_the_first_two_hundred() {
         let mut tags = numbered(70_000);
-        tags.extend(numbered(70_000));
-        let (out, errors) = {
-            let mut meta = Meta::default();
-            let mut out = normalize(tags, &Path::Root.key("tags"), &mut meta);
-            finish(&mut out, vec![], &Path::Root.key("tags"), &mut meta);
-            (out, meta.into_errors())
-        };
+        tags.push(("environment".into(), "prod".into()));
+        let mut meta = Meta::default();
+        let cleaned = normalize(tags, &Path::Root.key("tags"), &mut meta);
+        let mut out = cleaned.tags;
+        finish(
+            &mut out,
+            cleaned.unread,
+            vec![],
+            &Path::Root.key("tags"),
+            &mut meta,
+        );
+        let errors = meta.into_errors();
         assert_eq!(out.len(), MAX_TAGS);
         assert_eq!(out[0], ("k0".to_owned(), "v0".to_owned()));
+        assert_eq!(cleaned.environment.as_deref(), Some("prod"));
         assert_eq!(errors.len(), 1);
         assert!(
             errors[0].reason.starts_with("69800 of 70000"),
             "{}",
             errors[0].reason
         );
+    }
+
+    #[test]
+    fn the_first_environment_tag_is_taken_out() {
+        let mut meta = Meta::default();
+        let tags = vec![
+            ("a".to_owned(), "1".to_owned()),
+            (" environment".to_owned(), "staging".to_owned()),
+            ("environment".to_owned(), "prod".to_owned()),
+        ];
+        let cleaned = normalize(tags, &Path::Root.key("tags"), &mut meta);
+        assert_eq!(cleaned.tags, vec![("a".to_owned(), "1".to_owned())]);
+        assert_eq!(cleaned.environment.as_deref(), Some("staging"));
     }
 }
