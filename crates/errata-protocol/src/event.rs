@@ -10,12 +10,14 @@ use crate::breadcrumb::{Breadcrumb, MAX_BREADCRUMBS};
 use crate::databag::{self, CONTEXT, EXTRA_VALUE, LOG_PARAMS, MODULES, SDK_PACKAGE};
 use crate::exception::{Exception, MAX_EXCEPTIONS};
 use crate::meta::{Meta, Path, ProcessingError};
+use crate::parse::Skipped;
 use crate::request::Request;
 use crate::stacktrace::Stacktrace;
 use crate::thread::{MAX_THREADS, Thread};
 use crate::user::User;
 use crate::value::{
     Keep, array, bounded_object, bounded_string, object, pairs, string, take, timestamp, values,
+    values_after,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -312,6 +314,8 @@ pub(crate) struct Pending {
     pub(crate) message: Option<String>,
     pub(crate) platform: Option<String>,
     pub(crate) site: Option<String>,
+    /// Tags the parser skipped unread (after the first it read).
+    pub(crate) tags_skipped: usize,
 }
 
 impl Event {
@@ -320,7 +324,12 @@ impl Event {
         clippy::too_many_lines,
         reason = "one line per event field; splitting hides the list"
     )]
-    pub(crate) fn read(mut map: Map<String, Value>, meta: &mut Meta) -> (Self, Pending) {
+    /// `skipped` counts the breadcrumbs and tags the parser dropped unread.
+    pub(crate) fn read(
+        mut map: Map<String, Value>,
+        skipped: Skipped,
+        meta: &mut Meta,
+    ) -> (Self, Pending) {
         let root = Path::Root;
         let p = |key: &'static str| root.key(key);
         let mut pending = Pending {
@@ -329,6 +338,7 @@ impl Event {
             level: Level::read(take(&mut map, "level"), &p("level"), meta),
             platform: string(take(&mut map, "platform"), &p("platform"), meta),
             site: string(take(&mut map, "site"), &p("site"), meta),
+            tags_skipped: skipped.tags,
             ..Pending::default()
         };
         pending.declared_type =
@@ -402,8 +412,9 @@ impl Event {
             },
             stacktrace: Stacktrace::read(take(&mut map, "stacktrace"), &p("stacktrace"), meta),
             breadcrumbs: Values {
-                values: values(
+                values: values_after(
                     take(&mut map, "breadcrumbs"),
+                    skipped.breadcrumbs,
                     &p("breadcrumbs"),
                     meta,
                     Keep::Last(MAX_BREADCRUMBS),

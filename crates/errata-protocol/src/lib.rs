@@ -23,6 +23,7 @@ pub mod exception;
 pub mod limits;
 pub mod meta;
 pub mod normalize;
+pub mod parse;
 pub mod request;
 pub mod stacktrace;
 pub mod store;

@@ -10,6 +10,7 @@
 use crate::depth::{self, MAX_DEPTH};
 use crate::event::{ClientSdk, Event, EventType, Level, LogEntry, MAX_MESSAGE};
 use crate::meta::{ErrorKind, Meta, Path};
+use crate::parse::{self, Skipped};
 use crate::{Error, tags};
 use serde_json::Value;
 
@@ -84,7 +85,7 @@ impl NormalizeContext {
 /// before parsing (recorded at the root), so over-nested JSON is an event, not an error.
 pub fn normalize(payload: &[u8], ctx: &NormalizeContext) -> Result<Event, Error> {
     let limited = depth::limit_depth(payload, MAX_DEPTH);
-    let value: Value = serde_json::from_slice(&limited.json)
+    let (value, skipped) = parse::parse_event(&limited.json)
         .map_err(|e| Error::InvalidPayload(format!("not valid JSON: {e}")))?;
     let mut meta = Meta::default();
     if limited.removed > 0 {
@@ -97,15 +98,20 @@ pub fn normalize(payload: &[u8], ctx: &NormalizeContext) -> Result<Event, Error>
             ),
         );
     }
-    normalize_with(value, ctx, meta)
+    normalize_with(value, skipped, ctx, meta)
 }
 
 /// [`normalize`] for a payload already parsed as JSON.
 pub fn normalize_value(value: Value, ctx: &NormalizeContext) -> Result<Event, Error> {
-    normalize_with(value, ctx, Meta::default())
+    normalize_with(value, Skipped::default(), ctx, Meta::default())
 }
 
-fn normalize_with(value: Value, ctx: &NormalizeContext, mut meta: Meta) -> Result<Event, Error> {
+fn normalize_with(
+    value: Value,
+    skipped: Skipped,
+    ctx: &NormalizeContext,
+    mut meta: Meta,
+) -> Result<Event, Error> {
     let map = match value {
         Value::Object(map) => map,
         other => {
@@ -115,7 +121,7 @@ fn normalize_with(value: Value, ctx: &NormalizeContext, mut meta: Meta) -> Resul
             )));
         }
     };
-    let (mut event, pending) = Event::read(map, &mut meta);
+    let (mut event, pending) = Event::read(map, skipped, &mut meta);
 
     event.event_id = resolve_event_id(ctx.event_id.as_deref(), pending.event_id, &mut meta);
     event.received = ctx.received_at;
@@ -152,7 +158,7 @@ fn normalize_with(value: Value, ctx: &NormalizeContext, mut meta: Meta) -> Resul
     .collect();
     tags::finish(
         &mut event.tags,
-        cleaned.unread,
+        cleaned.unread + pending.tags_skipped,
         derived,
         &tags_path,
         &mut meta,

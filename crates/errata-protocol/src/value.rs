@@ -212,9 +212,12 @@ pub(crate) fn record_cut(path: &Path<'_>, total: usize, kept: usize, how: &str, 
     );
 }
 
-/// Reads the items of `items` that `keep` keeps, in order, recording the cut.
+/// Reads the items of `items` that `keep` keeps, in order, recording the cut. `skipped`
+/// items before these were already dropped unparsed (see [`crate::parse`]): they count
+/// toward the total and shift the indices.
 fn read_kept<T>(
     items: Vec<Value>,
+    skipped: usize,
     path: &Path<'_>,
     meta: &mut Meta,
     keep: Keep,
@@ -222,15 +225,16 @@ fn read_kept<T>(
     mut read: impl FnMut(Value, &Path<'_>, &mut Meta) -> Option<T>,
 ) -> Vec<T> {
     let mask = keep.mask(&items);
-    if mask.is_some() {
-        record_cut(path, items.len(), keep.max(), &keep.describe(), meta);
+    let total = skipped + items.len();
+    if total > keep.max() {
+        record_cut(path, total, keep.max(), &keep.describe(), meta);
     }
     let mut out = Vec::with_capacity(items.len().min(keep.max()));
     for (i, item) in items.into_iter().enumerate() {
         if mask.as_ref().is_some_and(|m| !m[i]) || (skip_nulls && item.is_null()) {
             continue;
         }
-        if let Some(v) = read(item, &path.index(i), meta) {
+        if let Some(v) = read(item, &path.index(skipped + i), meta) {
             out.push(v);
         }
     }
@@ -272,6 +276,19 @@ pub(crate) fn values<T>(
     keep: Keep,
     read: impl FnMut(Value, &Path<'_>, &mut Meta) -> Option<T>,
 ) -> Vec<T> {
+    values_after(value, 0, path, meta, keep, read)
+}
+
+/// [`values`] for a list whose first `skipped` items the parser already dropped (only
+/// with [`Keep::Last`]).
+pub(crate) fn values_after<T>(
+    value: Value,
+    skipped: usize,
+    path: &Path<'_>,
+    meta: &mut Meta,
+    keep: Keep,
+    read: impl FnMut(Value, &Path<'_>, &mut Meta) -> Option<T>,
+) -> Vec<T> {
     let (items, list_path_key) = match value {
         Value::Null => return Vec::new(),
         Value::Array(items) => (items, false),
@@ -292,7 +309,7 @@ pub(crate) fn values<T>(
     };
     let values_path = path.key("values");
     let list_path = if list_path_key { &values_path } else { path };
-    read_kept(items, list_path, meta, keep, true, read)
+    read_kept(items, skipped, list_path, meta, keep, true, read)
 }
 
 /// A list of items given as a plain array, of which `keep` keeps some.
@@ -305,7 +322,7 @@ pub(crate) fn array<T>(
 ) -> Vec<T> {
     match value {
         Value::Null => Vec::new(),
-        Value::Array(items) => read_kept(items, path, meta, keep, false, read),
+        Value::Array(items) => read_kept(items, 0, path, meta, keep, false, read),
         other => {
             meta.invalid(path, "expected a list", &other);
             Vec::new()
