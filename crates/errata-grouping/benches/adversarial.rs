@@ -2,7 +2,8 @@
 //! SDK corpus: every DSN key is public, so an event built to be slow must cost about as
 //! much per byte as a real one (the aim is at most 5 times). Each adversarial event is
 //! within the 1 MiB event limit: 70,000 distinct tags, one value of `extra` nested
-//! 10,000 levels deep, and 50,000 breadcrumbs. Each is normalized and grouped, as
+//! 10,000 levels deep, 50,000 breadcrumbs, and 70,000 keys in `extra` (a map the parser
+//! does not skim, so it pays for building every key). Each is normalized and grouped, as
 //! ingest does; throughput is in bytes of event JSON, so the per-byte ratio is the ratio
 //! of the reported throughputs. Each case is also parsed into a `serde_json::Value` and
 //! nothing else (`*_json_parse`): the floor any JSON-reading server pays for those bytes.
@@ -48,6 +49,17 @@ fn many_tags() -> Vec<u8> {
     let mut body = String::from("\"tags\":{");
     for i in 0..70_000 {
         let _ = write!(body, "\"{i}\":\"v\",");
+    }
+    body.pop();
+    body.push('}');
+    event_with(&body)
+}
+
+/// 70,000 distinct keys in `extra` (a map no parser-level skim covers).
+fn many_extra_keys() -> Vec<u8> {
+    let mut body = String::from("\"extra\":{");
+    for i in 0..70_000 {
+        let _ = write!(body, "\"{i}\":1,");
     }
     body.pop();
     body.push('}');
@@ -102,6 +114,7 @@ fn adversarial(c: &mut Criterion) {
         ("tags_70k", many_tags()),
         ("deep_extra_10k", deep_extra()),
         ("breadcrumbs_50k", many_breadcrumbs()),
+        ("extra_keys_70k", many_extra_keys()),
     ] {
         assert!(
             payload.len() <= MAX_EVENT_BYTES,
