@@ -1,9 +1,11 @@
 //! Free-form JSON bags (`extra`, frame `vars`, `request.data`, context and breadcrumb
 //! data) kept within a depth and a byte budget, so one event cannot carry unbounded
-//! nested data into storage and the UI.
+//! nested data into storage and the UI. Every item costs budget (an empty array or object
+//! too), so the budget also bounds how many items a bag keeps, and trimming is one pass
+//! over the bag.
 
 use crate::meta::{ErrorKind, Meta, Path, truncate_str};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// Limits for one bag.
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +31,21 @@ pub(crate) const REQUEST_DATA: BagLimits = BagLimits {
     max_depth: 7,
     max_bytes: 8 * 1024,
 };
+/// Log message parameters, all together: 5 levels, 4 KiB.
+pub(crate) const LOG_PARAMS: BagLimits = BagLimits {
+    max_depth: 5,
+    max_bytes: 4096,
+};
+/// One SDK package (`{"name": ..., "version": ...}`): 3 levels, 1 KiB.
+pub(crate) const SDK_PACKAGE: BagLimits = BagLimits {
+    max_depth: 3,
+    max_bytes: 1024,
+};
+/// `modules`, all together: 2 levels, 64 KiB.
+pub(crate) const MODULES: BagLimits = BagLimits {
+    max_depth: 2,
+    max_bytes: 64 * 1024,
+};
 /// Context objects and breadcrumb data.
 pub(crate) const CONTEXT: BagLimits = BagLimits {
     max_depth: 7,
@@ -47,6 +64,40 @@ pub(crate) fn trim(value: &mut Value, limits: BagLimits, path: &Path<'_>, meta: 
                 limits.max_depth, limits.max_bytes
             ),
         );
+    }
+}
+
+/// The exact size of `value` as compact JSON, counted without writing it anywhere.
+pub(crate) fn json_size(value: &Value) -> usize {
+    /// A writer that only counts.
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing a `Value` to a writer that never fails cannot fail.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
+/// [`trim`] for a bag that is an object.
+pub(crate) fn trim_map(
+    map: Map<String, Value>,
+    limits: BagLimits,
+    path: &Path<'_>,
+    meta: &mut Meta,
+) -> Map<String, Value> {
+    let mut bag = Value::Object(map);
+    trim(&mut bag, limits, path, meta);
+    match bag {
+        Value::Object(map) => map,
+        _ => Map::new(),
     }
 }
 
@@ -76,8 +127,10 @@ fn trim_value(value: &mut Value, depth_left: usize, budget: &mut usize) -> bool 
         Value::Array(items) => {
             if depth_left == 0 {
                 *value = Value::String("[...]".into());
+                *budget = budget.saturating_sub(7);
                 return true;
             }
+            *budget = budget.saturating_sub(2);
             let mut trimmed = false;
             let mut keep = items.len();
             for (i, item) in items.iter_mut().enumerate() {
@@ -86,6 +139,7 @@ fn trim_value(value: &mut Value, depth_left: usize, budget: &mut usize) -> bool 
                     trimmed = true;
                     break;
                 }
+                *budget -= 1;
                 trimmed |= trim_value(item, depth_left - 1, budget);
             }
             items.truncate(keep);
@@ -94,22 +148,22 @@ fn trim_value(value: &mut Value, depth_left: usize, budget: &mut usize) -> bool 
         Value::Object(map) => {
             if depth_left == 0 {
                 *value = Value::String("{...}".into());
+                *budget = budget.saturating_sub(7);
                 return true;
             }
+            *budget = budget.saturating_sub(2);
             let mut trimmed = false;
-            let mut removed = Vec::new();
-            for (key, item) in map.iter_mut() {
-                if *budget <= key.len() + 3 {
-                    removed.push(key.clone());
-                    continue;
+            // One pass: entries past the budget are removed as they are met.
+            map.retain(|key, item| {
+                if *budget <= key.len() + 4 {
+                    trimmed = true;
+                    return false;
                 }
-                *budget -= key.len() + 3;
+                *budget -= key.len() + 4;
                 trimmed |= trim_value(item, depth_left - 1, budget);
-            }
-            for key in &removed {
-                map.remove(key);
-            }
-            trimmed || !removed.is_empty()
+                true
+            });
+            trimmed
         }
     }
 }
@@ -137,6 +191,27 @@ mod tests {
         let (out, errors) = run(v, FRAME_VARS);
         assert_eq!(out, json!({"a": {"b": {"c": {"d": {"e": "{...}"}}}}}));
         assert_eq!(errors, 1);
+    }
+
+    #[test]
+    fn empty_containers_cost_budget_so_breadth_is_bounded() {
+        for empty in [json!([]), json!({})] {
+            let wide = Value::Array(vec![empty; 100_000]);
+            let (out, errors) = run(wide, FRAME_VARS);
+            let kept = out.as_array().unwrap().len();
+            assert!(kept < FRAME_VARS.max_bytes / 2, "{kept}");
+            assert_eq!(errors, 1);
+        }
+        let keys: serde_json::Map<String, Value> =
+            (0..100_000).map(|i| (i.to_string(), json!({}))).collect();
+        let (out, _) = run(Value::Object(keys), FRAME_VARS);
+        assert!(out.to_string().len() <= FRAME_VARS.max_bytes + 64);
+    }
+
+    #[test]
+    fn json_size_is_exact() {
+        let v = json!({"a": [1, "x\"y", null, {"b": true}], "é": 1.5});
+        assert_eq!(json_size(&v), serde_json::to_string(&v).unwrap().len());
     }
 
     #[test]

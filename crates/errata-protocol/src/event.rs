@@ -6,20 +6,47 @@
 //! happens in [`Event::read`], field by field, through the tolerant readers; the rules
 //! that span fields (ids, clock, type inference...) live in [`crate::normalize`].
 
-use crate::breadcrumb::Breadcrumb;
-use crate::databag::{self, CONTEXT, EXTRA_VALUE};
-use crate::exception::Exception;
+use crate::breadcrumb::{Breadcrumb, MAX_BREADCRUMBS};
+use crate::databag::{self, CONTEXT, EXTRA_VALUE, LOG_PARAMS, MODULES, SDK_PACKAGE};
+use crate::exception::{Exception, MAX_EXCEPTIONS};
 use crate::meta::{Meta, Path, ProcessingError};
+use crate::parse::Skipped;
 use crate::request::Request;
 use crate::stacktrace::Stacktrace;
-use crate::thread::Thread;
+use crate::thread::{MAX_THREADS, Thread};
 use crate::user::User;
-use crate::value::{array, bounded_string, object, pairs, string, take, timestamp, values};
+use crate::value::{
+    Keep, array, bounded_object, bounded_string, object, pairs, string, take, timestamp, values,
+    values_after,
+};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// Total size budget of `extra`, in bytes of JSON.
 const MAX_EXTRA_BYTES: usize = 256 * 1024;
+/// Most `extra` keys kept (the first in key order), besides the byte budget.
+pub const MAX_EXTRA_KEYS: usize = 100;
+/// Most contexts kept (the first in key order); SDKs send 5 to 15.
+pub const MAX_CONTEXTS: usize = 100;
+/// Most modules kept (the first in key order), within the `modules` byte budget; a large
+/// Python environment lists a few hundred packages.
+pub const MAX_MODULES: usize = 1000;
+/// Most unknown top-level keys kept in `other` (the first in key order); Sentry's event
+/// schema has about 40 keys in all.
+pub const MAX_OTHER_KEYS: usize = 50;
+/// Size budget of `other` in bytes of JSON: half of the largest event accepted, enough
+/// for a transaction's spans. A value that does not fit is dropped whole.
+pub const MAX_OTHER_BYTES: usize = 512 * 1024;
+/// Most parts of a custom fingerprint kept (the first); SDKs send one to three.
+pub const MAX_FINGERPRINT_PARTS: usize = 32;
+/// Most log message parameters kept (the first), each within [`LOG_PARAMS`].
+pub const MAX_LOG_PARAMS: usize = 100;
+/// Most SDK integrations kept (the first); the Python SDK enables about 30.
+pub const MAX_SDK_INTEGRATIONS: usize = 200;
+/// Most SDK packages kept (the first); SDKs send one or two.
+pub const MAX_SDK_PACKAGES: usize = 100;
+/// Longest SDK name, version or integration name kept.
+const MAX_SDK_NAME: usize = 200;
 /// Longest message (template or formatted) kept.
 pub(crate) const MAX_MESSAGE: usize = 8192;
 
@@ -287,6 +314,8 @@ pub(crate) struct Pending {
     pub(crate) message: Option<String>,
     pub(crate) platform: Option<String>,
     pub(crate) site: Option<String>,
+    /// Tags the parser skipped unread (after the first it read).
+    pub(crate) tags_skipped: usize,
 }
 
 impl Event {
@@ -295,7 +324,12 @@ impl Event {
         clippy::too_many_lines,
         reason = "one line per event field; splitting hides the list"
     )]
-    pub(crate) fn read(mut map: Map<String, Value>, meta: &mut Meta) -> (Self, Pending) {
+    /// `skipped` counts the breadcrumbs and tags the parser dropped unread.
+    pub(crate) fn read(
+        mut map: Map<String, Value>,
+        skipped: Skipped,
+        meta: &mut Meta,
+    ) -> (Self, Pending) {
         let root = Path::Root;
         let p = |key: &'static str| root.key(key);
         let mut pending = Pending {
@@ -304,6 +338,7 @@ impl Event {
             level: Level::read(take(&mut map, "level"), &p("level"), meta),
             platform: string(take(&mut map, "platform"), &p("platform"), meta),
             site: string(take(&mut map, "site"), &p("site"), meta),
+            tags_skipped: skipped.tags,
             ..Pending::default()
         };
         pending.declared_type =
@@ -362,29 +397,39 @@ impl Event {
                     take(&mut map, "exception"),
                     &p("exception"),
                     meta,
+                    Keep::Last(MAX_EXCEPTIONS),
                     Exception::read,
                 ),
             },
             threads: Values {
-                values: values(take(&mut map, "threads"), &p("threads"), meta, Thread::read),
+                values: values(
+                    take(&mut map, "threads"),
+                    &p("threads"),
+                    meta,
+                    Keep::Preferring(MAX_THREADS, Thread::is_crashed_or_current),
+                    Thread::read,
+                ),
             },
             stacktrace: Stacktrace::read(take(&mut map, "stacktrace"), &p("stacktrace"), meta),
             breadcrumbs: Values {
-                values: values(
+                values: values_after(
                     take(&mut map, "breadcrumbs"),
+                    skipped.breadcrumbs,
                     &p("breadcrumbs"),
                     meta,
+                    Keep::Last(MAX_BREADCRUMBS),
                     Breadcrumb::read,
                 ),
             },
-            tags: pairs(take(&mut map, "tags"), &p("tags"), meta),
+            // Cut by `tags::finish` once invalid and duplicate tags are out.
+            tags: pairs(take(&mut map, "tags"), usize::MAX, &p("tags"), meta),
             extra: read_extra(take(&mut map, "extra"), &p("extra"), meta),
             contexts: read_contexts(take(&mut map, "contexts"), &p("contexts"), meta),
             user: User::read(take(&mut map, "user"), &p("user"), meta),
             request: Request::read(take(&mut map, "request"), &p("request"), meta),
             sdk: ClientSdk::read(take(&mut map, "sdk"), &p("sdk"), meta),
             fingerprint: read_fingerprint(take(&mut map, "fingerprint"), &p("fingerprint"), meta),
-            modules: object(take(&mut map, "modules"), &p("modules"), meta).unwrap_or_default(),
+            modules: read_modules(take(&mut map, "modules"), &p("modules"), meta),
             other: Map::new(),
             errors: Vec::new(),
         };
@@ -401,7 +446,7 @@ impl Event {
         }
         map.retain(|_, v| !v.is_null());
         let mut event = event;
-        event.other = map;
+        event.other = read_other(map, meta);
         (event, pending)
     }
 
@@ -443,12 +488,7 @@ impl LogEntry {
                 &path.key("formatted"),
                 meta,
             ),
-            params: match take(&mut map, "params") {
-                Value::Array(items) => items,
-                Value::Null => Vec::new(),
-                Value::Object(named) => named.into_iter().map(|(_, v)| v).collect(),
-                other => vec![other],
-            },
+            params: read_params(take(&mut map, "params"), &path.key("params"), meta),
         };
         (entry.message.is_some() || entry.formatted.is_some()).then_some(entry)
     }
@@ -461,29 +501,63 @@ impl ClientSdk {
         let version =
             string(take(&mut map, "version"), &path.key("version"), meta).unwrap_or_default();
         Some(ClientSdk {
-            name,
-            version,
+            name: crate::value::limit(name, MAX_SDK_NAME, &path.key("name"), meta),
+            version: crate::value::limit(version, MAX_SDK_NAME, &path.key("version"), meta),
             integrations: array(
                 take(&mut map, "integrations"),
                 &path.key("integrations"),
                 meta,
-                string,
+                Keep::First(MAX_SDK_INTEGRATIONS),
+                |v, p, m| bounded_string(v, MAX_SDK_NAME, p, m),
             ),
             packages: array(
                 take(&mut map, "packages"),
                 &path.key("packages"),
                 meta,
-                |v, _, _| Some(v),
+                Keep::First(MAX_SDK_PACKAGES),
+                |mut v, p, m| {
+                    databag::trim(&mut v, SDK_PACKAGE, p, m);
+                    Some(v)
+                },
             ),
-            settings: object(take(&mut map, "settings"), &path.key("settings"), meta)
-                .unwrap_or_default(),
+            settings: read_settings(take(&mut map, "settings"), &path.key("settings"), meta),
         })
+    }
+}
+
+/// SDK settings: an object trimmed as a context is.
+fn read_settings(value: Value, path: &Path<'_>, meta: &mut Meta) -> Map<String, Value> {
+    let settings = object(value, path, meta).unwrap_or_default();
+    databag::trim_map(settings, CONTEXT, path, meta)
+}
+
+/// Log parameters: a list, an object's values, or one value; at most
+/// [`MAX_LOG_PARAMS`], trimmed together to [`LOG_PARAMS`].
+fn read_params(value: Value, path: &Path<'_>, meta: &mut Meta) -> Vec<Value> {
+    let items = match value {
+        Value::Null => return Vec::new(),
+        Value::Array(items) => items,
+        Value::Object(named) => named.into_iter().map(|(_, v)| v).collect(),
+        other => vec![other],
+    };
+    let items = array(
+        Value::Array(items),
+        path,
+        meta,
+        Keep::First(MAX_LOG_PARAMS),
+        |v, _, _| Some(v),
+    );
+    let mut bag = Value::Array(items);
+    databag::trim(&mut bag, LOG_PARAMS, path, meta);
+    match bag {
+        Value::Array(items) => items,
+        _ => Vec::new(),
     }
 }
 
 /// `extra`: every value trimmed to 16 KiB and 7 levels, the whole to 256 KiB.
 fn read_extra(value: Value, path: &Path<'_>, meta: &mut Meta) -> Map<String, Value> {
-    let Some(map) = object(value, path, meta) else {
+    let Some(map) = bounded_object(value, MAX_EXTRA_KEYS, path, meta) else {
         return Map::new();
     };
     let mut budget = MAX_EXTRA_BYTES;
@@ -491,7 +565,7 @@ fn read_extra(value: Value, path: &Path<'_>, meta: &mut Meta) -> Map<String, Val
     for (key, mut item) in map {
         let item_path = path.key(&key);
         databag::trim(&mut item, EXTRA_VALUE, &item_path, meta);
-        let size = key.len() + serde_json::to_string(&item).map_or(0, |s| s.len());
+        let size = key.len() + databag::json_size(&item);
         if size > budget {
             meta.push(
                 crate::meta::ErrorKind::Trimmed,
@@ -506,9 +580,49 @@ fn read_extra(value: Value, path: &Path<'_>, meta: &mut Meta) -> Map<String, Val
     out
 }
 
+/// Modules: at most [`MAX_MODULES`] names, trimmed together to a byte budget.
+fn read_modules(value: Value, path: &Path<'_>, meta: &mut Meta) -> Map<String, Value> {
+    let modules = bounded_object(value, MAX_MODULES, path, meta).unwrap_or_default();
+    databag::trim_map(modules, MODULES, path, meta)
+}
+
+/// Unknown top-level keys: at most [`MAX_OTHER_KEYS`], within [`MAX_OTHER_BYTES`]; a
+/// value that does not fit is dropped whole and recorded at its key.
+fn read_other(map: Map<String, Value>, meta: &mut Meta) -> Map<String, Value> {
+    let root = Path::Root;
+    if map.len() > MAX_OTHER_KEYS {
+        meta.push(
+            crate::meta::ErrorKind::Trimmed,
+            &root,
+            format!(
+                "{} of {} unknown top-level keys were dropped (over the limit of \
+                 {MAX_OTHER_KEYS}): kept the first in order",
+                map.len() - MAX_OTHER_KEYS,
+                map.len()
+            ),
+        );
+    }
+    let mut budget = MAX_OTHER_BYTES;
+    let mut out = Map::new();
+    for (key, value) in map.into_iter().take(MAX_OTHER_KEYS) {
+        let size = key.len() + databag::json_size(&value);
+        if size > budget {
+            meta.push(
+                crate::meta::ErrorKind::Trimmed,
+                &root.key(&key),
+                format!("unknown top-level keys are over their {MAX_OTHER_BYTES} byte budget"),
+            );
+            continue;
+        }
+        budget -= size;
+        out.insert(key, value);
+    }
+    out
+}
+
 /// Contexts: objects keyed by name, each given a `type` (the key when missing).
 fn read_contexts(value: Value, path: &Path<'_>, meta: &mut Meta) -> Map<String, Value> {
-    let Some(map) = object(value, path, meta) else {
+    let Some(map) = bounded_object(value, MAX_CONTEXTS, path, meta) else {
         return Map::new();
     };
     let mut out = Map::new();
@@ -529,15 +643,21 @@ fn read_contexts(value: Value, path: &Path<'_>, meta: &mut Meta) -> Map<String, 
 
 /// A fingerprint: strings; numbers become strings; anything else is dropped.
 fn read_fingerprint(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<Vec<String>> {
-    let parts = array(value, path, meta, |v, p, m| match v {
-        Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        other => {
-            m.invalid(p, "fingerprint parts must be strings", &other);
-            None
-        }
-    });
+    let parts = array(
+        value,
+        path,
+        meta,
+        Keep::First(MAX_FINGERPRINT_PARTS),
+        |v, p, m| match v {
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            other => {
+                m.invalid(p, "fingerprint parts must be strings", &other);
+                None
+            }
+        },
+    );
     (!parts.is_empty()).then_some(parts)
 }
 

@@ -1,6 +1,8 @@
 //! Exceptions and their mechanism: the chain of errors an SDK captured, oldest first
-//! (the last value is the exception that was actually thrown).
+//! (the last value is the exception that was actually thrown). An event keeps the last
+//! [`MAX_EXCEPTIONS`] of the chain.
 
+use crate::databag::{self, CONTEXT};
 use crate::meta::{Meta, Path};
 use crate::stacktrace::Stacktrace;
 use crate::value::{boolean, bounded_string, object, string, take, uint};
@@ -9,8 +11,15 @@ use serde_json::{Map, Value};
 
 /// Longest exception `type` kept.
 const MAX_TYPE: usize = 256;
-/// Longest exception `value` kept.
+/// Longest exception `value` (and mechanism description) kept.
 const MAX_VALUE: usize = 8192;
+/// Longest mechanism `help_link` kept.
+const MAX_LINK: usize = 1024;
+
+/// Most exceptions an event keeps: the last of the chain, where the exception that was
+/// thrown is. Sentry's own server used to keep 25; SDKs send far fewer (the JavaScript
+/// SDK links 5 by default), but an exception group can legitimately hold dozens.
+pub const MAX_EXCEPTIONS: usize = 100;
 
 /// One exception of the chain.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -144,23 +153,42 @@ impl Mechanism {
             handled,
             synthetic,
             is_exception_group,
-            description: string(
+            description: bounded_string(
                 take(&mut map, "description"),
+                MAX_VALUE,
                 &path.key("description"),
                 meta,
             ),
-            help_link: string(take(&mut map, "help_link"), &path.key("help_link"), meta),
-            source: string(take(&mut map, "source"), &path.key("source"), meta),
+            help_link: bounded_string(
+                take(&mut map, "help_link"),
+                MAX_LINK,
+                &path.key("help_link"),
+                meta,
+            ),
+            source: bounded_string(
+                take(&mut map, "source"),
+                MAX_TYPE,
+                &path.key("source"),
+                meta,
+            ),
             exception_id: uint(
                 take(&mut map, "exception_id"),
                 &path.key("exception_id"),
                 meta,
             ),
             parent_id: uint(take(&mut map, "parent_id"), &path.key("parent_id"), meta),
-            data: object(take(&mut map, "data"), &path.key("data"), meta).unwrap_or_default(),
+            data: databag::trim_map(
+                object(take(&mut map, "data"), &path.key("data"), meta).unwrap_or_default(),
+                CONTEXT,
+                &path.key("data"),
+                meta,
+            ),
             meta: match take(&mut map, "meta") {
                 Value::Null => None,
-                v => Some(v),
+                mut v => {
+                    databag::trim(&mut v, CONTEXT, &path.key("meta"), meta);
+                    Some(v)
+                }
             },
         })
     }

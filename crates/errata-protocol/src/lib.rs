@@ -4,7 +4,8 @@
 //! normalized [`Event`]: DSNs and client auth ([`dsn`], [`auth`]), body encodings
 //! ([`encoding`]), envelopes and legacy `/store/` bodies ([`envelope`], [`store`]), the
 //! per-item size limits ([`limits`]), and the event model ([`event`] and the interface
-//! modules) with its tolerant reading and normalization ([`normalize`]).
+//! modules) with its tolerant reading and normalization ([`normalize`], after the
+//! [`depth`] pre-pass that turns over-nested JSON into `null`).
 //!
 //! Invariant: this crate does no IO. Every function takes bytes or values and returns
 //! values; the caller (the server) supplies the receive time and the client address.
@@ -12,6 +13,7 @@
 pub mod auth;
 pub mod breadcrumb;
 mod databag;
+pub mod depth;
 pub mod dsn;
 pub mod encoding;
 pub mod envelope;
@@ -22,6 +24,7 @@ pub mod intake;
 pub mod limits;
 pub mod meta;
 pub mod normalize;
+pub mod parse;
 pub mod request;
 pub mod stacktrace;
 pub mod store;

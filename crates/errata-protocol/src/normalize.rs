@@ -7,8 +7,10 @@
 //! the client string, and the `{{auto}}` IP. It never fails for one bad field; it fails
 //! only when the payload is not a JSON object at all.
 
+use crate::depth::{self, MAX_DEPTH};
 use crate::event::{ClientSdk, Event, EventType, Level, LogEntry, MAX_MESSAGE};
 use crate::meta::{ErrorKind, Meta, Path};
+use crate::parse::{self, Skipped};
 use crate::{Error, tags};
 use serde_json::Value;
 
@@ -78,14 +80,38 @@ impl NormalizeContext {
 
 /// Reads and normalizes one event payload (the bytes of an `event` item or a `/store/`
 /// body).
+///
+/// Arrays and objects nested deeper than [`MAX_DEPTH`] levels are replaced by `null`
+/// before parsing (recorded at the root), so over-nested JSON is an event, not an error.
 pub fn normalize(payload: &[u8], ctx: &NormalizeContext) -> Result<Event, Error> {
-    let value: Value = serde_json::from_slice(payload)
+    let limited = depth::limit_depth(payload, MAX_DEPTH);
+    let (value, skipped) = parse::parse_event(&limited.json)
         .map_err(|e| Error::InvalidPayload(format!("not valid JSON: {e}")))?;
-    normalize_value(value, ctx)
+    let mut meta = Meta::default();
+    if limited.removed > 0 {
+        meta.push(
+            ErrorKind::Trimmed,
+            &Path::Root,
+            format!(
+                "{} values nested deeper than {MAX_DEPTH} levels were removed",
+                limited.removed
+            ),
+        );
+    }
+    normalize_with(value, skipped, ctx, meta)
 }
 
 /// [`normalize`] for a payload already parsed as JSON.
 pub fn normalize_value(value: Value, ctx: &NormalizeContext) -> Result<Event, Error> {
+    normalize_with(value, Skipped::default(), ctx, Meta::default())
+}
+
+fn normalize_with(
+    value: Value,
+    skipped: Skipped,
+    ctx: &NormalizeContext,
+    mut meta: Meta,
+) -> Result<Event, Error> {
     let map = match value {
         Value::Object(map) => map,
         other => {
@@ -95,8 +121,7 @@ pub fn normalize_value(value: Value, ctx: &NormalizeContext) -> Result<Event, Er
             )));
         }
     };
-    let mut meta = Meta::default();
-    let (mut event, pending) = Event::read(map, &mut meta);
+    let (mut event, pending) = Event::read(map, skipped, &mut meta);
 
     event.event_id = resolve_event_id(ctx.event_id.as_deref(), pending.event_id, &mut meta);
     event.received = ctx.received_at;
@@ -118,23 +143,26 @@ pub fn normalize_value(value: Value, ctx: &NormalizeContext) -> Result<Event, Er
     move_stacktrace_into_exception(&mut event);
 
     let raw_tags = std::mem::take(&mut event.tags);
-    event.tags = tags::normalize(raw_tags, &Path::Root.key("tags"), &mut meta);
-    if let Some(i) = event.tags.iter().position(|(k, _)| k == "environment") {
-        let (_, env) = event.tags.remove(i);
-        if event.environment.is_none() {
-            event.environment = Some(env);
-        }
+    let tags_path = Path::Root.key("tags");
+    let cleaned = tags::normalize(raw_tags, &tags_path, &mut meta);
+    event.tags = cleaned.tags;
+    if event.environment.is_none() {
+        event.environment = cleaned.environment;
     }
-    for (key, value) in [
+    let derived = [
         ("server_name", event.server_name.clone()),
         ("site", pending.site),
-    ] {
-        if let Some(value) = value
-            && !event.tags.iter().any(|(k, _)| k == key)
-        {
-            event.tags.push((key.to_owned(), value));
-        }
-    }
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| Some((key, value?)))
+    .collect();
+    tags::finish(
+        &mut event.tags,
+        cleaned.unread + pending.tags_skipped,
+        derived,
+        &tags_path,
+        &mut meta,
+    );
 
     if event.sdk.is_none() {
         event.sdk = ctx.client.as_deref().and_then(sdk_from_client);
@@ -263,16 +291,23 @@ fn resolve_message(event: &mut Event, message: Option<String>) {
     }
 }
 
-/// Fills `%s`/`%d`-style and `{}`/`{0}`-style placeholders with `params`.
+/// Fills `%s`/`%d`-style and `{}`/`{0}`-style placeholders with `params`, stopping once
+/// the text is longer than [`MAX_MESSAGE`] bytes (a short template repeating a long
+/// parameter cannot make it grow further). Linear in the template.
 pub fn format_message(template: &str, params: &[Value]) -> String {
+    /// The longest `{...}` placeholder: `{` three digits `}`.
+    const MAX_PLACEHOLDER: usize = 5;
     let text = |v: &Value| match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    let mut out = String::with_capacity(template.len() + 16);
+    let mut out = String::with_capacity(template.len().min(MAX_MESSAGE) + 16);
     let mut next = 0;
     let mut chars = template.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
+        if out.len() > MAX_MESSAGE {
+            break;
+        }
         match c {
             '%' => match chars.peek().map(|&(_, c)| c) {
                 Some('%') => {
@@ -293,7 +328,8 @@ pub fn format_message(template: &str, params: &[Value]) -> String {
             },
             '{' => {
                 let rest = &template[i + 1..];
-                let close = rest.find('}');
+                // Only a placeholder's length ahead: never a scan to the end per `{`.
+                let close = rest.bytes().take(MAX_PLACEHOLDER).position(|b| b == b'}');
                 let inner = close.map(|j| &rest[..j]);
                 match inner {
                     Some("") => {
@@ -402,9 +438,35 @@ mod tests {
             let err = normalize(bad, &ctx).unwrap_err();
             assert!(err.is_malformed(), "{err}");
         }
-        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
-        let err = normalize(format!("{{\"extra\": {deep}}}").as_bytes(), &ctx).unwrap_err();
-        assert!(err.to_string().contains("recursion limit"), "{err}");
+        let unclosed = "[".repeat(10_000);
+        let err = normalize(format!("{{\"extra\": {unclosed}}}").as_bytes(), &ctx).unwrap_err();
+        assert!(err.is_malformed(), "{err}");
+    }
+
+    #[test]
+    fn over_nested_json_is_cut_not_rejected() {
+        let ctx = NormalizeContext::new(NOW);
+        for open in ["[", "{\"k\":"] {
+            let close = if open == "[" { "]" } else { "}" };
+            let deep = open.repeat(10_000) + "1" + &close.repeat(10_000);
+            let payload = format!("{{\"message\": \"m\", \"extra\": {{\"deep\": {deep}}}}}");
+            let event = normalize(payload.as_bytes(), &ctx).unwrap();
+            assert_eq!(
+                event.logentry.unwrap().formatted.as_deref(),
+                Some("m"),
+                "{open}"
+            );
+            assert!(event.extra.contains_key("deep"));
+            let root = &event.errors[0];
+            assert_eq!((root.kind, root.name.as_str()), (ErrorKind::Trimmed, ""));
+            assert!(
+                root.reason.contains("deeper than 64 levels"),
+                "{}",
+                root.reason
+            );
+        }
+        let shallow = normalize(br#"{"extra": {"a": [[1]]}}"#, &ctx).unwrap();
+        assert!(shallow.errors.is_empty());
     }
 
     #[test]
@@ -494,6 +556,17 @@ mod tests {
             Some("f")
         );
         assert_eq!(format_message("100%% of %s", &[json!("x")]), "100% of x");
+        assert_eq!(
+            format_message("{ {0} {12} {1234}", &[json!("a")]),
+            "{ a {12} {1234}"
+        );
+        // A short template repeating a long parameter stops growing past the limit.
+        let long = json!("p".repeat(4000));
+        let repeated = format_message(&"{0}".repeat(2000), &[long]);
+        assert!(repeated.len() <= MAX_MESSAGE + 4000, "{}", repeated.len());
+        // Thousands of unclosed braces: linear, and kept as text.
+        let braces = "{".repeat(8000);
+        assert_eq!(format_message(&braces, &[]), braces);
     }
 
     #[test]

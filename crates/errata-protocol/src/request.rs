@@ -1,12 +1,24 @@
 //! The HTTP request an event happened in: URL, method, headers, cookies, query and body,
 //! each read from every shape SDKs send and written out as Sentry's canonical pair lists.
+//! Each list keeps its first entries up to a limit ([`MAX_HEADERS`]...), the rest are
+//! dropped unread and counted.
 
-use crate::databag::{self, REQUEST_DATA};
-use crate::meta::{Meta, Path};
-use crate::value::{object, pairs, string, take};
+use crate::databag::{self, CONTEXT, REQUEST_DATA};
+use crate::meta::{ErrorKind, Meta, Path};
+use crate::value::{bounded_object, object, pairs, string, take};
 use percent_encoding::percent_decode_str;
 use serde::Serialize;
 use serde_json::{Map, Value};
+
+/// Most headers kept (the first sent; in key order when sent as an object).
+pub const MAX_HEADERS: usize = 100;
+/// Most cookies kept (the first).
+pub const MAX_COOKIES: usize = 100;
+/// Most query parameters kept (the first).
+pub const MAX_QUERY_PARAMS: usize = 100;
+/// Most CGI environment variables kept (the first in key order), trimmed together
+/// within the context budget.
+pub const MAX_ENV: usize = 100;
 
 /// The request interface of an event.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -47,13 +59,13 @@ impl Request {
             method: string(take(&mut map, "method"), &path.key("method"), meta)
                 .map(|m| m.to_ascii_uppercase()),
             fragment: string(take(&mut map, "fragment"), &path.key("fragment"), meta),
-            env: object(take(&mut map, "env"), &path.key("env"), meta).unwrap_or_default(),
+            env: read_env(take(&mut map, "env"), &path.key("env"), meta),
             ..Request::default()
         };
         let headers_path = path.key("headers");
         let header_input = take(&mut map, "headers");
         let sort = header_input.is_object();
-        request.headers = pairs(header_input, &headers_path, meta)
+        request.headers = pairs(header_input, MAX_HEADERS, &headers_path, meta)
             .into_iter()
             .map(|(name, value)| (canonical_header_name(&name), value))
             .collect();
@@ -62,15 +74,16 @@ impl Request {
         }
         let query_path = path.key("query_string");
         request.query_string = match take(&mut map, "query_string") {
-            Value::String(s) => form_pairs(s.strip_prefix('?').unwrap_or(&s)),
-            other => pairs(other, &query_path, meta),
+            Value::String(s) => form_pairs(s.strip_prefix('?').unwrap_or(&s), &query_path, meta),
+            other => pairs(other, MAX_QUERY_PARAMS, &query_path, meta),
         };
+        let cookies_path = path.key("cookies");
         request.cookies = match take(&mut map, "cookies") {
-            Value::String(s) => cookie_pairs(&s),
-            other => pairs(other, &path.key("cookies"), meta),
+            Value::String(s) => cookie_pairs(&s, &cookies_path, meta),
+            other => pairs(other, MAX_COOKIES, &cookies_path, meta),
         };
         if let Some(url) = string(take(&mut map, "url"), &path.key("url"), meta) {
-            request.set_url(url);
+            request.set_url(url, &query_path, meta);
         }
         request.inferred_content_type = request.header("Content-Type").map(|ct| {
             ct.split(';')
@@ -86,7 +99,7 @@ impl Request {
                 Some(serde_json::from_str(&s).unwrap_or(Value::String(s)))
             }
             Value::String(s) if request.is_form() => Some(Value::Object(
-                form_pairs(&s)
+                form_pairs(&s, &data_path, meta)
                     .into_iter()
                     .map(|(k, v)| (k, Value::String(v)))
                     .collect(),
@@ -119,7 +132,7 @@ impl Request {
 
     /// Moves a query string and fragment found in the URL into their own fields (unless
     /// those were given separately).
-    fn set_url(&mut self, mut url: String) {
+    fn set_url(&mut self, mut url: String, query_path: &Path<'_>, meta: &mut Meta) {
         if let Some(hash) = url.find('#') {
             let fragment = url[hash + 1..].to_owned();
             url.truncate(hash);
@@ -131,7 +144,7 @@ impl Request {
             let query = url[question + 1..].to_owned();
             url.truncate(question);
             if self.query_string.is_empty() {
-                self.query_string = form_pairs(&query);
+                self.query_string = form_pairs(&query, query_path, meta);
             }
         }
         self.url = Some(url);
@@ -153,11 +166,48 @@ pub fn canonical_header_name(name: &str) -> String {
     out
 }
 
-/// Splits `a=1&b=two` into decoded pairs (`+` is a space).
-fn form_pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|part| !part.is_empty())
+/// CGI variables: an object of at most [`MAX_ENV`] keys, trimmed as a context is.
+fn read_env(value: Value, path: &Path<'_>, meta: &mut Meta) -> Map<String, Value> {
+    let env = bounded_object(value, MAX_ENV, path, meta).unwrap_or_default();
+    databag::trim_map(env, CONTEXT, path, meta)
+}
+
+/// Keeps the first `max` of `parts`, recording how many were dropped.
+fn first_parts<'s>(
+    parts: impl Iterator<Item = &'s str>,
+    max: usize,
+    path: &Path<'_>,
+    meta: &mut Meta,
+) -> Vec<&'s str> {
+    let mut kept = Vec::new();
+    let mut dropped = 0usize;
+    for part in parts {
+        if kept.len() < max {
+            kept.push(part);
+        } else {
+            dropped += 1;
+        }
+    }
+    if dropped > 0 {
+        meta.push(
+            ErrorKind::Trimmed,
+            path,
+            format!(
+                "{dropped} of {} entries were dropped unread (over the limit of {max}): kept \
+                 the first {max}",
+                dropped + max
+            ),
+        );
+    }
+    kept
+}
+
+/// Splits `a=1&b=two` into decoded pairs (`+` is a space), the first
+/// [`MAX_QUERY_PARAMS`].
+fn form_pairs(query: &str, path: &Path<'_>, meta: &mut Meta) -> Vec<(String, String)> {
+    let parts = query.split('&').filter(|part| !part.is_empty());
+    first_parts(parts, MAX_QUERY_PARAMS, path, meta)
+        .into_iter()
         .map(|part| {
             let (k, v) = part.split_once('=').unwrap_or((part, ""));
             (form_decode(k), form_decode(v))
@@ -170,12 +220,15 @@ fn form_decode(s: &str) -> String {
     percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
 }
 
-/// Splits a `Cookie` header value `a=b; c=d` into decoded pairs.
-fn cookie_pairs(cookies: &str) -> Vec<(String, String)> {
-    cookies
+/// Splits a `Cookie` header value `a=b; c=d` into decoded pairs, the first
+/// [`MAX_COOKIES`].
+fn cookie_pairs(cookies: &str, path: &Path<'_>, meta: &mut Meta) -> Vec<(String, String)> {
+    let parts = cookies
         .split(';')
         .map(str::trim)
-        .filter(|part| !part.is_empty())
+        .filter(|part| !part.is_empty());
+    first_parts(parts, MAX_COOKIES, path, meta)
+        .into_iter()
         .map(|part| {
             let (k, v) = part.split_once('=').unwrap_or((part, ""));
             (

@@ -2,9 +2,9 @@
 //! and grouping rely on (filenames from `abs_path`, `?` functions removed, context
 //! defaults, and trimming of huge stacks to the 50 oldest plus 200 newest frames).
 
-use crate::databag::{self, FRAME_VARS};
+use crate::databag::{self, CONTEXT, FRAME_VARS};
 use crate::meta::{ErrorKind, Meta, Path};
-use crate::value::{array, boolean, bounded_string, object, string, take, uint};
+use crate::value::{Keep, array, boolean, bounded_string, object, string, take, uint};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -22,6 +22,9 @@ pub const MAX_FRAMES: usize = 250;
 pub const KEEP_OLDEST: usize = 50;
 /// Newest frames kept when a stack is cut (the top: where it crashed).
 pub const KEEP_NEWEST: usize = 200;
+/// Most source lines kept before the frame's line (the nearest) and after it (the
+/// nearest); SDKs send 5 to 7.
+pub const MAX_CONTEXT_LINES: usize = 25;
 /// At most this many frames keep their `vars` and source context.
 const MAX_FRAMES_WITH_DATA: usize = 50;
 
@@ -99,27 +102,33 @@ impl Stacktrace {
     pub(crate) fn read(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<Self> {
         let mut map = object(value, path, meta)?;
         let frames_path = path.key("frames");
-        let mut frames = array(take(&mut map, "frames"), &frames_path, meta, Frame::read);
+        let raw_frames = take(&mut map, "frames");
+        let total = raw_frames.as_array().map_or(0, Vec::len);
+        // The frames in the middle of a huge stack are dropped unread.
+        let frames = array(
+            raw_frames,
+            &frames_path,
+            meta,
+            Keep::Ends(KEEP_OLDEST, KEEP_NEWEST),
+            Frame::read,
+        );
         let mut stack = Stacktrace {
             frames: Vec::new(),
             frames_omitted: None,
-            registers: object(take(&mut map, "registers"), &path.key("registers"), meta)
-                .unwrap_or_default(),
+            registers: databag::trim_map(
+                object(take(&mut map, "registers"), &path.key("registers"), meta)
+                    .unwrap_or_default(),
+                CONTEXT,
+                &path.key("registers"),
+                meta,
+            ),
             lang: string(take(&mut map, "lang"), &path.key("lang"), meta),
             snapshot: boolean(take(&mut map, "snapshot"), &path.key("snapshot"), meta),
         };
-        if frames.len() > MAX_FRAMES {
-            let total = frames.len();
-            frames.drain(KEEP_OLDEST..total - KEEP_NEWEST);
+        if total > MAX_FRAMES {
             stack.frames_omitted = Some([KEEP_OLDEST, total - KEEP_NEWEST]);
-            meta.push(
-                ErrorKind::Trimmed,
-                &frames_path,
-                format!(
-                    "{total} frames: kept the {KEEP_OLDEST} oldest and the {KEEP_NEWEST} newest"
-                ),
-            );
         }
+        let mut frames = frames;
         slim_frame_data(&mut frames, &frames_path, meta);
         stack.frames = frames;
         if stack.frames.is_empty() {
@@ -160,13 +169,16 @@ impl Frame {
             take(&mut map, "pre_context"),
             &path.key("pre_context"),
             meta,
+            Keep::Last(MAX_CONTEXT_LINES),
         );
         frame.post_context = context(
             take(&mut map, "post_context"),
             &path.key("post_context"),
             meta,
+            Keep::First(MAX_CONTEXT_LINES),
         );
-        frame.data = object(take(&mut map, "data"), &path.key("data"), meta);
+        frame.data = object(take(&mut map, "data"), &path.key("data"), meta)
+            .map(|data| databag::trim_map(data, FRAME_VARS, &path.key("data"), meta));
         frame.vars = vars(take(&mut map, "vars"), &path.key("vars"), meta);
         frame.normalize();
         Some(frame)
@@ -273,8 +285,8 @@ fn slim_frame_data(frames: &mut [Frame], path: &Path<'_>, meta: &mut Meta) {
 }
 
 /// Source context lines: strings, with `null` read as an empty line.
-fn context(value: Value, path: &Path<'_>, meta: &mut Meta) -> Vec<String> {
-    array(value, path, meta, |line, p, m| match line {
+fn context(value: Value, path: &Path<'_>, meta: &mut Meta, keep: Keep) -> Vec<String> {
+    array(value, path, meta, keep, |line, p, m| match line {
         Value::Null => Some(String::new()),
         other => bounded_string(other, MAX_CONTEXT_LINE, p, m),
     })
@@ -295,12 +307,12 @@ fn vars(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<Map<String, Va
             return None;
         }
     };
-    let mut bag = Value::Object(std::mem::take(&mut map));
-    databag::trim(&mut bag, FRAME_VARS, path, meta);
-    match bag {
-        Value::Object(map) => Some(map),
-        _ => None,
-    }
+    Some(databag::trim_map(
+        std::mem::take(&mut map),
+        FRAME_VARS,
+        path,
+        meta,
+    ))
 }
 
 /// A native address: a hex string kept as is, or a number written as hex.

@@ -1,11 +1,17 @@
 //! Threads: the state of every thread at the time of an event, one of which may have
-//! crashed. Grouping uses the crashed (or current, or only) thread's stack.
+//! crashed. Grouping uses the crashed (or current, or only) thread's stack. An event
+//! keeps at most [`MAX_THREADS`], the crashed and current ones first.
 
 use crate::meta::{Meta, Path};
 use crate::stacktrace::Stacktrace;
-use crate::value::{boolean, object, string, take};
+use crate::value::{as_bool, boolean, object, string, take};
 use serde::Serialize;
 use serde_json::Value;
+
+/// Most threads an event keeps: the crashed and current threads first, then the others
+/// in the order sent (a JVM or an Android app can run a few hundred threads; the ones
+/// past this are idle pools that never group an event).
+pub const MAX_THREADS: usize = 256;
 
 /// One thread.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -34,6 +40,12 @@ pub struct Thread {
 }
 
 impl Thread {
+    /// Whether a raw thread says it crashed or is current: the threads kept first.
+    pub(crate) fn is_crashed_or_current(value: &Value) -> bool {
+        let flag = |name: &str| value.get(name).and_then(as_bool) == Some(true);
+        flag("crashed") || flag("current")
+    }
+
     pub(crate) fn read(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<Self> {
         let mut map = object(value, path, meta)?;
         let mut flag =

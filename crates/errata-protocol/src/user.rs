@@ -1,10 +1,24 @@
-//! The user an event happened to. Unknown keys move into `data`; ids become strings; the
-//! `{{auto}}` IP placeholder is replaced by the client address the server saw.
+//! The user an event happened to. Unknown keys move into `data` (at most
+//! [`MAX_USER_DATA_KEYS`] keys in all, trimmed as a context is); ids become strings, and
+//! every field is cut to [`MAX_USER_FIELD`] bytes; the `{{auto}}` IP placeholder is
+//! replaced by the client address the server saw.
 
-use crate::meta::{Meta, Path};
-use crate::value::{object, string, take};
+use crate::databag::{self, BagLimits, CONTEXT};
+use crate::meta::{ErrorKind, Meta, Path};
+use crate::value::{bounded_object, bounded_string, object, take};
 use serde::Serialize;
 use serde_json::{Map, Value};
+
+/// Longest user field (`id`, `email`, `ip_address`, `username`, `name`, `segment`) kept.
+pub const MAX_USER_FIELD: usize = 128;
+/// Most keys of `user.data` kept, counting the unknown keys moved into it: those of
+/// `data` first (in key order), then the unknown ones.
+pub const MAX_USER_DATA_KEYS: usize = 50;
+/// `user.geo` (`city`, `country_code`, `region`...): 2 levels, 1 KiB.
+const GEO: BagLimits = BagLimits {
+    max_depth: 2,
+    max_bytes: 1024,
+};
 
 /// The user interface of an event.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -35,8 +49,9 @@ pub struct User {
 impl User {
     pub(crate) fn read(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<Self> {
         let mut map = object(value, path, meta)?;
-        let mut field =
-            |name: &str, meta: &mut Meta| string(take(&mut map, name), &path.key(name), meta);
+        let mut field = |name: &str, meta: &mut Meta| {
+            bounded_string(take(&mut map, name), MAX_USER_FIELD, &path.key(name), meta)
+        };
         let mut user = User {
             id: field("id", meta),
             email: field("email", meta),
@@ -46,13 +61,33 @@ impl User {
             segment: field("segment", meta),
             ..User::default()
         };
-        user.geo = object(take(&mut map, "geo"), &path.key("geo"), meta);
-        user.data = object(take(&mut map, "data"), &path.key("data"), meta).unwrap_or_default();
+        user.geo = object(take(&mut map, "geo"), &path.key("geo"), meta)
+            .map(|geo| databag::trim_map(geo, GEO, &path.key("geo"), meta));
+        let data_path = path.key("data");
+        let mut data = bounded_object(take(&mut map, "data"), MAX_USER_DATA_KEYS, &data_path, meta)
+            .unwrap_or_default();
+        let mut dropped = 0usize;
         for (key, value) in map {
-            if !value.is_null() {
-                user.data.entry(key).or_insert(value);
+            if value.is_null() || data.contains_key(&key) {
+                continue;
             }
+            if data.len() == MAX_USER_DATA_KEYS {
+                dropped += 1;
+                continue;
+            }
+            data.insert(key, value);
         }
+        if dropped > 0 {
+            meta.push(
+                ErrorKind::Trimmed,
+                &data_path,
+                format!(
+                    "{dropped} unknown user keys were dropped (over the limit of \
+                     {MAX_USER_DATA_KEYS} data keys)"
+                ),
+            );
+        }
+        user.data = databag::trim_map(data, CONTEXT, &data_path, meta);
         Some(user)
     }
 

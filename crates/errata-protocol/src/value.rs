@@ -88,8 +88,19 @@ pub(crate) fn uint(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<u64
     reason = "readers share one signature: they take the value they read"
 )]
 pub(crate) fn boolean(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<bool> {
-    let parsed = match &value {
-        Value::Null => return None,
+    if value.is_null() {
+        return None;
+    }
+    let parsed = as_bool(&value);
+    if parsed.is_none() {
+        meta.invalid(path, "expected a boolean", &value);
+    }
+    parsed
+}
+
+/// The boolean [`boolean`] reads from `value`, without recording anything.
+pub(crate) fn as_bool(value: &Value) -> Option<bool> {
+    match value {
         Value::Bool(b) => Some(*b),
         Value::String(s) => match s.as_str() {
             "true" | "True" | "1" => Some(true),
@@ -102,11 +113,7 @@ pub(crate) fn boolean(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<
             _ => None,
         },
         _ => None,
-    };
-    if parsed.is_none() {
-        meta.invalid(path, "expected a boolean", &value);
     }
-    parsed
 }
 
 /// An object; anything else is recorded and dropped.
@@ -121,13 +128,166 @@ pub(crate) fn object(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<M
     }
 }
 
+/// Which items of a list an SDK sent are kept when there are more than the list's limit.
+/// The others are dropped unread, and the cut is recorded once at the list's path (as
+/// `trimmed`, with how many were dropped). Items are counted as sent, `null`s included.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Keep {
+    /// The first `n`.
+    First(usize),
+    /// The last `n` (the newest, in lists kept oldest first).
+    Last(usize),
+    /// The first `.0` and the last `.1` (stack frames: the entry point and the crash).
+    Ends(usize, usize),
+    /// At most `.0`: first those for which `.1` holds, then the others, in the order
+    /// sent (threads: the crashed and current ones first).
+    Preferring(usize, fn(&Value) -> bool),
+}
+
+impl Keep {
+    /// The most items kept.
+    pub(crate) fn max(self) -> usize {
+        match self {
+            Self::First(n) | Self::Last(n) | Self::Preferring(n, _) => n,
+            Self::Ends(oldest, newest) => oldest + newest,
+        }
+    }
+
+    /// Which of `items` are kept, or `None` when all are. One pass, whatever `self` is.
+    fn mask(self, items: &[Value]) -> Option<Vec<bool>> {
+        let total = items.len();
+        if total <= self.max() {
+            return None;
+        }
+        let mask = match self {
+            Self::First(n) => (0..total).map(|i| i < n).collect(),
+            Self::Last(n) => (0..total).map(|i| i >= total - n).collect(),
+            Self::Ends(oldest, newest) => (0..total)
+                .map(|i| i < oldest || i >= total - newest)
+                .collect(),
+            Self::Preferring(n, preferred) => {
+                let preferred: Vec<bool> = items.iter().map(preferred).collect();
+                let mut slots_for_others =
+                    n.saturating_sub(preferred.iter().filter(|p| **p).count());
+                let mut slots_for_preferred = n;
+                preferred
+                    .into_iter()
+                    .map(|p| {
+                        let slots = if p {
+                            &mut slots_for_preferred
+                        } else {
+                            &mut slots_for_others
+                        };
+                        let keep = *slots > 0;
+                        *slots = slots.saturating_sub(1);
+                        keep
+                    })
+                    .collect()
+            }
+        };
+        Some(mask)
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Self::First(n) => format!("kept the first {n}"),
+            Self::Last(n) => format!("kept the last {n}"),
+            Self::Ends(oldest, newest) => {
+                format!("kept the first {oldest} and the last {newest}")
+            }
+            Self::Preferring(n, _) => format!("kept {n}"),
+        }
+    }
+}
+
+/// Records that a list or map of `total` items at `path` was cut to `kept`.
+pub(crate) fn record_cut(path: &Path<'_>, total: usize, kept: usize, how: &str, meta: &mut Meta) {
+    meta.push(
+        ErrorKind::Trimmed,
+        path,
+        format!(
+            "{} of {total} items were dropped (over the limit of {kept}): {how}",
+            total - kept
+        ),
+    );
+}
+
+/// Reads the items of `items` that `keep` keeps, in order, recording the cut. `skipped`
+/// items before these were already dropped unparsed (see [`crate::parse`]): they count
+/// toward the total and shift the indices.
+fn read_kept<T>(
+    items: Vec<Value>,
+    skipped: usize,
+    path: &Path<'_>,
+    meta: &mut Meta,
+    keep: Keep,
+    skip_nulls: bool,
+    mut read: impl FnMut(Value, &Path<'_>, &mut Meta) -> Option<T>,
+) -> Vec<T> {
+    let mask = keep.mask(&items);
+    let total = skipped + items.len();
+    if total > keep.max() {
+        record_cut(path, total, keep.max(), &keep.describe(), meta);
+    }
+    let mut out = Vec::with_capacity(items.len().min(keep.max()));
+    for (i, item) in items.into_iter().enumerate() {
+        if mask.as_ref().is_some_and(|m| !m[i]) || (skip_nulls && item.is_null()) {
+            continue;
+        }
+        if let Some(v) = read(item, &path.index(skipped + i), meta) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// A map cut to its first `max` keys (in key order), recording the cut.
+pub(crate) fn cut_map(
+    map: Map<String, Value>,
+    max: usize,
+    path: &Path<'_>,
+    meta: &mut Meta,
+) -> Map<String, Value> {
+    if map.len() <= max {
+        return map;
+    }
+    record_cut(path, map.len(), max, "kept the first keys in order", meta);
+    map.into_iter().take(max).collect()
+}
+
+/// An object of at most `max` keys (the first in key order); anything else than an
+/// object is recorded and dropped.
+pub(crate) fn bounded_object(
+    value: Value,
+    max: usize,
+    path: &Path<'_>,
+    meta: &mut Meta,
+) -> Option<Map<String, Value>> {
+    object(value, path, meta).map(|map| cut_map(map, max, path, meta))
+}
+
 /// A list of items that SDKs send as `{"values": [...]}`, as a bare array, or as one
-/// single object. Each element is read by `read`; elements it rejects are skipped.
+/// single object. Each element `keep` keeps is read by `read`; elements it rejects are
+/// skipped.
 pub(crate) fn values<T>(
     value: Value,
     path: &Path<'_>,
     meta: &mut Meta,
-    mut read: impl FnMut(Value, &Path<'_>, &mut Meta) -> Option<T>,
+    keep: Keep,
+    read: impl FnMut(Value, &Path<'_>, &mut Meta) -> Option<T>,
+) -> Vec<T> {
+    values_after(value, 0, path, meta, keep, read)
+}
+
+/// [`values`] for a list whose first `skipped` items the parser already dropped (only
+/// with [`Keep::Last`]).
+pub(crate) fn values_after<T>(
+    value: Value,
+    skipped: usize,
+    path: &Path<'_>,
+    meta: &mut Meta,
+    keep: Keep,
+    read: impl FnMut(Value, &Path<'_>, &mut Meta) -> Option<T>,
 ) -> Vec<T> {
     let (items, list_path_key) = match value {
         Value::Null => return Vec::new(),
@@ -149,32 +309,20 @@ pub(crate) fn values<T>(
     };
     let values_path = path.key("values");
     let list_path = if list_path_key { &values_path } else { path };
-    items
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, item)| {
-            if item.is_null() {
-                return None;
-            }
-            read(item, &list_path.index(i), meta)
-        })
-        .collect()
+    read_kept(items, skipped, list_path, meta, keep, true, read)
 }
 
-/// A list of items given as a plain array.
+/// A list of items given as a plain array, of which `keep` keeps some.
 pub(crate) fn array<T>(
     value: Value,
     path: &Path<'_>,
     meta: &mut Meta,
-    mut read: impl FnMut(Value, &Path<'_>, &mut Meta) -> Option<T>,
+    keep: Keep,
+    read: impl FnMut(Value, &Path<'_>, &mut Meta) -> Option<T>,
 ) -> Vec<T> {
     match value {
         Value::Null => Vec::new(),
-        Value::Array(items) => items
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, item)| read(item, &path.index(i), meta))
-            .collect(),
+        Value::Array(items) => read_kept(items, 0, path, meta, keep, false, read),
         other => {
             meta.invalid(path, "expected a list", &other);
             Vec::new()
@@ -199,13 +347,30 @@ fn pair_value(value: Value) -> Option<String> {
 
 /// A map of strings SDKs send as an object `{k: v}` or as a list of pairs `[[k, v]]`.
 /// Object input is sorted by key (`serde_json`'s map is ordered); list input keeps order.
-pub(crate) fn pairs(value: Value, path: &Path<'_>, meta: &mut Meta) -> Vec<(String, String)> {
-    match value {
+/// At most `max` pairs are kept (the first); the entries after those are dropped unread
+/// and counted in one `trimmed` error.
+pub(crate) fn pairs(
+    value: Value,
+    max: usize,
+    path: &Path<'_>,
+    meta: &mut Meta,
+) -> Vec<(String, String)> {
+    let total = match &value {
+        Value::Object(map) => map.len(),
+        Value::Array(items) => items.len(),
+        _ => 0,
+    };
+    let mut dropped = 0;
+    let out = match value {
         Value::Null => Vec::new(),
         Value::Object(map) => {
-            let mut out = Vec::with_capacity(map.len());
+            let mut out = Vec::with_capacity(map.len().min(max));
             for (key, v) in map {
                 if v.is_null() {
+                    continue;
+                }
+                if out.len() == max {
+                    dropped += 1;
                     continue;
                 }
                 if matches!(v, Value::Object(_)) {
@@ -224,8 +389,15 @@ pub(crate) fn pairs(value: Value, path: &Path<'_>, meta: &mut Meta) -> Vec<(Stri
             out
         }
         Value::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
+            let mut out = Vec::with_capacity(items.len().min(max));
             for (i, item) in items.into_iter().enumerate() {
+                if item.is_null() {
+                    continue;
+                }
+                if out.len() == max {
+                    dropped += 1;
+                    continue;
+                }
                 let item_path = path.index(i);
                 let pair = match item {
                     Value::Array(mut kv) if kv.len() == 2 => {
@@ -257,7 +429,18 @@ pub(crate) fn pairs(value: Value, path: &Path<'_>, meta: &mut Meta) -> Vec<(Stri
             meta.invalid(path, "expected an object or a list of pairs", &other);
             Vec::new()
         }
+    };
+    if dropped > 0 {
+        meta.push(
+            ErrorKind::Trimmed,
+            path,
+            format!(
+                "{dropped} of {total} entries were dropped unread (over the limit of {max}): \
+                 kept the first {max}"
+            ),
+        );
     }
+    out
 }
 
 /// A point in time as Unix seconds: a number, or a string in RFC 3339, or a naive
@@ -335,11 +518,12 @@ mod tests {
     #[test]
     fn values_accepts_three_shapes() {
         let as_str = |v: Value, p: &Path<'_>, m: &mut Meta| string(v, p, m);
-        let wrap = |v: Value, p: &Path<'_>, m: &mut Meta| values(v, p, m, as_str);
+        let all = Keep::First(usize::MAX);
+        let wrap = |v: Value, p: &Path<'_>, m: &mut Meta| values(v, p, m, all, as_str);
         assert_eq!(read(wrap, json!({"values": ["a", "b"]})).0, vec!["a", "b"]);
         assert_eq!(read(wrap, json!(["a", "b"])).0, vec!["a", "b"]);
         let single = |v: Value, p: &Path<'_>, m: &mut Meta| {
-            values(v, p, m, |v, p, m| object(v, p, m).map(|o| o.len()))
+            values(v, p, m, all, |v, p, m| object(v, p, m).map(|o| o.len()))
         };
         assert_eq!(read(single, json!({"type": "x", "value": "y"})).0, vec![2]);
         assert!(read(wrap, json!(null)).0.is_empty());
@@ -348,8 +532,13 @@ mod tests {
         assert_eq!(meta.into_errors()[0].name, "field");
     }
 
+    fn all_pairs(v: Value, p: &Path<'_>, m: &mut Meta) -> Vec<(String, String)> {
+        pairs(v, usize::MAX, p, m)
+    }
+
     #[test]
     fn pairs_accept_objects_and_lists() {
+        let pairs = all_pairs;
         let (out, _) = read(pairs, json!({"b": "2", "a": 1, "c": true}));
         assert_eq!(
             out,
@@ -369,6 +558,102 @@ mod tests {
         let (out, meta) = read(pairs, json!([["a"], "x", ["k", {"o": 1}]]));
         assert!(out.is_empty());
         assert_eq!(meta.into_errors().len(), 3);
+    }
+
+    /// `n` numbers, read as a list with `keep`: the values kept and the errors.
+    fn cut_list(n: usize, keep: Keep) -> (Vec<u64>, Vec<crate::ProcessingError>) {
+        let items: Vec<Value> = (0..n as u64).map(Value::from).collect();
+        let (out, meta) = read(|v, p, m| values(v, p, m, keep, uint), Value::Array(items));
+        (out, meta.into_errors())
+    }
+
+    #[test]
+    fn lists_are_cut_at_their_limit_and_only_past_it() {
+        const N: usize = 10;
+        for n in [N - 1, N] {
+            for keep in [Keep::First(N), Keep::Last(N), Keep::Ends(3, 7)] {
+                let (out, errors) = cut_list(n, keep);
+                assert_eq!((out.len(), errors.len()), (n, 0), "{keep:?}");
+            }
+        }
+        let (first, errors) = cut_list(N + 1, Keep::First(N));
+        assert_eq!(first, (0..10).collect::<Vec<_>>());
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            (errors[0].kind, errors[0].name.as_str()),
+            (ErrorKind::Trimmed, "field")
+        );
+        assert!(
+            errors[0].reason.starts_with("1 of 11 items"),
+            "{}",
+            errors[0].reason
+        );
+        let (last, _) = cut_list(N + 1, Keep::Last(N));
+        assert_eq!(last, (1..11).collect::<Vec<_>>());
+        let (ends, _) = cut_list(N + 1, Keep::Ends(3, 7));
+        assert_eq!(ends, [0, 1, 2, 4, 5, 6, 7, 8, 9, 10]);
+    }
+
+    #[test]
+    fn dropped_items_are_not_read() {
+        // Invalid items past the cut would each record an error if they were read.
+        let items: Vec<Value> = (0..1000).map(|_| json!({"not": "a number"})).collect();
+        let (out, meta) = read(
+            |v, p, m| array(v, p, m, Keep::Last(2), uint),
+            Value::Array(items),
+        );
+        assert!(out.is_empty());
+        let errors = meta.into_errors();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert_eq!(errors[1].name, "field.998");
+    }
+
+    #[test]
+    fn preferred_items_are_kept_first_in_the_order_sent() {
+        let items = json!([{"id": 0}, {"id": 1, "crashed": true}, {"id": 2}, {"id": 3, "current": "true"}, {"id": 4}]);
+        let ids = |keep| {
+            read(
+                |v, p, m| values(v, p, m, keep, |v, _, _| v.get("id").and_then(Value::as_u64)),
+                items.clone(),
+            )
+            .0
+        };
+        let preferred = crate::thread::Thread::is_crashed_or_current;
+        assert_eq!(ids(Keep::Preferring(1, preferred)), [1]);
+        assert_eq!(ids(Keep::Preferring(3, preferred)), [0, 1, 3]);
+        assert_eq!(ids(Keep::Preferring(4, preferred)), [0, 1, 2, 3]);
+        assert_eq!(ids(Keep::Preferring(5, preferred)), [0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn pairs_and_maps_are_cut_to_their_first_entries() {
+        const N: usize = 4;
+        let list = |n: usize| Value::Array((0..n).map(|i| json!([format!("k{i}"), "v"])).collect());
+        let object =
+            |n: usize| Value::Object((0..n).map(|i| (format!("k{i}"), json!("v"))).collect());
+        for n in [N - 1, N] {
+            for v in [list(n), object(n)] {
+                let (out, meta) = read(|v, p, m| pairs(v, N, p, m), v);
+                assert_eq!((out.len(), meta.into_errors().len()), (n, 0));
+            }
+            let (out, meta) = read(|v, p, m| bounded_object(v, N, p, m), object(n));
+            assert_eq!((out.unwrap().len(), meta.into_errors().len()), (n, 0));
+        }
+        for v in [list(N + 1), object(N + 1)] {
+            let (out, meta) = read(|v, p, m| pairs(v, N, p, m), v);
+            assert_eq!(out.len(), N);
+            assert_eq!(out[N - 1].0, format!("k{}", N - 1));
+            let errors = meta.into_errors();
+            assert_eq!(errors.len(), 1);
+            assert!(
+                errors[0].reason.starts_with("1 of 5 entries"),
+                "{}",
+                errors[0].reason
+            );
+        }
+        let (out, meta) = read(|v, p, m| bounded_object(v, N, p, m), object(N + 1));
+        assert_eq!(out.unwrap().len(), N);
+        assert!(meta.into_errors()[0].reason.starts_with("1 of 5 items"));
     }
 
     #[test]
