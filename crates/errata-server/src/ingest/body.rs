@@ -31,9 +31,11 @@ pub async fn read(
         };
         let len = first.as_ref().map_or(0, Bytes::len) + rest.as_ref().map_or(0, BytesMut::len);
         if len + data.len() > limit {
-            return Err(IngestError::TooLarge(format!(
-                "request body exceeds the limit of {limit} bytes"
-            )));
+            return Err(errata_protocol::Error::TooLarge {
+                what: "request body".to_owned(),
+                limit,
+            }
+            .into());
         }
         budget.reserve(reservation, data.len()).map_err(|_| {
             IngestError::Overloaded("too many request bytes in flight; retry later".into())
