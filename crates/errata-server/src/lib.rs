@@ -166,7 +166,16 @@ impl Server {
     /// Binds the socket, opens and bootstraps the store, and starts the writer. With no
     /// public URL configured, the URL (and DSNs) use the address actually bound, so port 0
     /// works.
-    pub async fn start(mut config: Config) -> Result<Self, ServerError> {
+    pub async fn start(config: Config) -> Result<Self, ServerError> {
+        let store = open_store(&config)?;
+        Self::start_with_store(config, store).await
+    }
+
+    /// [`Self::start`] on a store the caller opened (the server never names a backend).
+    pub async fn start_with_store(
+        mut config: Config,
+        store: Arc<dyn Store>,
+    ) -> Result<Self, ServerError> {
         let addr = config.bind;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -180,7 +189,6 @@ impl Server {
             }
             config.public_url = Some(format!("http://{bound}"));
         }
-        let store = open_store(&config)?;
         let welcome = {
             let store = store.clone();
             let config = config.clone();

@@ -7,3 +7,4 @@ mod api;
 mod ingest;
 mod openapi;
 mod support;
+mod writer_death;

@@ -1,0 +1,188 @@
+//! A writer thread that dies (a panic inside a commit) must not leave a server that looks
+//! healthy but cannot store anything: the request in flight is answered 503 (nothing
+//! acknowledged), `/readyz` turns false, and `Server::run` stops serving and returns an
+//! error, so `errata serve` exits non-zero and a supervisor restarts it. The fault is
+//! injected around the real `SQLite` store: every call is delegated except `ingest`, which
+//! panics.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use errata_server::config::Secret;
+use errata_server::{Config, Server};
+use errata_store::{
+    ApiToken, Attachment, AttachmentId, BootstrapSpec, Bootstrapped, CreatedToken, EventRow,
+    IngestResult, Issue, IssueId, IssueQuery, IssueStatus, NewEvent, NewProject, NewToken,
+    NewUserReport, Organization, OrganizationId, OutcomeCount, OutcomeDelta, Page, Project,
+    ProjectId, ProjectKey, ProjectSettings, Result, Store, StoredEvent, TagValueCount, UserReport,
+    Uuid,
+};
+use errata_store_sqlite::SqliteStore;
+use tower::ServiceExt as _;
+
+/// The real store, whose `ingest` panics.
+#[derive(Debug)]
+struct PanicsOnIngest(SqliteStore);
+
+impl Store for PanicsOnIngest {
+    fn bootstrap(&self, spec: &BootstrapSpec) -> Result<Bootstrapped> {
+        self.0.bootstrap(spec)
+    }
+    fn project_key(&self, public_key: &str) -> Result<Option<ProjectKey>> {
+        self.0.project_key(public_key)
+    }
+    fn ingest(&self, _events: &[NewEvent]) -> Result<Vec<IngestResult>> {
+        panic!("injected fault: the writer's commit panics")
+    }
+    fn add_user_reports(&self, reports: &[NewUserReport]) -> Result<Vec<UserReport>> {
+        self.0.add_user_reports(reports)
+    }
+    fn add_outcomes(&self, outcomes: &[OutcomeDelta]) -> Result<()> {
+        self.0.add_outcomes(outcomes)
+    }
+    fn outcomes(&self, project_id: ProjectId, since_ms: i64) -> Result<Vec<OutcomeCount>> {
+        self.0.outcomes(project_id, since_ms)
+    }
+    fn issues(&self, query: &IssueQuery) -> Result<Page<Issue>> {
+        self.0.issues(query)
+    }
+    fn issue(&self, id: IssueId) -> Result<Issue> {
+        self.0.issue(id)
+    }
+    fn set_issue_status(&self, id: IssueId, status: IssueStatus) -> Result<Issue> {
+        self.0.set_issue_status(id, status)
+    }
+    fn delete_issue(&self, id: IssueId) -> Result<()> {
+        self.0.delete_issue(id)
+    }
+    fn issue_tags(&self, id: IssueId) -> Result<Vec<TagValueCount>> {
+        self.0.issue_tags(id)
+    }
+    fn issue_user_reports(&self, id: IssueId) -> Result<Vec<UserReport>> {
+        self.0.issue_user_reports(id)
+    }
+    fn issue_events(
+        &self,
+        id: IssueId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<EventRow>> {
+        self.0.issue_events(id, cursor, limit)
+    }
+    fn latest_event(&self, id: IssueId) -> Result<StoredEvent> {
+        self.0.latest_event(id)
+    }
+    fn event(&self, project_id: ProjectId, event_id: Uuid) -> Result<StoredEvent> {
+        self.0.event(project_id, event_id)
+    }
+    fn attachments(&self, project_id: ProjectId, event_id: Uuid) -> Result<Vec<Attachment>> {
+        self.0.attachments(project_id, event_id)
+    }
+    fn attachment_data(
+        &self,
+        project_id: ProjectId,
+        id: AttachmentId,
+    ) -> Result<(Attachment, Vec<u8>)> {
+        self.0.attachment_data(project_id, id)
+    }
+    fn organizations(&self) -> Result<Vec<Organization>> {
+        self.0.organizations()
+    }
+    fn organization(&self, slug: &str) -> Result<Organization> {
+        self.0.organization(slug)
+    }
+    fn projects(&self, organization_id: OrganizationId) -> Result<Vec<Project>> {
+        self.0.projects(organization_id)
+    }
+    fn project(&self, id: ProjectId) -> Result<Project> {
+        self.0.project(id)
+    }
+    fn project_by_slug(&self, organization_id: OrganizationId, slug: &str) -> Result<Project> {
+        self.0.project_by_slug(organization_id, slug)
+    }
+    fn project_keys(&self, project_id: ProjectId) -> Result<Vec<ProjectKey>> {
+        self.0.project_keys(project_id)
+    }
+    fn create_project(&self, project: &NewProject) -> Result<(Project, ProjectKey)> {
+        self.0.create_project(project)
+    }
+    fn update_project_settings(&self, id: ProjectId, patch: &ProjectSettings) -> Result<Project> {
+        self.0.update_project_settings(id, patch)
+    }
+    fn create_token(&self, token: &NewToken) -> Result<CreatedToken> {
+        self.0.create_token(token)
+    }
+    fn verify_token(&self, secret: &str) -> Result<Option<ApiToken>> {
+        self.0.verify_token(secret)
+    }
+}
+
+#[tokio::test]
+async fn a_dead_writer_fails_readiness_and_stops_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        data_dir: dir.path().to_owned(),
+        admin_password: Some(Secret::new("correct horse battery staple")),
+        ..Config::default()
+    };
+    let store = Arc::new(PanicsOnIngest(SqliteStore::open(dir.path()).unwrap()));
+    let server = Server::start_with_store(config, store).await.unwrap();
+    let state = server.state().clone();
+    let dsn = server.welcome().dsn.clone();
+    let key = dsn
+        .split("://")
+        .nth(1)
+        .unwrap()
+        .split('@')
+        .next()
+        .unwrap()
+        .to_owned();
+    let project = dsn.rsplit('/').next().unwrap().to_owned();
+    let running = tokio::spawn(server.run(std::future::pending()));
+    let router = errata_server::router::router(state.clone());
+    let get = |path: &'static str| {
+        let router = router.clone();
+        async move {
+            router
+                .oneshot(Request::get(path).body(Body::empty()).unwrap())
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(get("/readyz").await, StatusCode::OK);
+
+    let event = Request::post(format!("/api/{project}/envelope/"))
+        .header(
+            "x-sentry-auth",
+            format!("Sentry sentry_key={key}, sentry_version=7"),
+        )
+        .body(Body::from(
+            "{}\n{\"type\":\"event\"}\n{\"message\":\"lost?\"}\n",
+        ))
+        .unwrap();
+    let answer = router.clone().oneshot(event).await.unwrap();
+    // Not acknowledged: the SDK keeps the event and retries against the restarted server.
+    assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(answer.headers().contains_key("retry-after"));
+
+    // The thread finishes unwinding just after the handler hears of it.
+    for _ in 0..200 {
+        if !state.writer.is_alive() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(!state.writer.is_alive());
+    assert_eq!(get("/readyz").await, StatusCode::SERVICE_UNAVAILABLE);
+    let stopped = tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("the server stops by itself")
+        .unwrap();
+    let error = stopped.expect_err("run returns an error");
+    assert!(error.to_string().contains("writer"), "{error}");
+}
