@@ -13,6 +13,8 @@
 //! assert!(!envelope.is_empty());
 //! ```
 
+pub mod adversarial;
+
 use bytes::Bytes;
 use errata_protocol::Error;
 use errata_protocol::auth::ClientAuth;
@@ -93,6 +95,23 @@ impl CapturedRequest {
             IntakeLimits::default(),
         )
     }
+}
+
+/// The decompressed payload of every event item in the corpus.
+///
+/// # Panics
+/// As [`load`], and when a request does not decode.
+pub fn event_payloads() -> Vec<bytes::Bytes> {
+    let mut out = Vec::new();
+    for request in load() {
+        let (_, envelope) = request.decode().expect("corpus request decodes");
+        for item in envelope.items() {
+            if *item.ty() == ItemType::Event {
+                out.push(item.payload().clone());
+            }
+        }
+    }
+    out
 }
 
 /// Receive time for envelopes without `sent_at` (the Rust captures): just after them.

@@ -11,86 +11,15 @@
 //! Run: `cargo bench -p errata-grouping --bench adversarial -- --warm-up-time 1 --measurement-time 3`
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use errata_protocol::envelope::ItemType;
+use errata_corpus::adversarial;
 use errata_protocol::{NormalizeContext, normalize};
-use std::fmt::Write as _;
 use std::hint::black_box;
 
 const RECEIVED_AT: f64 = 1_795_288_800.0;
-/// The largest event item accepted (Relay's and Errata's default `max_event_size`).
-const MAX_EVENT_BYTES: usize = 1024 * 1024;
-
-/// The decompressed payload of every event item in the corpus.
-fn corpus_payloads() -> Vec<bytes::Bytes> {
-    let mut out = Vec::new();
-    for request in errata_corpus::load() {
-        let (_, envelope) = request.decode().expect("corpus request decodes");
-        for item in envelope.items() {
-            if *item.ty() == ItemType::Event {
-                out.push(item.payload().clone());
-            }
-        }
-    }
-    out
-}
-
-/// An exception event (so grouping has a chain to hash) with `body` spliced in.
-fn event_with(body: &str) -> Vec<u8> {
-    format!(
-        "{{\"platform\":\"python\",\"level\":\"error\",\"exception\":{{\"values\":[{{\
-         \"type\":\"ValueError\",\"value\":\"bad\",\"stacktrace\":{{\"frames\":[{{\
-         \"function\":\"main\",\"module\":\"app\",\"filename\":\"app.py\",\"lineno\":3}}]}}}}]}},{body}}}"
-    )
-    .into_bytes()
-}
-
-/// 70,000 distinct tags: `"tags": {"0": "v", "1": "v", ...}`.
-fn many_tags() -> Vec<u8> {
-    let mut body = String::from("\"tags\":{");
-    for i in 0..70_000 {
-        let _ = write!(body, "\"{i}\":\"v\",");
-    }
-    body.pop();
-    body.push('}');
-    event_with(&body)
-}
-
-/// 70,000 distinct keys in `extra` (a map no parser-level skim covers).
-fn many_extra_keys() -> Vec<u8> {
-    let mut body = String::from("\"extra\":{");
-    for i in 0..70_000 {
-        let _ = write!(body, "\"{i}\":1,");
-    }
-    body.pop();
-    body.push('}');
-    event_with(&body)
-}
-
-/// One value of `extra` nested 10,000 arrays deep.
-fn deep_extra() -> Vec<u8> {
-    let levels = 10_000;
-    let body = format!(
-        "\"extra\":{{\"deep\":{}{}}}",
-        "[".repeat(levels),
-        "]".repeat(levels)
-    );
-    event_with(&body)
-}
-
-/// 50,000 breadcrumbs with a message each.
-fn many_breadcrumbs() -> Vec<u8> {
-    let mut body = String::from("\"breadcrumbs\":[");
-    for _ in 0..50_000 {
-        body.push_str("{\"message\":\"m\"},");
-    }
-    body.pop();
-    body.push(']');
-    event_with(&body)
-}
 
 fn adversarial(c: &mut Criterion) {
     let ctx = NormalizeContext::new(RECEIVED_AT);
-    let corpus = corpus_payloads();
+    let corpus = errata_corpus::event_payloads();
     let total: usize = corpus.iter().map(bytes::Bytes::len).sum();
     let mut group = c.benchmark_group("per_byte");
     group.throughput(Throughput::Bytes(total as u64));
@@ -110,17 +39,7 @@ fn adversarial(c: &mut Criterion) {
             }
         });
     });
-    for (name, payload) in [
-        ("tags_70k", many_tags()),
-        ("deep_extra_10k", deep_extra()),
-        ("breadcrumbs_50k", many_breadcrumbs()),
-        ("extra_keys_70k", many_extra_keys()),
-    ] {
-        assert!(
-            payload.len() <= MAX_EVENT_BYTES,
-            "{name}: {}",
-            payload.len()
-        );
+    for (name, payload) in adversarial::all() {
         // Cut, not rejected: each is an event.
         normalize(&payload, &ctx).expect("an adversarial event normalizes");
         group.throughput(Throughput::Bytes(payload.len() as u64));
