@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use errata_store::Uuid;
 use serde_json::Value;
 
-use crate::harness::{Reply, ServerProcess};
+use crate::harness::{Reply, ServerProcess, python};
 
 /// The honest SDK's deadline (the spec: HTTP 200 within 2 s, measured by the SDK's side).
 pub(crate) const HONEST_DEADLINE: Duration = Duration::from_secs(2);
@@ -105,23 +105,6 @@ impl Checks {
             .collect::<Vec<_>>()
             .join("\n");
         panic!("{message}server log (tail):\n{tail}");
-    }
-}
-
-/// The interpreter with `sentry-sdk` installed: `ERRATA_TEST_PYTHON`, else the venv
-/// `scripts/test` creates. Missing is a failure, never a skip.
-pub(crate) fn python() -> PathBuf {
-    if let Some(python) = std::env::var_os("ERRATA_TEST_PYTHON") {
-        return python.into();
-    }
-    let venv = std::env::var_os("HOME")
-        .map(|home| PathBuf::from(home).join(".cache/errata/venv/bin/python"));
-    match venv {
-        Some(python) if python.is_file() => python,
-        _ => panic!(
-            "no Python with sentry-sdk: set ERRATA_TEST_PYTHON, or run ./scripts/test \
-             (it creates the venv ~/.cache/errata/venv with sentry-sdk==2.75.0)"
-        ),
     }
 }
 

@@ -688,3 +688,20 @@ impl Stored {
         out
     }
 }
+
+/// The interpreter with `sentry-sdk` installed: `ERRATA_TEST_PYTHON`, else the venv
+/// `scripts/test` creates. Missing is a failure, never a skip.
+pub(crate) fn python() -> PathBuf {
+    if let Some(python) = std::env::var_os("ERRATA_TEST_PYTHON") {
+        return python.into();
+    }
+    let venv = std::env::var_os("HOME")
+        .map(|home| PathBuf::from(home).join(".cache/errata/venv/bin/python"));
+    match venv {
+        Some(python) if python.is_file() => python,
+        _ => panic!(
+            "no Python with sentry-sdk: set ERRATA_TEST_PYTHON, or run ./scripts/test \
+             (it creates the venv ~/.cache/errata/venv with sentry-sdk==2.75.0)"
+        ),
+    }
+}

@@ -11,24 +11,7 @@ use std::process::Command;
 use errata_store::Uuid;
 use serde_json::Value;
 
-use crate::harness::{ServerProcess, StoredEvent, poll};
-
-/// The interpreter with `sentry-sdk` installed: `ERRATA_TEST_PYTHON`, else the venv
-/// `scripts/test` creates. Missing is a failure, never a skip.
-pub(crate) fn python() -> PathBuf {
-    if let Some(python) = std::env::var_os("ERRATA_TEST_PYTHON") {
-        return python.into();
-    }
-    let venv = std::env::var_os("HOME")
-        .map(|home| PathBuf::from(home).join(".cache/errata/venv/bin/python"));
-    match venv {
-        Some(python) if python.is_file() => python,
-        _ => panic!(
-            "no Python with sentry-sdk: set ERRATA_TEST_PYTHON, or run ./scripts/test \
-             (it creates the venv ~/.cache/errata/venv with sentry-sdk==2.75.0 and flask)"
-        ),
-    }
-}
+use crate::harness::{ServerProcess, StoredEvent, poll, python};
 
 /// Runs one scenario of `python_scenarios.py`; returns the captured event ids by label.
 fn run(server: &ServerProcess, scenario: &str) -> BTreeMap<String, Vec<Uuid>> {

@@ -8,7 +8,7 @@ use std::process::Command;
 use crate::harness::{ServerProcess, poll};
 
 fn sentry_cli() -> PathBuf {
-    let cli = crate::sdk_python::python().with_file_name("sentry-cli");
+    let cli = crate::harness::python().with_file_name("sentry-cli");
     assert!(
         cli.is_file(),
         "no sentry-cli at {}: run ./scripts/test (it installs sentry-cli==3.8.2 in the SDK venv)",
