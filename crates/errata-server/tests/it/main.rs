@@ -6,5 +6,6 @@ mod abuse;
 mod api;
 mod ingest;
 mod openapi;
+mod settings;
 mod support;
 mod writer_death;
