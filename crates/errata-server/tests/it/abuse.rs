@@ -337,3 +337,28 @@ async fn client_reports_cannot_poison_outcomes() {
     assert_eq!(discards[0].quantity, 2_000 * (1u64 << 32));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_graceful_shutdown_waits_at_most_its_deadline() {
+    let server = TestServer::start_with(|c| {
+        c.http.shutdown_timeout_secs = 1;
+        c.http.min_body_rate = 0;
+    })
+    .await;
+    let key = server.public_key.clone();
+    // A request whose body never ends (no minimum rate): only the deadline ends it.
+    let mut stuck = TcpStream::connect(server.addr).await.unwrap();
+    stuck
+        .write_all(head(&server, &key, 100_000, "").as_bytes())
+        .await
+        .unwrap();
+    stuck.write_all(b"{").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    tokio::time::timeout(Duration::from_secs(10), server.stop())
+        .await
+        .expect("the server stops within its shutdown deadline");
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(900), "{took:?}");
+    assert!(took < Duration::from_secs(4), "{took:?}");
+}
