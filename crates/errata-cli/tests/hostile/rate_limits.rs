@@ -2,7 +2,8 @@
 //! `ERRATA_RATE_LIMIT_USER_REPORTS_KEY_PER_MINUTE=10`, 50 `user_report` envelopes get 429
 //! after the 10th, with `Retry-After` and an `X-Sentry-Rate-Limits` naming the
 //! `feedback` category; with `ERRATA_RATE_LIMIT_ATTACHMENT_BYTES_KEY_PER_MINUTE=1000000`,
-//! events with a 300 kB attachment get 429 naming `attachment` after about three; in both
+//! events with a 300 kB attachment lose their attachment after about three (the event is
+//! stored, 200, and `X-Sentry-Rate-Limits` names `attachment`, as Relay answers); in both
 //! floods the official Python SDK's plain event is answered 200 within 2 s and stored.
 //! And a project quota set with the CLI beside the running server (`errata project quota
 //! default --events 5 --per day`, as a user would): the 6th event gets 429 whose
