@@ -24,7 +24,7 @@ use crate::harness::ServerProcess;
 const ENVELOPES: usize = 40;
 const ENTRIES: usize = 200;
 const MAX_ROWS: usize = 50;
-const MAX_RSS_MIB: u64 = 300;
+const MAX_RSS_MIB: u64 = 160;
 
 /// An envelope with one `client_report` of 200 made-up `(reason, category)` entries.
 fn forged_report(n: usize) -> Vec<u8> {

@@ -20,7 +20,7 @@ const ATTACKERS: usize = 200;
 const UNDER_CAP: usize = 48;
 /// Sockets besides the capped connections that may come and go (a probe, a late close).
 const SLACK: usize = 4;
-const MAX_RSS_MIB: u64 = 200;
+const MAX_RSS_MIB: u64 = 128;
 
 /// Opens `n` idle connections.
 fn idle(server: &ServerProcess, n: usize) -> Vec<TcpStream> {

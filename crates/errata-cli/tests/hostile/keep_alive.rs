@@ -15,7 +15,7 @@ const IDLERS: usize = 32;
 const KEEP_ALIVE: Duration = Duration::from_secs(2);
 /// Every idle connection must be closed this long after its last answer.
 const CLOSED_BY: Duration = Duration::from_secs(6);
-const MAX_RSS_MIB: u64 = 200;
+const MAX_RSS_MIB: u64 = 128;
 
 #[test]
 fn idle_keep_alive_connections_are_closed_and_the_honest_sdk_is_served() {

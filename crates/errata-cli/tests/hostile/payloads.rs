@@ -28,7 +28,7 @@ const KEPT_BREADCRUMBS: usize = 100;
 const DEPTH: usize = 10_000;
 /// `/healthz` and the Web API while the payloads are processed.
 const PROBE_BOUND: Duration = Duration::from_millis(500);
-const MAX_RSS_MIB: u64 = 400;
+const MAX_RSS_MIB: u64 = 200;
 
 /// An envelope with one event whose JSON is `{..., <fields>}` (`fields` is raw JSON).
 fn raw_event_envelope(id: Uuid, message: &str, fields: &str) -> Vec<u8> {

@@ -21,7 +21,7 @@ use crate::common::{
 };
 use crate::harness::{Reply, ServerProcess, event_envelope, message_event};
 
-const MAX_RSS_MIB: u64 = 300;
+const MAX_RSS_MIB: u64 = 200;
 
 /// One group of `X-Sentry-Rate-Limits`: `secs:categories:scope[:reason[:namespaces]]`.
 #[derive(Debug, Clone, PartialEq, Eq)]

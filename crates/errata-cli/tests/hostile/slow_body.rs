@@ -22,7 +22,7 @@ const GRACE: Duration = Duration::from_secs(5);
 /// How long after the grace every trickler must have been answered or closed.
 const SLACK: Duration = Duration::from_secs(10);
 /// Peak RSS bound (the debug build idles near 20 MiB; 128 bodies of a few bytes each).
-const MAX_RSS_MIB: u64 = 200;
+const MAX_RSS_MIB: u64 = 128;
 
 #[test]
 fn trickled_bodies_get_408_and_the_honest_sdk_is_served() {

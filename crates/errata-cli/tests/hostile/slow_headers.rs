@@ -15,7 +15,7 @@ const ATTACKERS: usize = 128;
 const HEADER_TIMEOUT: Duration = Duration::from_secs(2);
 /// Every connection must be gone this long after it opened (timeout + generous slack).
 const CLOSED_BY: Duration = Duration::from_secs(8);
-const MAX_RSS_MIB: u64 = 200;
+const MAX_RSS_MIB: u64 = 128;
 
 #[test]
 fn slowloris_headers_are_cut_off_and_the_honest_sdk_is_served() {
