@@ -73,6 +73,29 @@ fn head(server: &TestServer, key: &str, length: usize, extra: &str) -> String {
     )
 }
 
+/// Opens a request announcing `declared` body bytes and sends only `sent` of them.
+async fn partial_request(server: &TestServer, declared: usize, sent: &[u8]) -> TcpStream {
+    let key = server.public_key.clone();
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(head(server, &key, declared, "").as_bytes())
+        .await
+        .unwrap();
+    stream.write_all(sent).await.unwrap();
+    stream
+}
+
+/// Polls `done` every 20 ms for at most 2 s; true when it held.
+async fn eventually(done: impl Fn() -> bool) -> bool {
+    for _ in 0..100 {
+        if done() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    done()
+}
+
 fn event_envelope(message: &str) -> Vec<u8> {
     let payload = json!({"message": message, "level": "error"}).to_string();
     format!("{{}}\n{{\"type\":\"event\"}}\n{payload}\n").into_bytes()
@@ -131,13 +154,7 @@ async fn a_slow_body_gets_408_and_gives_its_bytes_back() {
     assert!(answer.text.contains("bytes per second"), "{answer:?}");
     assert!(answer.took < Duration::from_secs(4), "{answer:?}");
     let budget = &server.state.budget;
-    for _ in 0..50 {
-        if budget.available() == budget.total() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(budget.available(), budget.total());
+    assert!(eventually(|| budget.available() == budget.total()).await);
     server.stop().await;
 }
 
@@ -150,20 +167,13 @@ async fn the_byte_budget_refuses_with_503_and_recovers() {
     .await;
     let key = server.public_key.clone();
     // A body that has sent 19,000 of its 19,500 bytes holds them.
-    let mut holder = TcpStream::connect(server.addr).await.unwrap();
-    holder
-        .write_all(head(&server, &key, 19_500, "").as_bytes())
-        .await
-        .unwrap();
-    holder.write_all(&vec![b' '; 19_000]).await.unwrap();
+    let holder = partial_request(&server, 19_500, &vec![b' '; 19_000]).await;
     let budget = &server.state.budget;
-    for _ in 0..100 {
-        if budget.available() <= 1_000 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(budget.available() <= 1_000, "{}", budget.available());
+    assert!(
+        eventually(|| budget.available() <= 1_000).await,
+        "{}",
+        budget.available()
+    );
     let body = event_envelope(&"does not fit ".repeat(200));
     let answer = exchange(
         &server,
@@ -178,12 +188,7 @@ async fn the_byte_budget_refuses_with_503_and_recovers() {
         "{answer:?}"
     );
     drop(holder);
-    for _ in 0..100 {
-        if budget.available() == budget.total() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    assert!(eventually(|| budget.available() == budget.total()).await);
     let answer = exchange(
         &server,
         &head(&server, &key, body.len(), ""),
@@ -345,14 +350,8 @@ async fn a_graceful_shutdown_waits_at_most_its_deadline() {
         c.http.min_body_rate = 0;
     })
     .await;
-    let key = server.public_key.clone();
     // A request whose body never ends (no minimum rate): only the deadline ends it.
-    let mut stuck = TcpStream::connect(server.addr).await.unwrap();
-    stuck
-        .write_all(head(&server, &key, 100_000, "").as_bytes())
-        .await
-        .unwrap();
-    stuck.write_all(b"{").await.unwrap();
+    let _stuck = partial_request(&server, 100_000, b"{").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let started = Instant::now();
     tokio::time::timeout(Duration::from_secs(10), server.stop())
