@@ -1,7 +1,9 @@
 //! A short-lived cache of DSN keys (with their project's ingest settings) by public key,
 //! so ingest authenticates without a database read per request. Misses are cached too (a
-//! flood of bad keys costs one read each per TTL), and the cache is bounded: when full it
-//! is cleared. Settings changed through the API clear it, so they apply at once.
+//! flood of bad keys costs one read each per TTL), in their own bounded table: a flood of
+//! random keys clears only the misses, never the keys of real projects. Both tables are
+//! bounded (when one is full it is cleared). Settings changed through the API clear the
+//! cache, so they apply at once.
 
 use errata_store::{Project, ProjectKey, Store};
 use rustc_hash::FxHashMap;
@@ -10,8 +12,10 @@ use std::time::{Duration, Instant};
 
 /// How long a looked-up key is trusted.
 const TTL: Duration = Duration::from_secs(10);
-/// Most cached keys.
+/// Most cached keys that exist.
 const MAX_ENTRIES: usize = 10_000;
+/// Most cached misses (keys that do not exist).
+const MAX_MISSES: usize = 10_000;
 
 /// A key with the project it belongs to.
 #[derive(Debug, Clone)]
@@ -22,7 +26,11 @@ pub struct KeyEntry {
     pub project: Project,
 }
 
-type Entries = FxHashMap<String, (Option<Arc<KeyEntry>>, Instant)>;
+#[derive(Debug, Default)]
+struct Entries {
+    found: FxHashMap<String, (Arc<KeyEntry>, Instant)>,
+    missing: FxHashMap<String, Instant>,
+}
 
 /// The cache.
 #[derive(Debug, Default)]
@@ -41,8 +49,11 @@ impl KeyCache {
     /// `Some(None)` for a cached miss.
     pub fn cached(&self, public_key: &str) -> Option<Option<Arc<KeyEntry>>> {
         let entries = self.lock();
-        let (entry, at) = entries.get(public_key)?;
-        (at.elapsed() < TTL).then(|| entry.clone())
+        if let Some((entry, at)) = entries.found.get(public_key) {
+            return (at.elapsed() < TTL).then(|| Some(entry.clone()));
+        }
+        let at = entries.missing.get(public_key)?;
+        (at.elapsed() < TTL).then_some(None)
     }
 
     /// Looks the key and its project up in the store (blocking: call off the async
@@ -60,15 +71,66 @@ impl KeyCache {
             None => None,
         };
         let mut entries = self.lock();
-        if entries.len() >= MAX_ENTRIES {
-            entries.clear();
+        let now = Instant::now();
+        if let Some(found) = &entry {
+            entries.missing.remove(public_key);
+            if entries.found.len() >= MAX_ENTRIES {
+                entries.found.clear();
+            }
+            entries
+                .found
+                .insert(public_key.to_owned(), (found.clone(), now));
+        } else {
+            entries.found.remove(public_key);
+            if entries.missing.len() >= MAX_MISSES {
+                entries.missing.clear();
+            }
+            entries.missing.insert(public_key.to_owned(), now);
         }
-        entries.insert(public_key.to_owned(), (entry.clone(), Instant::now()));
         Ok(entry)
     }
 
     /// Forgets everything (after keys or project settings change).
     pub fn clear(&self) {
-        self.lock().clear();
+        let mut entries = self.lock();
+        entries.found.clear();
+        entries.missing.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flood_of_unknown_keys_does_not_evict_real_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = errata_store_sqlite::SqliteStore::open(dir.path()).unwrap();
+        let store: Arc<dyn Store> = Arc::new(sqlite);
+        let done = store
+            .bootstrap(&errata_store::BootstrapSpec {
+                organization_slug: "o".into(),
+                organization_name: "O".into(),
+                admin_email: "a@b.c".into(),
+                admin_password_hash: String::new(),
+                project_slug: "p".into(),
+                project_name: "P".into(),
+            })
+            .unwrap();
+        let cache = KeyCache::default();
+        let real = done.key.public_key.clone();
+        assert!(cache.load(&store, &real).unwrap().is_some());
+        for i in 0..=MAX_MISSES {
+            let bogus = format!("{i:032x}");
+            assert!(cache.load(&store, &bogus).unwrap().is_none());
+        }
+        // The real key is still answered from the cache; a recent miss too.
+        assert!(matches!(cache.cached(&real), Some(Some(_))));
+        assert!(matches!(
+            cache.cached(&format!("{MAX_MISSES:032x}")),
+            Some(None)
+        ));
+        // An old miss was cleared with its table: it is looked up again.
+        assert!(cache.cached(&format!("{:032x}", 0)).is_none());
     }
 }
