@@ -361,7 +361,7 @@ pub enum DataCategory {
 
 impl DataCategory {
     /// The name used in `X-Sentry-Rate-Limits` and client reports.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::Default => "default",
             Self::Error => "error",

@@ -5,7 +5,10 @@
 
 use std::sync::Mutex;
 
+use errata_protocol::envelope::DataCategory;
 use errata_store::{EventQuota, ProjectId, Store};
+
+use crate::outcome::Reason;
 use rustc_hash::FxHashMap;
 
 /// The quota of a project is used up until the window ends.
@@ -27,8 +30,12 @@ pub struct Quotas {
     windows: Mutex<FxHashMap<i64, Window>>,
 }
 
-/// The data categories a quota counts (events).
-const EVENT_CATEGORIES: [&str; 3] = ["error", "default", "security"];
+/// The data categories a quota counts (events), as the outcome counters name them.
+const EVENT_CATEGORIES: [&str; 3] = [
+    DataCategory::Error.as_str(),
+    DataCategory::Default.as_str(),
+    DataCategory::Security.as_str(),
+];
 
 impl Quotas {
     fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<i64, Window>> {
@@ -57,7 +64,8 @@ impl Quotas {
                 Ok(counts) => counts
                     .iter()
                     .filter(|c| {
-                        c.reason == "accepted" && EVENT_CATEGORIES.contains(&c.category.as_str())
+                        c.reason == Reason::Accepted.as_str()
+                            && EVENT_CATEGORIES.contains(&c.category.as_str())
                     })
                     .fold(0u64, |sum, c| sum.saturating_add(c.quantity)),
                 Err(error) => {
