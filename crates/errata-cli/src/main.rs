@@ -7,6 +7,7 @@ mod project;
 mod send_test_event;
 mod serve;
 mod token;
+mod user;
 
 use std::path::PathBuf;
 
@@ -49,6 +50,9 @@ enum Command {
     /// Manage Web API tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Manage user accounts: create one, reset a password, list them.
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Send one event to a DSN through the Sentry protocol.
     SendTestEvent(send_test_event::Args),
     /// Benchmarks: `errata bench ingest --dsn DSN --concurrency N --duration S`.
@@ -72,6 +76,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve => serve::run(config),
         Command::Project(command) => project::run(&config, command),
         Command::Token(command) => token::run(&config, command),
+        Command::User(command) => user::run(&config, command),
         Command::SendTestEvent(args) => send_test_event::run(&args),
         Command::Bench(command) => bench::run(command),
     }

@@ -118,10 +118,7 @@ pub fn bootstrap(config: &Config, store: &dyn Store) -> Result<Welcome, ServerEr
     let fresh = store.organizations()?.is_empty();
     let (password, generated) = match &config.admin_password {
         Some(secret) => (secret.expose().to_owned(), false),
-        None => (
-            uuid::Uuid::new_v4().simple().to_string()[..20].to_owned(),
-            true,
-        ),
+        None => (generate_password(), true),
     };
     let spec = BootstrapSpec {
         organization_slug: "errata".into(),
@@ -145,6 +142,11 @@ pub fn bootstrap(config: &Config, store: &dyn Store) -> Result<Welcome, ServerEr
         generated_password: (done.created && generated).then_some(password),
         created: done.created,
     })
+}
+
+/// A new random password to show once: 20 lowercase hex digits (80 bits).
+pub fn generate_password() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..20].to_owned()
 }
 
 /// An argon2id PHC string for `password`, with OWASP's low-memory parameters (7 MiB,

@@ -40,6 +40,7 @@ mod outcome;
 mod project;
 mod store;
 mod token;
+mod user;
 mod user_report;
 
 use std::path::{Path, PathBuf};

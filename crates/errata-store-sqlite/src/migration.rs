@@ -22,6 +22,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "project_settings",
         include_str!("../migrations/0003_project_settings.sql"),
     ),
+    (
+        4,
+        "user_roles",
+        include_str!("../migrations/0004_user_roles.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.
@@ -117,7 +122,7 @@ mod tests {
                  VALUES (1, 1, 'p', 'P', 0);",
         )
         .unwrap();
-        assert_eq!(migrate(&mut conn, 5).unwrap(), vec![2, 3]);
+        assert_eq!(migrate(&mut conn, 5).unwrap(), vec![2, 3, 4]);
         let scrub: bool = conn
             .query_row("SELECT scrub_data FROM projects WHERE id = 1", [], |r| {
                 r.get(0)
@@ -140,10 +145,23 @@ mod tests {
                  VALUES (1, 1, 'p', 'P', 0, 0);
              -- what an overflowing sum left behind before counters saturated
              INSERT INTO outcomes VALUES (1, 0, 'error', 'rate_limited', 1.8e19);
-             INSERT INTO outcomes VALUES (1, 0, 'error', 'too_large', 7);",
+             INSERT INTO outcomes VALUES (1, 0, 'error', 'too_large', 7);
+             INSERT INTO users (id, email, password_hash, is_admin, created_ms)
+                 VALUES (1, 'admin@x', 'h', 1, 0), (2, 'second@x', 'h', 1, 0),
+                        (3, 'member@x', 'h', 0, 0);",
         )
         .unwrap();
-        assert_eq!(migrate(&mut conn, 5).unwrap(), vec![3]);
+        assert_eq!(migrate(&mut conn, 5).unwrap(), vec![3, 4]);
+        // The first admin becomes the owner (the bootstrap finds it by that role), other
+        // admins admins, the rest members.
+        let roles: Vec<String> = conn
+            .prepare("SELECT role FROM users ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(roles, ["owner", "admin", "member"]);
         let project = crate::project::get(&conn, errata_store::ProjectId(1)).unwrap();
         assert!(!project.scrub_data);
         assert!(project.sensitive_fields.is_empty());

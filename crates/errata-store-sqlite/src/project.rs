@@ -5,9 +5,11 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use errata_store::{
     BootstrapSpec, Bootstrapped, EventQuota, KeyId, NewProject, Organization, OrganizationId,
-    Project, ProjectId, ProjectKey, ProjectSettings, QuotaWindow, Result, StoreError, User, UserId,
+    Project, ProjectId, ProjectKey, ProjectSettings, QuotaWindow, Result, StoreError, User,
     generate_key, validate_slug,
 };
+
+use errata_store::{NewUser, Role};
 
 use crate::error::db;
 
@@ -15,7 +17,6 @@ const ORG_COLUMNS: &str = "id, slug, name, created_ms";
 const PROJECT_COLUMNS: &str = "id, organization_id, slug, name, platform, created_ms, scrub_data,
     sensitive_fields, scrub_ip_addresses, event_quota_limit, event_quota_window";
 const KEY_COLUMNS: &str = "id, project_id, public_key, secret_key, label, is_active, created_ms";
-const USER_COLUMNS: &str = "id, email, password_hash, is_admin, created_ms";
 
 fn org_from_row(r: &Row<'_>) -> rusqlite::Result<Organization> {
     Ok(Organization {
@@ -76,16 +77,6 @@ fn key_from_row(r: &Row<'_>) -> rusqlite::Result<ProjectKey> {
         label: r.get(4)?,
         is_active: r.get(5)?,
         created_ms: r.get(6)?,
-    })
-}
-
-fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
-    Ok(User {
-        id: UserId(r.get(0)?),
-        email: r.get(1)?,
-        password_hash: r.get(2)?,
-        is_admin: r.get(3)?,
-        created_ms: r.get(4)?,
     })
 }
 
@@ -150,9 +141,12 @@ fn existing_bootstrap(
 ) -> Result<Bootstrapped> {
     let admin = tx
         .query_row(
-            &format!("SELECT {USER_COLUMNS} FROM users WHERE is_admin ORDER BY id LIMIT 1"),
+            &format!(
+                "SELECT {} FROM users WHERE role = 'owner' ORDER BY id LIMIT 1",
+                crate::user::COLUMNS
+            ),
             [],
-            user_from_row,
+            crate::user::from_row,
         )
         .optional()
         .map_err(db)?;
@@ -207,18 +201,13 @@ fn existing_bootstrap(
 }
 
 fn insert_admin(tx: &Transaction<'_>, spec: &BootstrapSpec, now_ms: i64) -> Result<User> {
-    tx.execute(
-        "INSERT INTO users (email, password_hash, is_admin, created_ms) VALUES (?1, ?2, 1, ?3)",
-        params![spec.admin_email, spec.admin_password_hash, now_ms],
-    )
-    .map_err(db)?;
-    Ok(User {
-        id: UserId(tx.last_insert_rowid()),
+    let owner = NewUser {
         email: spec.admin_email.clone(),
+        name: String::new(),
         password_hash: spec.admin_password_hash.clone(),
-        is_admin: true,
-        created_ms: now_ms,
-    })
+        role: Role::Owner,
+    };
+    crate::user::create(tx, &owner, now_ms)
 }
 
 fn insert_project(

@@ -11,8 +11,11 @@ use errata_store::{
     Organization, OrganizationId, OutcomeCount, OutcomeDelta, Page, Project, ProjectId, ProjectKey,
     ProjectSettings, Result, Store, StoredEvent, TagValueCount, UserReport,
 };
+use errata_store::{NewUser, User, UserId};
 
-use crate::{SqliteStore, event, ingest, issue, now_ms, outcome, project, token, user_report};
+use crate::{
+    SqliteStore, event, ingest, issue, now_ms, outcome, project, token, user, user_report,
+};
 
 impl Store for SqliteStore {
     #[instrument(skip_all)]
@@ -157,5 +160,25 @@ impl Store for SqliteStore {
     #[instrument(skip_all)]
     fn verify_token(&self, secret: &str) -> Result<Option<ApiToken>> {
         self.read(|c| token::verify(c, secret))
+    }
+
+    #[instrument(skip_all)]
+    fn create_user(&self, new: &NewUser) -> Result<User> {
+        self.write(|c| user::create(c, new, now_ms()))
+    }
+
+    #[instrument(skip_all)]
+    fn user_by_email(&self, email: &str) -> Result<User> {
+        self.read(|c| user::by_email(c, email))
+    }
+
+    #[instrument(skip_all)]
+    fn users(&self) -> Result<Vec<User>> {
+        self.read(user::list)
+    }
+
+    #[instrument(skip_all)]
+    fn set_user_password(&self, id: UserId, password_hash: &str) -> Result<User> {
+        self.write(|c| user::set_password(c, id, password_hash))
     }
 }

@@ -37,6 +37,7 @@ mod project;
 mod settings;
 mod store;
 mod token;
+mod user;
 mod user_report;
 
 #[cfg(feature = "test-suite")]
@@ -67,5 +68,6 @@ pub use settings::{
 };
 pub use store::Store;
 pub use token::{ApiToken, CreatedToken, NewToken, generate_secret, hash_secret};
+pub use user::{MAX_EMAIL_LEN, MAX_NAME_LEN, NewUser, Role, normalize_email};
 pub use user_report::{NewUserReport, UserReport, UserReportFields};
 pub use uuid::Uuid;

@@ -5,6 +5,7 @@
 use crate::error::{Result, StoreError};
 use crate::id::{KeyId, OrganizationId, ProjectId, UserId};
 use crate::settings::EventQuota;
+use crate::user::Role;
 
 /// An organization (Sentry's top-level scope).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,10 +20,20 @@ pub struct Organization {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: UserId,
+    /// The login, lowercase.
     pub email: String,
+    /// The display name (may be empty).
+    pub name: String,
     pub password_hash: String,
-    pub is_admin: bool,
+    pub role: Role,
     pub created_ms: i64,
+}
+
+impl User {
+    /// Owners and admins administer.
+    pub fn is_admin(&self) -> bool {
+        self.role.can_administer()
+    }
 }
 
 /// A project: events are sent to one, issues belong to one.

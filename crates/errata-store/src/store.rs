@@ -8,13 +8,14 @@ use crate::attachment::Attachment;
 use crate::bootstrap::{BootstrapSpec, Bootstrapped};
 use crate::error::Result;
 use crate::event::{EventRow, IngestResult, NewEvent, StoredEvent};
-use crate::id::{AttachmentId, IssueId, OrganizationId, ProjectId};
+use crate::id::{AttachmentId, IssueId, OrganizationId, ProjectId, UserId};
 use crate::issue::{Issue, IssueQuery, IssueStatus, TagValueCount};
 use crate::outcome::{OutcomeCount, OutcomeDelta};
 use crate::page::Page;
-use crate::project::{NewProject, Organization, Project, ProjectKey};
+use crate::project::{NewProject, Organization, Project, ProjectKey, User};
 use crate::settings::ProjectSettings;
 use crate::token::{ApiToken, CreatedToken, NewToken};
+use crate::user::NewUser;
 use crate::user_report::{NewUserReport, UserReport};
 
 /// Errata's storage. Synchronous and `Send + Sync`: see the crate documentation for why
@@ -134,6 +135,20 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Creates a token; only its hash is stored, the secret is returned once.
     fn create_token(&self, token: &NewToken) -> Result<CreatedToken>;
+
+    // --- Users ----------------------------------------------------------------------
+
+    /// Creates a user ([`NewUser::normalized`] first); a taken email is a conflict.
+    fn create_user(&self, user: &NewUser) -> Result<User>;
+
+    /// The user with this login (case-insensitive); not found when there is none.
+    fn user_by_email(&self, email: &str) -> Result<User>;
+
+    /// Every user, oldest first.
+    fn users(&self) -> Result<Vec<User>>;
+
+    /// Replaces a user's password hash (a reset); not found for an unknown user.
+    fn set_user_password(&self, id: UserId, password_hash: &str) -> Result<User>;
 
     /// The token whose secret this is, if any.
     fn verify_token(&self, secret: &str) -> Result<Option<ApiToken>>;

@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use errata_store::Uuid;
+use errata_store::{Store as _, Uuid};
 use serde_json::Value;
 
 use crate::harness::{ServerProcess, get};
@@ -148,4 +148,81 @@ fn printed_dsn_names_the_bound_port() {
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path());
     assert_eq!(server.printed_dsn, server.dsn());
+}
+
+/// Whether `password` matches the argon2id PHC `hash`.
+fn verifies(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    let parsed = PasswordHash::new(hash).expect("a PHC string");
+    argon2::Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok()
+}
+
+#[test]
+fn users_are_created_and_passwords_reset_beside_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let data_dir = server.data_dir.to_string_lossy().into_owned();
+    let user = |args: &[&str]| {
+        let all = [&["--data-dir", data_dir.as_str(), "user"][..], args].concat();
+        errata(&all)
+    };
+    let created: Value = serde_json::from_str(&user(&[
+        "create",
+        "Ana@Example.com",
+        "--name",
+        "Ana",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(created["email"], "ana@example.com");
+    assert_eq!(created["role"], "member");
+    let first = created["password"].as_str().unwrap().to_owned();
+    assert_eq!(first.len(), 20);
+    let out = user(&["create", "ops@example.com", "--admin"]);
+    assert!(
+        out.contains("ops@example.com (admin) created. Password: "),
+        "{out}"
+    );
+
+    let store = errata_store_sqlite::SqliteStore::open(&server.data_dir).unwrap();
+    let stored = store.user_by_email("ana@example.com").unwrap();
+    assert_eq!(stored.name, "Ana");
+    assert!(verifies(&first, &stored.password_hash));
+
+    // A lost password (the first admin's too) is recovered with a reset.
+    let reset: Value =
+        serde_json::from_str(&user(&["reset-password", "ANA@example.com", "--json"])).unwrap();
+    let second = reset["password"].as_str().unwrap();
+    assert_ne!(second, first);
+    let stored = store.user_by_email("ana@example.com").unwrap();
+    assert!(verifies(second, &stored.password_hash));
+    assert!(!verifies(&first, &stored.password_hash));
+    let admin = user(&["reset-password", "admin@errata.local", "--json"]);
+    assert!(admin.contains("\"role\":\"owner\""), "{admin}");
+
+    let listed = user(&["list"]);
+    let emails: Vec<&str> = listed
+        .lines()
+        .filter_map(|l| l.split('\t').next())
+        .collect();
+    assert_eq!(
+        emails,
+        ["admin@errata.local", "ana@example.com", "ops@example.com"]
+    );
+    let all = [
+        &["--data-dir", data_dir.as_str(), "user"][..],
+        &["create", "ana@example.com"],
+    ]
+    .concat();
+    let refused = errata_fails(&all);
+    assert!(refused.contains("exists"), "{refused}");
+    let all = [
+        &["--data-dir", data_dir.as_str(), "user"][..],
+        &["reset-password", "nobody@example.com"],
+    ]
+    .concat();
+    let refused = errata_fails(&all);
+    assert!(refused.contains("does not exist"), "{refused}");
 }

@@ -15,10 +15,10 @@ use errata_server::config::Secret;
 use errata_server::{Config, Server};
 use errata_store::{
     ApiToken, Attachment, AttachmentId, BootstrapSpec, Bootstrapped, CreatedToken, EventRow,
-    IngestResult, Issue, IssueId, IssueQuery, IssueStatus, NewEvent, NewProject, NewToken,
+    IngestResult, Issue, IssueId, IssueQuery, IssueStatus, NewEvent, NewProject, NewToken, NewUser,
     NewUserReport, Organization, OrganizationId, OutcomeCount, OutcomeDelta, Page, Project,
-    ProjectId, ProjectKey, ProjectSettings, Result, Store, StoredEvent, TagValueCount, UserReport,
-    Uuid,
+    ProjectId, ProjectKey, ProjectSettings, Result, Store, StoredEvent, TagValueCount, User,
+    UserId, UserReport, Uuid,
 };
 use errata_store_sqlite::SqliteStore;
 use tower::ServiceExt as _;
@@ -117,6 +117,18 @@ impl Store for PanicsOnIngest {
     }
     fn verify_token(&self, secret: &str) -> Result<Option<ApiToken>> {
         self.0.verify_token(secret)
+    }
+    fn create_user(&self, user: &NewUser) -> Result<User> {
+        self.0.create_user(user)
+    }
+    fn user_by_email(&self, email: &str) -> Result<User> {
+        self.0.user_by_email(email)
+    }
+    fn users(&self) -> Result<Vec<User>> {
+        self.0.users()
+    }
+    fn set_user_password(&self, id: UserId, password_hash: &str) -> Result<User> {
+        self.0.set_user_password(id, password_hash)
     }
 }
 

@@ -1,0 +1,143 @@
+//! The conformance suite every backend runs (feature `test-suite`): one public function
+//! per behaviour of the [`Store`] contract, generic over a [`Harness`] that makes fresh
+//! stores and reopens them. A backend's integration test expands [`conformance_tests!`]
+//! to get one `#[test]` per behaviour. Functions panic (assert) on a violation.
+
+#![allow(clippy::missing_panics_doc, clippy::too_many_lines)]
+
+mod accounts;
+mod data;
+mod issues;
+mod projects;
+
+pub use accounts::*;
+pub use data::*;
+pub use issues::*;
+pub use projects::*;
+
+use std::collections::HashSet;
+
+use uuid::Uuid;
+
+use crate::{
+    BootstrapSpec, Bootstrapped, EventQuota, IngestKind, IngestResult, IssueFilter, IssueId,
+    IssueQuery, IssueStatus, Level, NewAttachment, NewEvent, NewProject, NewToken, NewUser,
+    NewUserReport, OutcomeCount, OutcomeDelta, Payload, ProjectId, ProjectSettings, QuotaWindow,
+    Role, Store, UserId, UserReportFields,
+};
+
+/// Makes stores for the suite.
+pub trait Harness {
+    type Store: Store;
+
+    /// A store over a new, empty database (migrations applied).
+    fn fresh(&self) -> Self::Store;
+
+    /// Closes `store` and opens the same database again.
+    fn reopen(&self, store: Self::Store) -> Self::Store;
+}
+
+/// Expands to one `#[test]` per behaviour; `$harness` is an expression building a
+/// [`Harness`].
+#[macro_export]
+macro_rules! conformance_tests {
+    ($harness:expr) => {
+        $crate::conformance_tests!(@each $harness;
+            bootstrap_is_idempotent, project_keys_are_found_by_public_key,
+            projects_are_created_with_unique_slugs, project_scrubbing_is_on_by_default,
+            project_settings_round_trip_and_patch_partially, project_settings_are_validated,
+            events_group_by_first_known_hash,
+            issue_counters_follow_events, distinct_users_are_counted_once,
+            tag_values_are_counted_per_issue, resolved_issue_regresses_on_new_event,
+            duplicate_event_ids_are_ignored, a_bad_batch_writes_nothing,
+            issues_are_filtered_by_status_text_and_tags,
+            pagination_has_no_duplicates_or_gaps_while_events_arrive,
+            deleting_an_issue_removes_its_events_and_frees_its_hashes,
+            events_round_trip_with_their_payload, attachments_round_trip,
+            user_reports_join_their_issue, user_reports_are_added_in_one_batch,
+            outcomes_are_counted, outcome_counters_saturate,
+            tokens_verify_only_their_secret, users_are_created_found_listed_and_reset,
+            missing_rows_are_not_found,
+            committed_data_survives_reopening);
+    };
+    (@each $harness:expr; $($name:ident),* $(,)?) => {$(
+        #[test]
+        fn $name() {
+            $crate::suite::$name(&$harness);
+        }
+    )*};
+}
+
+const T0: i64 = 1_700_000_000_000;
+
+/// A hash made from a number.
+pub fn hash(n: u32) -> String {
+    format!("{n:032x}")
+}
+
+fn spec() -> BootstrapSpec {
+    BootstrapSpec {
+        organization_slug: "acme".into(),
+        organization_name: "Acme".into(),
+        admin_email: "admin@example.com".into(),
+        admin_password_hash: "$argon2id$stub".into(),
+        project_slug: "backend".into(),
+        project_name: "Backend".into(),
+    }
+}
+
+fn setup<S: Store>(store: &S) -> Bootstrapped {
+    store.bootstrap(&spec()).expect("bootstrap")
+}
+
+/// An event of `project` with `hashes`, at `T0 + offset_ms`, with a 1 KB JSON payload.
+pub fn event(project: ProjectId, hashes: &[&str], offset_ms: i64) -> NewEvent {
+    let event_id = Uuid::new_v4();
+    let payload = format!(
+        r#"{{"event_id":"{}","message":"boom","extra":{{"pad":"{}"}}}}"#,
+        event_id.simple(),
+        "x".repeat(1000)
+    );
+    NewEvent {
+        project_id: project,
+        event_id,
+        received_ms: T0 + offset_ms,
+        timestamp_ms: T0 + offset_ms,
+        hashes: hashes.iter().map(|h| (*h).to_owned()).collect(),
+        title: "TypeError: boom".into(),
+        culprit: "app.views in index".into(),
+        level: Level::Error,
+        event_type: "error".into(),
+        metadata: br#"{"type":"TypeError","value":"boom"}"#.to_vec(),
+        release: None,
+        environment: Some("production".into()),
+        user: None,
+        tags: Vec::new(),
+        payload: Payload::compress(payload.as_bytes()).expect("compress"),
+        attachments: Vec::new(),
+        user_reports: Vec::new(),
+    }
+}
+
+fn ingest_one<S: Store>(store: &S, e: NewEvent) -> IngestResult {
+    store.ingest(&[e]).expect("ingest")[0]
+}
+
+fn query(project: ProjectId, filter: IssueFilter) -> IssueQuery {
+    IssueQuery {
+        project_id: project,
+        filter,
+        cursor: None,
+        limit: 100,
+    }
+}
+
+fn listed<S: Store>(store: &S, project: ProjectId, filter: IssueFilter) -> Vec<IssueId> {
+    store
+        .issues(&query(project, filter))
+        .expect("issues")
+        .items
+        .iter()
+        .map(|i| i.id)
+        .collect()
+}
