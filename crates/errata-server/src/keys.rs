@@ -112,7 +112,7 @@ mod tests {
                 organization_slug: "o".into(),
                 organization_name: "O".into(),
                 admin_email: "a@b.c".into(),
-                admin_password_hash: String::new(),
+                admin_password_hash: "$argon2id$test".into(),
                 project_slug: "p".into(),
                 project_name: "P".into(),
             })
