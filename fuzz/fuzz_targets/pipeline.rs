@@ -15,6 +15,7 @@ use errata_server::outcome::Outcomes;
 use errata_server::scrub::ScrubRules;
 use errata_store::ProjectId;
 use libfuzzer_sys::fuzz_target;
+use std::sync::Arc;
 
 const LIMIT: usize = 4 << 20;
 
@@ -48,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
         received_ms: 1_795_288_800_000,
         client_ip: Some("203.0.113.7".into()),
         client: Some("fuzz/1.0".into()),
-        scrub: Some(ScrubRules::new(&["tenant".to_owned()], selector & 0x40 != 0)),
+        scrub: Some(Arc::new(ScrubRules::new(&["tenant".to_owned()], selector & 0x40 != 0))),
         max_attachment_bytes: LIMIT,
     };
     let _ = process(&envelope, &info, &Outcomes::default());

@@ -163,7 +163,7 @@ fn shorten(value: &Value) -> Value {
 }
 
 /// The longest prefix of `s` that is at most `max` bytes and ends on a char boundary.
-pub(crate) fn truncate_str(s: &str, max: usize) -> &str {
+pub fn truncate_str(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
     }

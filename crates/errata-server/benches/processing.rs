@@ -17,6 +17,7 @@ use errata_server::outcome::Outcomes;
 use errata_server::scrub::ScrubRules;
 use errata_store::ProjectId;
 use std::hint::black_box;
+use std::sync::Arc;
 
 fn envelope(payload: &Bytes) -> Envelope {
     Envelope::from_event_payload(payload.clone())
@@ -28,7 +29,7 @@ fn info() -> RequestInfo {
         received_ms: 1_795_288_800_000,
         client_ip: Some("203.0.113.7".into()),
         client: Some("sentry.python/2.75.0".into()),
-        scrub: Some(ScrubRules::default()),
+        scrub: Some(Arc::new(ScrubRules::default())),
         max_attachment_bytes: 20 << 20,
     }
 }

@@ -6,6 +6,8 @@
 //! cache, so they apply at once.
 
 use errata_store::{Project, ProjectKey, Store};
+
+use crate::scrub::ScrubRules;
 use rustc_hash::FxHashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -24,6 +26,8 @@ pub struct KeyEntry {
     pub key: ProjectKey,
     /// Its project (for per-project ingest settings such as scrubbing).
     pub project: Project,
+    /// The project's scrubbing rules, built once per load rather than per request.
+    pub scrub: Arc<ScrubRules>,
 }
 
 #[derive(Debug, Default)]
@@ -64,10 +68,18 @@ impl KeyCache {
         public_key: &str,
     ) -> errata_store::Result<Option<Arc<KeyEntry>>> {
         let entry = match store.project_key(public_key)? {
-            Some(key) => Some(Arc::new(KeyEntry {
-                project: store.project(key.project_id)?,
-                key,
-            })),
+            Some(key) => {
+                let project = store.project(key.project_id)?;
+                let scrub = Arc::new(ScrubRules::new(
+                    &project.sensitive_fields,
+                    project.scrub_ip_addresses,
+                ));
+                Some(Arc::new(KeyEntry {
+                    key,
+                    project,
+                    scrub,
+                }))
+            }
             None => None,
         };
         let mut entries = self.lock();

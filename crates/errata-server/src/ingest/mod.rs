@@ -243,16 +243,12 @@ fn prepare(
     let mut envelope = drop_oversized(state, envelope, project_id)?;
     let received_ms = crate::now_ms();
     let refused = admission::admit(state, entry, &mut envelope, received_ms);
+    let info = request_info(state, entry, &auth, client_ip, received_ms);
     if !refused.refusals.is_empty() && !admission::stores_anything(&envelope) {
         // Count what else the envelope carried (client reports...) before refusing.
-        let _ = process(
-            &envelope,
-            &request_info(state, entry, &auth, client_ip, received_ms),
-            &state.outcomes,
-        );
+        let _ = process(&envelope, &info, &state.outcomes);
         return Err(IngestError::RateLimited(refused.refusals));
     }
-    let info = request_info(state, entry, &auth, client_ip, received_ms);
     let processed = process(&envelope, &info, &state.outcomes)?;
     Ok(Prepared {
         processed,
@@ -273,12 +269,7 @@ fn request_info(
         received_ms,
         client_ip,
         client: auth.client.clone(),
-        scrub: (state.config.scrub_data && entry.project.scrub_data).then(|| {
-            crate::scrub::ScrubRules::new(
-                &entry.project.sensitive_fields,
-                entry.project.scrub_ip_addresses,
-            )
-        }),
+        scrub: (state.config.scrub_data && entry.project.scrub_data).then(|| entry.scrub.clone()),
         max_attachment_bytes: state.config.limits.max_attachment_bytes,
     }
 }
@@ -350,10 +341,15 @@ fn drop_oversized(
             return Err(IngestError::TooLarge(violation.to_string()));
         }
     }
-    let dropped: Vec<usize> = report.items.iter().map(|v| v.index).collect();
+    let mut dropped = vec![false; envelope.items().len()];
+    for violation in &report.items {
+        if let Some(slot) = dropped.get_mut(violation.index) {
+            *slot = true;
+        }
+    }
     let mut index = 0;
     envelope.retain_items(|_| {
-        let keep = !dropped.contains(&index);
+        let keep = !dropped.get(index).copied().unwrap_or(false);
         index += 1;
         keep
     });

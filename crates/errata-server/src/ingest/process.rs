@@ -9,12 +9,14 @@ use crate::outcome::{Category, ClientDiscard, MAX_REPORTED_QUANTITY, Outcomes, R
 use crate::scrub::{ScrubRules, scrub_event};
 use errata_protocol::envelope::DataCategory;
 use errata_protocol::envelope::{Envelope, Item, ItemType};
+use errata_protocol::meta::truncate_str;
 use errata_protocol::{Event, NormalizeContext, normalize};
 use errata_store::{
     Level, MAX_TAG_VALUE_LEN, MAX_TAGS, MAX_TEXT_LEN, NewAttachment, NewEvent, NewUserReport,
     Payload, ProjectId, UserReportFields,
 };
 use serde_json::Value;
+use std::sync::Arc;
 use uuid::Uuid;
 
 use super::error::IngestError;
@@ -31,7 +33,7 @@ pub struct RequestInfo {
     /// `sentry_client` from the auth.
     pub client: Option<String>,
     /// Scrub sensitive data with these rules (`None`: scrubbing is off).
-    pub scrub: Option<ScrubRules>,
+    pub scrub: Option<Arc<ScrubRules>>,
     /// Largest attachment kept.
     pub max_attachment_bytes: usize,
 }
@@ -181,8 +183,8 @@ fn to_new_event(event: &Event, info: &RequestInfo) -> Result<NewEvent, IngestErr
         received_ms: info.received_ms,
         timestamp_ms: (event.timestamp * 1000.0) as i64,
         hashes: grouping.hashes,
-        title: cut(grouping.title, MAX_TEXT_LEN),
-        culprit: cut(grouping.culprit, MAX_TEXT_LEN),
+        title: cut(grouping.title),
+        culprit: cut(grouping.culprit),
         level: match event.level {
             errata_protocol::Level::Debug => Level::Debug,
             errata_protocol::Level::Info => Level::Info,
@@ -214,13 +216,13 @@ fn to_new_event(event: &Event, info: &RequestInfo) -> Result<NewEvent, IngestErr
 /// most [`MAX_TAGS`] in all: the derived ones win the room (the UI filters on them), the
 /// event's own keep their order.
 fn issue_tags(event: &Event) -> Vec<(String, String)> {
+    // The event's tags are at most MAX_TAGS (normalization cuts them): a scan per
+    // derived key is bounded and allocates nothing.
     let mut tags = event.tags.clone();
-    let present: std::collections::HashSet<&str> = tags.iter().map(|(k, _)| k.as_str()).collect();
     let mut derived: Vec<(String, String)> = Vec::new();
     let mut add = |key: &str, value: Option<&str>| {
         if let Some(value) = value.filter(|v| !v.is_empty() && v.len() <= MAX_TAG_VALUE_LEN)
-            && !present.contains(key)
-            && !derived.iter().any(|(k, _)| k == key)
+            && !event.tags.iter().any(|(k, _)| k == key)
         {
             derived.push((key.to_owned(), value.to_owned()));
         }
@@ -252,15 +254,9 @@ fn issue_tags(event: &Event) -> Vec<(String, String)> {
     tags
 }
 
-/// `text` cut to at most `max` bytes, at a character boundary.
-fn cut(mut text: String, max: usize) -> String {
-    if text.len() > max {
-        let mut end = max;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-    }
+/// `text` cut in place to the store's longest text, at a character boundary.
+fn cut(mut text: String) -> String {
+    text.truncate(truncate_str(&text, MAX_TEXT_LEN).len());
     text
 }
 
