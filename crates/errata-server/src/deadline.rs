@@ -220,21 +220,15 @@ mod tests {
 
     /// A `Stream` over an mpsc receiver (no tokio-stream dependency).
     fn tokio_stream_from<T>(
-        mut rx: tokio::sync::mpsc::Receiver<T>,
+        rx: tokio::sync::mpsc::Receiver<T>,
     ) -> impl futures_core::Stream<Item = T> {
-        futures_util_stream(move |cx| rx.poll_recv(cx))
-    }
-
-    fn futures_util_stream<T>(
-        f: impl FnMut(&mut Context<'_>) -> Poll<Option<T>> + Unpin,
-    ) -> impl futures_core::Stream<Item = T> {
-        struct PollFn<F>(F);
-        impl<T, F: FnMut(&mut Context<'_>) -> Poll<Option<T>> + Unpin> futures_core::Stream for PollFn<F> {
+        struct Frames<T>(tokio::sync::mpsc::Receiver<T>);
+        impl<T> futures_core::Stream for Frames<T> {
             type Item = T;
             fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-                (self.0)(cx)
+                self.0.poll_recv(cx)
             }
         }
-        PollFn(f)
+        Frames(rx)
     }
 }

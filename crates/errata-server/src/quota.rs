@@ -59,34 +59,18 @@ impl Quotas {
             .lock()
             .get(&project.0)
             .is_some_and(|w| w.start_ms == start_ms);
-        if !known {
-            let used = match store.outcomes(project, start_ms) {
-                Ok(counts) => counts
-                    .iter()
-                    .filter(|c| {
-                        c.reason == Reason::Accepted.as_str()
-                            && EVENT_CATEGORIES.contains(&c.category.as_str())
-                    })
-                    .fold(0u64, |sum, c| sum.saturating_add(c.quantity)),
-                Err(error) => {
-                    // Counting from zero is better than refusing everything.
-                    tracing::warn!(%error, project = project.0, "quota count not read; counting from now");
-                    0
-                }
-            };
-            self.lock()
-                .entry(project.0)
-                .and_modify(|w| {
-                    if w.start_ms != start_ms {
-                        *w = Window { start_ms, used };
-                    }
-                })
-                .or_insert(Window { start_ms, used });
-        }
+        // Read outside the lock; a window another request set up meanwhile is kept.
+        let used = if known {
+            0
+        } else {
+            accepted_since(store, project, start_ms)
+        };
+        let fresh = Window { start_ms, used };
         let mut windows = self.lock();
-        let window = windows
-            .entry(project.0)
-            .or_insert(Window { start_ms, used: 0 });
+        let window = windows.entry(project.0).or_insert(fresh);
+        if window.start_ms != start_ms {
+            *window = fresh;
+        }
         if window.used.saturating_add(n) > quota.limit {
             let secs = ((end_ms - now_ms).max(0) + 999) / 1000;
             return Err(QuotaExceeded {
@@ -96,9 +80,22 @@ impl Quotas {
         window.used += n;
         Ok(())
     }
+}
 
-    /// Forgets the counts (a quota changed: the next event reloads them).
-    pub fn clear(&self) {
-        self.lock().clear();
+/// Events of `project` accepted since `start_ms`, from the outcome counters (0, logged,
+/// when they cannot be read: counting from zero is better than refusing everything).
+fn accepted_since(store: &dyn Store, project: ProjectId, start_ms: i64) -> u64 {
+    match store.outcomes(project, start_ms) {
+        Ok(counts) => counts
+            .iter()
+            .filter(|c| {
+                c.reason == Reason::Accepted.as_str()
+                    && EVENT_CATEGORIES.contains(&c.category.as_str())
+            })
+            .fold(0u64, |sum, c| sum.saturating_add(c.quantity)),
+        Err(error) => {
+            tracing::warn!(%error, project = project.0, "quota count not read; counting from now");
+            0
+        }
     }
 }

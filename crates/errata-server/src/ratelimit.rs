@@ -47,9 +47,6 @@ pub enum RateCategory {
 }
 
 impl RateCategory {
-    /// Every category, in the order of the limiter's tables.
-    pub const ALL: [Self; 3] = [Self::Events, Self::AttachmentBytes, Self::UserReports];
-
     /// The data categories of `X-Sentry-Rate-Limits` this limit applies to.
     pub fn header_categories(self) -> &'static str {
         match self {

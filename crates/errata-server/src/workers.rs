@@ -1,8 +1,8 @@
 //! The worker pool: a fixed set of threads that do ingest's CPU work (decoding, parsing,
 //! normalizing, scrubbing, grouping, compressing), so that the async runtime's threads
 //! only wait and `/healthz` and the Web API answer within milliseconds whatever is being
-//! processed. Jobs wait in a bounded queue; a full queue is refused at once ([`Busy`]),
-//! never more memory. A panicking job is caught: its caller gets [`Busy`]-like
+//! processed. Jobs wait in a bounded queue; a full queue is refused at once ([`JobFailed::Busy`]),
+//! never more memory. A panicking job is caught: its caller gets
 //! [`JobFailed::Panicked`] and the thread lives on.
 
 use std::panic::AssertUnwindSafe;
@@ -27,7 +27,6 @@ pub enum JobFailed {
 #[derive(Debug, Clone)]
 pub struct Workers {
     tx: SyncSender<Job>,
-    threads: usize,
 }
 
 impl Workers {
@@ -41,15 +40,7 @@ impl Workers {
                 .name(format!("errata-worker-{i}"))
                 .spawn(move || work(&rx))?;
         }
-        Ok(Self {
-            tx,
-            threads: threads.max(1),
-        })
-    }
-
-    /// The number of threads.
-    pub fn threads(&self) -> usize {
-        self.threads
+        Ok(Self { tx })
     }
 
     /// Runs `job` on a worker and waits for its result.

@@ -17,6 +17,7 @@ use errata_protocol::envelope::DataCategory;
 use errata_store::{
     IngestKind, IngestResult, NewEvent, NewUserReport, OutcomeDelta, Store, StoreError,
 };
+use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
@@ -203,99 +204,116 @@ fn run(store: &dyn Store, outcomes: &Outcomes, rx: &Receiver<Job>, max_batch: us
 type Answers = Vec<(oneshot::Sender<JobResult>, JobResult)>;
 
 /// Commits the jobs' events in one transaction (when that fails, each job alone, so one
-/// bad job cannot fail the others), then their user reports in one more, and counts what
-/// was stored. The answers are sent after the outcome counters are written, so counts
-/// are visible once the 200 is.
+/// bad job cannot fail the others), then the user reports of the committed jobs in one
+/// more, and counts what was stored. The answers are sent after the outcome counters are
+/// written, so counts are visible once the 200 is.
 fn commit(store: &dyn Store, outcomes: &Outcomes, jobs: Vec<Work>) -> Answers {
     // One batch, moved (not copied) out of the jobs; each job is a range of it.
     let mut all: Vec<NewEvent> = Vec::with_capacity(jobs.iter().map(|w| w.events.len()).sum());
-    let mut reports: Vec<NewUserReport> = Vec::new();
-    let mut replies = Vec::with_capacity(jobs.len());
+    let mut pending = Vec::with_capacity(jobs.len());
     for work in jobs {
         let start = all.len();
         all.extend(work.events);
-        let report_start = reports.len();
-        reports.extend(work.user_reports);
-        replies.push((work.reply, start..all.len(), report_start..reports.len()));
+        pending.push((work.reply, start..all.len(), work.user_reports));
     }
-    let mut answers: Vec<(oneshot::Sender<JobResult>, JobResult)> = Vec::new();
-    let event_results: Vec<(usize, JobResult)> = if all.is_empty() {
-        (0..replies.len()).map(|i| (i, Ok(Vec::new()))).collect()
-    } else {
-        match store.ingest(&all) {
-            Ok(results) => replies
+    let ranges: Vec<Range<usize>> = pending.iter().map(|(_, r, _)| r.clone()).collect();
+    let results = commit_events(store, outcomes, &all, &ranges);
+
+    // The reports of the committed jobs, moved into one batch.
+    let mut reports = Vec::new();
+    let mut has_reports = Vec::with_capacity(pending.len());
+    for ((_, _, mine), result) in pending.iter_mut().zip(&results) {
+        has_reports.push(!mine.is_empty());
+        if result.is_ok() {
+            reports.append(mine);
+        }
+    }
+    let reports_failed = commit_reports(store, outcomes, &reports);
+    pending
+        .into_iter()
+        .zip(results)
+        .zip(has_reports)
+        .map(|(((reply, _, _), result), has_reports)| {
+            let result = match (&reports_failed, result) {
+                (Some(error), Ok(_)) if has_reports => Err(error.clone()),
+                (_, result) => result,
+            };
+            (reply, result)
+        })
+        .collect()
+}
+
+/// The events of every job (`ranges` of `all`) in one transaction, or job by job when
+/// the batch fails; one result per job.
+fn commit_events(
+    store: &dyn Store,
+    outcomes: &Outcomes,
+    all: &[NewEvent],
+    ranges: &[Range<usize>],
+) -> Vec<JobResult> {
+    if all.is_empty() {
+        return ranges.iter().map(|_| Ok(Vec::new())).collect();
+    }
+    match store.ingest(all) {
+        Ok(results) => ranges
+            .iter()
+            .map(|range| {
+                let mine = results[range.clone()].to_vec();
+                count(outcomes, &all[range.clone()], &mine);
+                Ok(mine)
+            })
+            .collect(),
+        Err(batch_error) if ranges.len() > 1 => {
+            tracing::warn!(error = %batch_error, jobs = ranges.len(), "batch failed; committing jobs one by one");
+            ranges
                 .iter()
-                .enumerate()
-                .map(|(i, (_, range, _))| {
-                    let mine = results[range.clone()].to_vec();
-                    count(outcomes, &all[range.clone()], &mine);
-                    (i, Ok(mine))
+                .map(|range| {
+                    let events = &all[range.clone()];
+                    if events.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let result = store.ingest(events).map_err(Arc::new);
+                    if let Ok(mine) = &result {
+                        count(outcomes, events, mine);
+                    }
+                    result
                 })
-                .collect(),
-            Err(batch_error) if replies.len() > 1 => {
-                tracing::warn!(error = %batch_error, jobs = replies.len(), "batch failed; committing jobs one by one");
-                replies
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (_, range, _))| {
-                        let events = &all[range.clone()];
-                        if events.is_empty() {
-                            return (i, Ok(Vec::new()));
-                        }
-                        let result = store.ingest(events).map_err(Arc::new);
-                        if let Ok(mine) = &result {
-                            count(outcomes, events, mine);
-                        }
-                        (i, result)
-                    })
-                    .collect()
-            }
-            Err(error) => {
-                tracing::error!(%error, "commit failed");
-                let error = Arc::new(error);
-                (0..replies.len())
-                    .map(|i| (i, Err(error.clone())))
-                    .collect()
-            }
+                .collect()
         }
-    };
-    // User reports: those of jobs whose events were committed, in one transaction.
-    let ok: Vec<bool> = event_results.iter().map(|(_, r)| r.is_ok()).collect();
-    let batch: Vec<NewUserReport> = replies
-        .iter()
-        .zip(&ok)
-        .filter(|(_, ok)| **ok)
-        .flat_map(|((_, _, range), _)| reports[range.clone()].iter().cloned())
-        .collect();
-    let report_error = if batch.is_empty() {
-        None
-    } else {
-        match store.add_user_reports(&batch) {
-            Ok(_) => {
-                for report in &batch {
-                    outcomes.add(
-                        report.project_id,
-                        DataCategory::Feedback,
-                        Reason::Accepted,
-                        1,
-                    );
-                }
-                None
-            }
-            Err(error) => {
-                tracing::error!(%error, reports = batch.len(), "user reports not written");
-                Some(Arc::new(error))
-            }
+        Err(error) => {
+            tracing::error!(%error, "commit failed");
+            let error = Arc::new(error);
+            ranges.iter().map(|_| Err(error.clone())).collect()
         }
-    };
-    for ((reply, _, report_range), (_, result)) in replies.into_iter().zip(event_results) {
-        let result = match (&report_error, result) {
-            (Some(error), Ok(_)) if !report_range.is_empty() => Err(error.clone()),
-            (_, result) => result,
-        };
-        answers.push((reply, result));
     }
-    answers
+}
+
+/// The user reports in one transaction, counted as accepted; the error when that fails.
+fn commit_reports(
+    store: &dyn Store,
+    outcomes: &Outcomes,
+    reports: &[NewUserReport],
+) -> Option<Arc<StoreError>> {
+    if reports.is_empty() {
+        return None;
+    }
+    match store.add_user_reports(reports) {
+        Ok(_) => {
+            for report in reports {
+                outcomes.add(
+                    report.project_id,
+                    DataCategory::Feedback,
+                    Reason::Accepted,
+                    1,
+                );
+            }
+            None
+        }
+        Err(error) => {
+            tracing::error!(%error, reports = reports.len(), "user reports not written");
+            Some(Arc::new(error))
+        }
+    }
 }
 
 /// Counts committed events as `accepted` and skipped ones as `duplicate`.

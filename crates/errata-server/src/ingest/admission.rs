@@ -7,7 +7,8 @@
 
 use std::time::Instant;
 
-use errata_protocol::envelope::{DataCategory, Envelope, ItemType};
+use errata_protocol::envelope::{Envelope, ItemType};
+use errata_store::ProjectId;
 
 use super::error::Refusal;
 use crate::keys::KeyEntry;
@@ -46,7 +47,6 @@ pub fn admit(state: &AppState, entry: &KeyEntry, envelope: &mut Envelope, now_ms
     let key = entry.key.public_key.as_str();
     let now = Instant::now();
     let mut refused = Refused::default();
-    let outcomes = &state.outcomes;
 
     // The event: the quota first, then the rate limits.
     let events = envelope.items().iter().filter(|i| is_event(i.ty())).count() as u64;
@@ -76,14 +76,8 @@ pub fn admit(state: &AppState, entry: &KeyEntry, envelope: &mut Envelope, now_ms
         }
         if let Some(reason) = reason {
             // Attachments ride with their event.
-            envelope.retain_items(|item| {
-                let drop = is_event(item.ty()) || *item.ty() == ItemType::Attachment;
-                if drop {
-                    for (category, quantity) in item.quantities() {
-                        outcomes.add(project, category, reason, quantity);
-                    }
-                }
-                !drop
+            remove(envelope, state, project, reason, |ty| {
+                is_event(ty) || *ty == ItemType::Attachment
             });
         }
     }
@@ -104,14 +98,8 @@ pub fn admit(state: &AppState, entry: &KeyEntry, envelope: &mut Envelope, now_ms
         )
     {
         refused.refusals.push(refusal(limited));
-        envelope.retain_items(|item| {
-            let drop = *item.ty() == ItemType::Attachment;
-            if drop {
-                for (category, quantity) in item.quantities() {
-                    outcomes.add(project, category, Reason::RateLimited, quantity);
-                }
-            }
-            !drop
+        remove(envelope, state, project, Reason::RateLimited, |ty| {
+            *ty == ItemType::Attachment
         });
     }
 
@@ -127,15 +115,28 @@ pub fn admit(state: &AppState, entry: &KeyEntry, envelope: &mut Envelope, now_ms
                 .admit(key, project.0, RateCategory::UserReports, reports, now)
     {
         refused.refusals.push(refusal(limited));
-        envelope.retain_items(|item| {
-            let drop = is_report(item.ty());
-            if drop {
-                outcomes.add(project, DataCategory::Feedback, Reason::RateLimited, 1);
-            }
-            !drop
-        });
+        remove(envelope, state, project, Reason::RateLimited, is_report);
     }
     refused
+}
+
+/// Removes the items whose type `refused` picks, counting each under `reason`.
+fn remove(
+    envelope: &mut Envelope,
+    state: &AppState,
+    project: ProjectId,
+    reason: Reason,
+    refused: impl Fn(&ItemType) -> bool,
+) {
+    envelope.retain_items(|item| {
+        let drop = refused(item.ty());
+        if drop {
+            for (category, quantity) in item.quantities() {
+                state.outcomes.add(project, category, reason, quantity);
+            }
+        }
+        !drop
+    });
 }
 
 /// Whether anything the server stores is left in `envelope`.
