@@ -66,11 +66,23 @@ async fn read_answer(stream: &mut TcpStream, wait: Duration, started: Instant) -
     }
 }
 
-fn head(server: &TestServer, key: &str, length: usize, extra: &str) -> String {
+fn head(server: &TestServer, key: &str, length: usize) -> String {
     format!(
-        "POST /api/{}/envelope/ HTTP/1.1\r\nHost: {}\r\nX-Sentry-Auth: Sentry sentry_key={key}, sentry_version=7\r\nContent-Length: {length}\r\n{extra}\r\n",
+        "POST /api/{}/envelope/ HTTP/1.1\r\nHost: {}\r\nX-Sentry-Auth: Sentry sentry_key={key}, sentry_version=7\r\nContent-Length: {length}\r\n\r\n",
         server.project_id, server.addr
     )
+}
+
+/// Sends a whole envelope with the server's key over a socket; waits at most 5 s.
+async fn send_whole(server: &TestServer, body: &[u8]) -> Answer {
+    let key = server.public_key.clone();
+    exchange(
+        server,
+        &head(server, &key, body.len()),
+        body,
+        Duration::from_secs(5),
+    )
+    .await
 }
 
 /// Opens a request announcing `declared` body bytes and sends only `sent` of them.
@@ -78,7 +90,7 @@ async fn partial_request(server: &TestServer, declared: usize, sent: &[u8]) -> T
     let key = server.public_key.clone();
     let mut stream = TcpStream::connect(server.addr).await.unwrap();
     stream
-        .write_all(head(server, &key, declared, "").as_bytes())
+        .write_all(head(server, &key, declared).as_bytes())
         .await
         .unwrap();
     stream.write_all(sent).await.unwrap();
@@ -105,7 +117,7 @@ fn event_envelope(message: &str) -> Vec<u8> {
 async fn an_unknown_key_is_refused_before_any_body_byte() {
     let server = TestServer::start().await;
     // 5 MB announced, nothing sent: the answer comes from the head alone.
-    let head = head(&server, "0123456789abcdef0123456789abcdef", 5_000_000, "");
+    let head = head(&server, "0123456789abcdef0123456789abcdef", 5_000_000);
     let answer = exchange(&server, &head, b"", Duration::from_secs(5)).await;
     assert_eq!(answer.status, Some(401), "{answer:?}");
     assert!(answer.text.contains("unknown DSN public key"), "{answer:?}");
@@ -148,7 +160,7 @@ async fn a_slow_body_gets_408_and_gives_its_bytes_back() {
     })
     .await;
     let key = server.public_key.clone();
-    let head = head(&server, &key, 10_000, "");
+    let head = head(&server, &key, 10_000);
     let answer = exchange(&server, &head, &[b'{'; 10], Duration::from_secs(10)).await;
     assert_eq!(answer.status, Some(408), "{answer:?}");
     assert!(answer.text.contains("bytes per second"), "{answer:?}");
@@ -165,7 +177,6 @@ async fn the_byte_budget_refuses_with_503_and_recovers() {
         c.limits.max_bytes_in_flight = 20_000;
     })
     .await;
-    let key = server.public_key.clone();
     // A body that has sent 19,000 of its 19,500 bytes holds them.
     let holder = partial_request(&server, 19_500, &vec![b' '; 19_000]).await;
     let budget = &server.state.budget;
@@ -175,13 +186,7 @@ async fn the_byte_budget_refuses_with_503_and_recovers() {
         budget.available()
     );
     let body = event_envelope(&"does not fit ".repeat(200));
-    let answer = exchange(
-        &server,
-        &head(&server, &key, body.len(), ""),
-        &body,
-        Duration::from_secs(5),
-    )
-    .await;
+    let answer = send_whole(&server, &body).await;
     assert_eq!(answer.status, Some(503), "{answer:?}");
     assert!(
         answer.text.to_ascii_lowercase().contains("retry-after"),
@@ -189,13 +194,7 @@ async fn the_byte_budget_refuses_with_503_and_recovers() {
     );
     drop(holder);
     assert!(eventually(|| budget.available() == budget.total()).await);
-    let answer = exchange(
-        &server,
-        &head(&server, &key, body.len(), ""),
-        &body,
-        Duration::from_secs(5),
-    )
-    .await;
+    let answer = send_whole(&server, &body).await;
     assert_eq!(answer.status, Some(200), "{answer:?}");
     server.stop().await;
 }
@@ -219,7 +218,7 @@ async fn slow_headers_and_idle_connections_are_closed() {
     let key = server.public_key.clone();
     let body = event_envelope("keep-alive");
     let mut idle = TcpStream::connect(server.addr).await.unwrap();
-    idle.write_all(head(&server, &key, body.len(), "").as_bytes())
+    idle.write_all(head(&server, &key, body.len()).as_bytes())
         .await
         .unwrap();
     idle.write_all(&body).await.unwrap();

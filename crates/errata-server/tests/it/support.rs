@@ -275,7 +275,8 @@ impl Drop for TestServer {
 }
 
 /// The public key and project id of `http://KEY@host/ID`.
-fn parse_dsn(dsn: &str) -> (String, i64) {
+/// The public key and project id of a DSN.
+pub(crate) fn parse_dsn(dsn: &str) -> (String, i64) {
     let (_, rest) = dsn.split_once("://").expect("scheme");
     let (key, host_path) = rest.split_once('@').expect("key");
     let id = host_path.rsplit('/').next().expect("project id");

@@ -145,15 +145,7 @@ async fn a_dead_writer_fails_readiness_and_stops_the_server() {
     let server = Server::start_with_store(config, store).await.unwrap();
     let state = server.state().clone();
     let dsn = server.welcome().dsn.clone();
-    let key = dsn
-        .split("://")
-        .nth(1)
-        .unwrap()
-        .split('@')
-        .next()
-        .unwrap()
-        .to_owned();
-    let project = dsn.rsplit('/').next().unwrap().to_owned();
+    let (key, project) = crate::support::parse_dsn(&dsn);
     let running = tokio::spawn(server.run(std::future::pending()));
     let router = errata_server::router::router(state.clone());
     let get = |path: &'static str| {
