@@ -509,7 +509,8 @@ fn stored_events(store: &SqliteStore, project: ProjectId) -> anyhow::Result<u64>
     let mut cursor = None;
     loop {
         let page = store.issues(&IssueQuery {
-            project_id: project,
+            project_id: Some(project),
+            sort: errata_store::IssueSort::LastSeen,
             filter: IssueFilter::default(),
             cursor: cursor.take(),
             limit: errata_store::MAX_PAGE,

@@ -7,8 +7,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
 use errata_store::{
-    Attachment, AttachmentId, Cursor, EventRow, IssueId, Level, Page, Payload, ProjectId, Result,
-    StoreError, StoredEvent, clamp_limit,
+    Attachment, AttachmentId, Cursor, EventNavigation, EventRow, IssueId, Level, Page, Payload,
+    ProjectId, Result, StoreError, StoredEvent, clamp_limit,
 };
 
 use crate::error::db;
@@ -105,6 +105,56 @@ pub(crate) fn latest(conn: &Connection, issue: IssueId) -> Result<StoredEvent> {
         .map_err(db)?
         .ok_or_else(|| StoreError::not_found(format_args!("an event of issue {issue}")))?;
     decompress(found)
+}
+
+/// The event's neighbours by arrival (the events table's rowid order) within its issue.
+pub(crate) fn navigation(
+    conn: &Connection,
+    issue: IssueId,
+    event_id: Uuid,
+) -> Result<EventNavigation> {
+    let row: Option<i64> = conn
+        .prepare_cached(
+            "SELECT id FROM events WHERE issue_id = ?1
+             AND project_id = (SELECT project_id FROM issues WHERE id = ?1) AND event_id = ?2",
+        )
+        .and_then(|mut s| {
+            s.query_row(params![issue.0, &event_id.as_bytes()[..]], |r| r.get(0))
+                .optional()
+        })
+        .map_err(db)?;
+    let row = row.ok_or_else(|| {
+        StoreError::not_found(format_args!("event {} of issue {issue}", event_id.simple()))
+    })?;
+    let one = |sql: &str, args: &[i64]| -> Result<Option<Uuid>> {
+        let id: Option<Vec<u8>> = conn
+            .prepare_cached(sql)
+            .and_then(|mut s| {
+                s.query_row(rusqlite::params_from_iter(args), |r| r.get(0))
+                    .optional()
+            })
+            .map_err(db)?;
+        Ok(id.and_then(|b| Uuid::from_slice(&b).ok()))
+    };
+    let other = |u: Option<Uuid>| u.filter(|u| *u != event_id);
+    Ok(EventNavigation {
+        oldest: other(one(
+            "SELECT event_id FROM events WHERE issue_id = ?1 ORDER BY id LIMIT 1",
+            &[issue.0],
+        )?),
+        previous: one(
+            "SELECT event_id FROM events WHERE issue_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT 1",
+            &[issue.0, row],
+        )?,
+        next: one(
+            "SELECT event_id FROM events WHERE issue_id = ?1 AND id > ?2 ORDER BY id LIMIT 1",
+            &[issue.0, row],
+        )?,
+        latest: other(one(
+            "SELECT event_id FROM events WHERE issue_id = ?1 ORDER BY id DESC LIMIT 1",
+            &[issue.0],
+        )?),
+    })
 }
 
 pub(crate) fn by_id(conn: &Connection, project: ProjectId, event_id: Uuid) -> Result<StoredEvent> {

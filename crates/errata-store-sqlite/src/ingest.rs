@@ -13,9 +13,13 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
-use errata_store::{IngestKind, IngestResult, IssueId, IssueStatus, NewEvent, Result, StoreError};
+use errata_store::{
+    ActivityKind, Actor, EventRelease, IgnoreThresholds, IngestKind, IngestResult, IssueId,
+    IssueStatus, NewEvent, Result, StoreError, hour_start,
+};
 
 use crate::error::db;
+use crate::workflow;
 
 /// Runs the whole batch in one IMMEDIATE transaction.
 pub(crate) fn ingest(
@@ -31,7 +35,7 @@ pub(crate) fn ingest(
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db)?;
-    let results = Batch::new(&tx, events)?.run(events)?;
+    let results = Batch::new(&tx, events, crate::now_ms())?.run(events)?;
     tx.commit().map_err(db)?;
     Ok(results)
 }
@@ -95,8 +99,24 @@ struct TagDelta {
     last_seen_ms: i64,
 }
 
+/// What the batch knows of an existing issue's workflow, read at its first event.
+struct IssueState {
+    status: IssueStatus,
+    /// While resolved in a release: see [`errata_store::regresses`].
+    regress_from_release_ms: Option<i64>,
+    /// While ignored with conditions.
+    ignore: Option<IgnoreThresholds>,
+}
+
 struct Batch<'t, 'a> {
     tx: &'t Transaction<'t>,
+    now_ms: i64,
+    /// Workflow state of the existing issues the batch touched.
+    states: HashMap<i64, IssueState, Fx>,
+    /// (project, release) -> first seen before this batch (`None`: new in this batch).
+    releases: HashMap<(i64, &'a str), Option<i64>, Fx>,
+    /// (issue, hour) -> events.
+    hours: HashMap<(i64, i64), u64, Fx>,
     /// (project, hash) -> owning issue, for hashes looked up or recorded in this batch.
     owners: HashMap<(i64, &'a str), i64, Fx>,
     issues: HashMap<i64, IssueDelta<'a>, Fx>,
@@ -106,13 +126,17 @@ struct Batch<'t, 'a> {
 }
 
 impl<'t, 'a> Batch<'t, 'a> {
-    fn new(tx: &'t Transaction<'t>, events: &[NewEvent]) -> Result<Self> {
+    fn new(tx: &'t Transaction<'t>, events: &[NewEvent], now_ms: i64) -> Result<Self> {
         let orphan_reports = tx
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM user_reports WHERE issue_id IS NULL)")
             .and_then(|mut s| s.query_row([], |r| r.get(0)))
             .map_err(db)?;
         Ok(Self {
             tx,
+            now_ms,
+            states: HashMap::with_capacity_and_hasher(events.len(), Fx::default()),
+            releases: HashMap::with_hasher(Fx::default()),
+            hours: HashMap::with_capacity_and_hasher(events.len(), Fx::default()),
             owners: HashMap::with_capacity_and_hasher(events.len() * 2, Fx::default()),
             issues: HashMap::with_capacity_and_hasher(events.len(), Fx::default()),
             tags: HashMap::with_capacity_and_hasher(
@@ -130,6 +154,9 @@ impl<'t, 'a> Batch<'t, 'a> {
         }
         self.flush_tags()?;
         self.flush_issues()?;
+        self.flush_hours()?;
+        self.flush_releases()?;
+        self.unignore_reached()?;
         Ok(results)
     }
 
@@ -156,8 +183,9 @@ impl<'t, 'a> Batch<'t, 'a> {
         for hash in &event.hashes {
             owners.push(self.owner(project, hash)?);
         }
+        let release = self.release(event)?;
         let (issue, kind) = match owners.iter().flatten().next() {
-            Some(&issue) => (issue, self.touch(issue)?),
+            Some(&issue) => (issue, self.touch(issue, event, release)?),
             None => (self.open_issue(event)?, IngestKind::NewIssue),
         };
         for (hash, owner) in event.hashes.iter().zip(&owners) {
@@ -174,6 +202,10 @@ impl<'t, 'a> Batch<'t, 'a> {
 
         self.insert_event(event, issue)?;
         self.add_to_issue(issue, event);
+        *self
+            .hours
+            .entry((issue, hour_start(event.timestamp_ms)))
+            .or_insert(0) += 1;
         let user = event.user.as_deref().map(|user| (USER_TAG, user));
         let tags = event.tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
         for (key, value) in tags.chain(user) {
@@ -210,26 +242,100 @@ impl<'t, 'a> Batch<'t, 'a> {
         Ok(owner)
     }
 
-    /// An existing issue gets an event: the first time in the batch, reopen it if resolved.
-    fn touch(&mut self, issue: i64) -> Result<IngestKind> {
-        if self.issues.contains_key(&issue) {
+    /// When the event's release was first seen before this batch (a release new in this
+    /// batch is [`EventRelease::New`]).
+    fn release(&mut self, event: &'a NewEvent) -> Result<EventRelease> {
+        let Some(version) = event.release.as_deref() else {
+            return Ok(EventRelease::Unknown);
+        };
+        let key = (event.project_id.0, version);
+        let first_seen = if let Some(&first_seen) = self.releases.get(&key) {
+            first_seen
+        } else {
+            let first_seen = workflow::release_first_seen(self.tx, key.0, version)?;
+            self.releases.insert(key, first_seen);
+            first_seen
+        };
+        Ok(first_seen.map_or(EventRelease::New, EventRelease::FirstSeen))
+    }
+
+    /// An existing issue gets an event: a resolved issue regresses when the rules say so
+    /// (the first such event of the batch reports the regression).
+    fn touch(&mut self, issue: i64, event: &NewEvent, release: EventRelease) -> Result<IngestKind> {
+        if !self.states.contains_key(&issue) {
+            let state = self.load_state(issue)?;
+            self.states.insert(issue, state);
+        }
+        let Some(state) = self.states.get_mut(&issue) else {
+            return Ok(IngestKind::Existing);
+        };
+        if state.status != IssueStatus::Resolved {
             return Ok(IngestKind::Existing);
         }
-        let status: String = self
-            .tx
-            .prepare_cached("SELECT status FROM issues WHERE id = ?1")
-            .and_then(|mut s| s.query_row([issue], |r| r.get(0)))
-            .map_err(db)?;
-        if IssueStatus::parse(&status)? != IssueStatus::Resolved {
+        let details = errata_store::StatusDetails {
+            regress_from_release_ms: state.regress_from_release_ms,
+            ..Default::default()
+        };
+        if !errata_store::regresses(&details, release) {
             return Ok(IngestKind::Existing);
         }
+        state.status = IssueStatus::Unresolved;
         self.tx
             .prepare_cached(
-                "UPDATE issues SET status = 'unresolved', resolved_at_ms = NULL WHERE id = ?1",
+                "UPDATE issues SET status = 'unresolved', resolved_at_ms = NULL,
+                    resolution = NULL, resolved_in_release = NULL,
+                    regress_from_release_ms = NULL, regressed_at_ms = ?2
+                 WHERE id = ?1",
             )
-            .and_then(|mut s| s.execute([issue]))
+            .and_then(|mut s| s.execute(params![issue, self.now_ms]))
             .map_err(db)?;
+        let detail = event
+            .release
+            .as_deref()
+            .map(|r| format!("in release {r}"))
+            .unwrap_or_default();
+        workflow::log(
+            self.tx,
+            issue,
+            ActivityKind::Regression,
+            &Actor::system(),
+            &detail,
+            self.now_ms,
+        )?;
         Ok(IngestKind::Regression)
+    }
+
+    fn load_state(&self, issue: i64) -> Result<IssueState> {
+        let (status, regress_from_release_ms, ignore) = self
+            .tx
+            .prepare_cached(
+                "SELECT status, regress_from_release_ms, ignore_until_ms, ignore_until_times_seen,
+                    ignore_until_user_count, ignore_minutes, ignore_events, ignore_users
+                 FROM issues WHERE id = ?1",
+            )
+            .and_then(|mut s| {
+                s.query_row([issue], |r| {
+                    let ignore = IgnoreThresholds {
+                        until_ms: r.get(2)?,
+                        times_seen: r.get(3)?,
+                        user_count: r.get(4)?,
+                        asked: errata_store::IgnoreUntil {
+                            minutes: r.get(5)?,
+                            events: r.get(6)?,
+                            users: r.get(7)?,
+                        },
+                    };
+                    Ok((r.get::<_, String>(0)?, r.get(1)?, ignore))
+                })
+            })
+            .map_err(db)?;
+        let status = IssueStatus::parse(&status)?;
+        Ok(IssueState {
+            status,
+            regress_from_release_ms,
+            ignore: (status == IssueStatus::Ignored && ignore != IgnoreThresholds::default())
+                .then_some(ignore),
+        })
     }
 
     fn open_issue(&mut self, event: &NewEvent) -> Result<i64> {
@@ -263,7 +369,16 @@ impl<'t, 'a> Batch<'t, 'a> {
                 ])
             })
             .map_err(db)?;
-        Ok(self.tx.last_insert_rowid())
+        let issue = self.tx.last_insert_rowid();
+        workflow::log(
+            self.tx,
+            issue,
+            ActivityKind::FirstSeen,
+            &Actor::system(),
+            "",
+            self.now_ms,
+        )?;
+        Ok(issue)
     }
 
     fn insert_event(&self, event: &NewEvent, issue: i64) -> Result<()> {
@@ -469,6 +584,67 @@ impl<'t, 'a> Batch<'t, 'a> {
             }
         }
         Ok(inserted)
+    }
+}
+
+impl Batch<'_, '_> {
+    /// Upserts the batch's hourly counts, in key order.
+    fn flush_hours(&self) -> Result<()> {
+        let mut hours: Vec<_> = self.hours.iter().collect();
+        hours.sort_unstable_by_key(|(key, _)| **key);
+        let mut upsert = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO issue_hours (issue_id, hour_ms, count) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (issue_id, hour_ms) DO UPDATE SET count = count + excluded.count",
+            )
+            .map_err(db)?;
+        for ((issue, hour), count) in hours {
+            upsert.execute(params![issue, hour, count]).map_err(db)?;
+        }
+        Ok(())
+    }
+
+    /// Records the releases first seen in this batch.
+    fn flush_releases(&self) -> Result<()> {
+        let mut insert = self
+            .tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO releases (project_id, version, first_seen_ms)
+                 VALUES (?1, ?2, ?3)",
+            )
+            .map_err(db)?;
+        for ((project, version), first_seen) in &self.releases {
+            if first_seen.is_none() {
+                insert
+                    .execute(params![project, version, self.now_ms])
+                    .map_err(db)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Ignored issues of the batch whose conditions are now met come back.
+    fn unignore_reached(&self) -> Result<()> {
+        let mut counters = self
+            .tx
+            .prepare_cached("SELECT times_seen, user_count FROM issues WHERE id = ?1")
+            .map_err(db)?;
+        let mut ignored: Vec<_> = self
+            .states
+            .iter()
+            .filter_map(|(issue, state)| state.ignore.as_ref().map(|t| (*issue, t)))
+            .collect();
+        ignored.sort_unstable_by_key(|(issue, _)| *issue);
+        for (issue, thresholds) in ignored {
+            let (times_seen, user_count): (u64, u64) = counters
+                .query_row([issue], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(db)?;
+            if let Some(why) = thresholds.reached(self.now_ms, times_seen, user_count) {
+                workflow::unignore(self.tx, issue, why, self.now_ms)?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -1,12 +1,16 @@
 //! Issues in `SQLite`: the listing query built from an `IssueFilter` (keyset-paginated on
-//! `(last_seen_ms, id)` over the `issues_project_*last_seen` indexes), reads, status
-//! changes, tag counts, and deletion with everything that hangs off an issue.
+//! `(sort key, id)`; the default order runs on the `issues_*last_seen` indexes), reads,
+//! tag and hourly counts, and deletion with everything that hangs off an issue. Status
+//! changes are in `workflow.rs`.
+
+use std::fmt::Write as _;
 
 use rusqlite::types::{Type, Value};
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use errata_store::{
-    Cursor, Issue, IssueId, IssueQuery, IssueStatus, Level, Page, ProjectId, Result, StoreError,
+    Cursor, HourCount, IgnoreThresholds, IgnoreUntil, Issue, IssueId, IssueQuery, IssueSort,
+    IssueStatus, Level, Page, ProjectId, Resolution, Result, StatusDetails, StoreError,
     TagValueCount, clamp_limit,
 };
 
@@ -14,7 +18,9 @@ use crate::error::db;
 
 const COLUMNS: &str = "id, project_id, short_id, title, culprit, level, event_type, metadata, \
     status, first_seen_ms, last_seen_ms, times_seen, user_count, first_release, last_release, \
-    resolved_at_ms";
+    resolved_at_ms, resolution, resolved_in_release, regress_from_release_ms, ignore_until_ms, \
+    ignore_until_times_seen, ignore_until_user_count, ignore_minutes, ignore_events, \
+    ignore_users, regressed_at_ms";
 
 /// Wraps a store error raised while reading column `idx`.
 pub(crate) fn conversion(idx: usize, e: StoreError) -> rusqlite::Error {
@@ -41,6 +47,44 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Issue> {
         first_release: r.get(13)?,
         last_release: r.get(14)?,
         resolved_at_ms: r.get(15)?,
+        details: details_from_row(r)?,
+    })
+}
+
+/// Columns 16.. of [`COLUMNS`].
+fn details_from_row(r: &Row<'_>) -> rusqlite::Result<StatusDetails> {
+    let resolution: Option<String> = r.get(16)?;
+    let resolution = match resolution.as_deref() {
+        None => None,
+        Some("now") => Some(Resolution::Now),
+        Some("next_release") => Some(Resolution::InNextRelease),
+        Some("release") => Some(Resolution::InRelease(
+            r.get::<_, Option<String>>(17)?.unwrap_or_default(),
+        )),
+        Some(other) => {
+            return Err(conversion(
+                16,
+                StoreError::invalid(format!("unknown resolution {other:?}")),
+            ));
+        }
+    };
+    let asked = IgnoreUntil {
+        minutes: r.get(22)?,
+        events: r.get(23)?,
+        users: r.get(24)?,
+    };
+    let thresholds = IgnoreThresholds {
+        until_ms: r.get(19)?,
+        times_seen: r.get(20)?,
+        user_count: r.get(21)?,
+        asked,
+    };
+    let ignore = (thresholds != IgnoreThresholds::default()).then_some(thresholds);
+    Ok(StatusDetails {
+        resolution,
+        regress_from_release_ms: r.get(18)?,
+        ignore,
+        regressed_at_ms: r.get(25)?,
     })
 }
 
@@ -78,10 +122,24 @@ fn like_pattern(text: &str) -> String {
     pattern
 }
 
+/// The column an order sorts on.
+fn sort_column(sort: IssueSort) -> &'static str {
+    match sort {
+        IssueSort::LastSeen => "last_seen_ms",
+        IssueSort::FirstSeen => "first_seen_ms",
+        IssueSort::Events => "times_seen",
+        IssueSort::Users => "user_count",
+    }
+}
+
 pub(crate) fn list(conn: &Connection, query: &IssueQuery) -> Result<Page<Issue>> {
     let limit = clamp_limit(query.limit);
-    let mut sql = format!("SELECT {COLUMNS} FROM issues i WHERE project_id = ?");
-    let mut args: Vec<Value> = vec![Value::Integer(query.project_id.0)];
+    let mut sql = format!("SELECT {COLUMNS} FROM issues i WHERE 1 = 1");
+    let mut args: Vec<Value> = Vec::new();
+    if let Some(project) = query.project_id {
+        sql.push_str(" AND project_id = ?");
+        args.push(Value::Integer(project.0));
+    }
     if let Some(status) = query.filter.status {
         sql.push_str(" AND status = ?");
         args.push(Value::Text(status.as_str().to_owned()));
@@ -100,12 +158,13 @@ pub(crate) fn list(conn: &Connection, query: &IssueQuery) -> Result<Page<Issue>>
         args.push(Value::Text(key.clone()));
         args.push(Value::Text(value.clone()));
     }
+    let column = sort_column(query.sort);
     if let Some(cursor) = &query.cursor {
         let cursor = Cursor::decode(cursor)?;
-        sql.push_str(" AND (last_seen_ms < ? OR (last_seen_ms = ? AND id < ?))");
+        let _ = write!(sql, " AND ({column} < ? OR ({column} = ? AND id < ?))");
         args.extend([cursor.sort, cursor.sort, cursor.id].map(Value::Integer));
     }
-    sql.push_str(" ORDER BY last_seen_ms DESC, id DESC LIMIT ?");
+    let _ = write!(sql, " ORDER BY {column} DESC, id DESC LIMIT ?");
     args.push(Value::Integer(i64::try_from(limit + 1).unwrap_or(i64::MAX)));
     let mut stmt = conn.prepare_cached(&sql).map_err(db)?;
     let mut items: Vec<Issue> = stmt
@@ -116,7 +175,7 @@ pub(crate) fn list(conn: &Connection, query: &IssueQuery) -> Result<Page<Issue>>
         items.truncate(limit);
         items.last().map(|last| {
             Cursor {
-                sort: last.last_seen_ms,
+                sort: query.sort.key(last),
                 id: last.id.0,
             }
             .encode()
@@ -127,24 +186,36 @@ pub(crate) fn list(conn: &Connection, query: &IssueQuery) -> Result<Page<Issue>>
     Ok(Page { items, next_cursor })
 }
 
-pub(crate) fn set_status(
-    conn: &mut Connection,
-    id: IssueId,
-    status: IssueStatus,
-    now_ms: i64,
-) -> Result<Issue> {
-    let tx = conn.transaction().map_err(db)?;
-    let resolved_at = (status == IssueStatus::Resolved).then_some(now_ms);
-    let changed = tx
-        .prepare_cached("UPDATE issues SET status = ?2, resolved_at_ms = ?3 WHERE id = ?1")
-        .and_then(|mut s| s.execute(params![id.0, status.as_str(), resolved_at]))
+pub(crate) fn hourly_counts(
+    conn: &Connection,
+    ids: &[IssueId],
+    since_ms: i64,
+) -> Result<Vec<HourCount>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT issue_id, hour_ms, count FROM issue_hours
+             WHERE issue_id = ?1 AND hour_ms >= ?2 ORDER BY hour_ms",
+        )
         .map_err(db)?;
-    if changed == 0 {
-        return Err(StoreError::not_found(format_args!("issue {id}")));
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out = Vec::new();
+    for id in sorted {
+        let rows = stmt
+            .query_map(params![id.0, since_ms], |r| {
+                Ok(HourCount {
+                    issue_id: IssueId(r.get(0)?),
+                    hour_ms: r.get(1)?,
+                    count: r.get(2)?,
+                })
+            })
+            .map_err(db)?;
+        for row in rows {
+            out.push(row.map_err(db)?);
+        }
     }
-    let issue = get(&tx, id)?;
-    tx.commit().map_err(db)?;
-    Ok(issue)
+    Ok(out)
 }
 
 pub(crate) fn delete(conn: &mut Connection, id: IssueId) -> Result<()> {
@@ -155,6 +226,8 @@ pub(crate) fn delete(conn: &mut Connection, id: IssueId) -> Result<()> {
         "DELETE FROM user_reports WHERE issue_id = ?1",
         "DELETE FROM events WHERE issue_id = ?1",
         "DELETE FROM issue_tag_values WHERE issue_id = ?1",
+        "DELETE FROM issue_hours WHERE issue_id = ?1",
+        "DELETE FROM issue_activity WHERE issue_id = ?1",
         "DELETE FROM grouphashes WHERE issue_id = ?1",
         "DELETE FROM issues WHERE id = ?1",
     ] {

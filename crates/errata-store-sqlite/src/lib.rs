@@ -42,6 +42,7 @@ mod store;
 mod token;
 mod user;
 mod user_report;
+mod workflow;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};

@@ -4,9 +4,9 @@
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use errata_store::{
-    BootstrapSpec, Bootstrapped, EventQuota, KeyId, NewProject, Organization, OrganizationId,
-    Project, ProjectId, ProjectKey, ProjectSettings, QuotaWindow, Result, StoreError, User,
-    generate_key, validate_slug,
+    BootstrapSpec, Bootstrapped, EventQuota, KeyChange, KeyId, NewProject, Organization,
+    OrganizationId, Project, ProjectId, ProjectKey, ProjectSettings, QuotaWindow, Result,
+    StoreError, User, generate_key, validate_slug,
 };
 
 use errata_store::{NewUser, Role};
@@ -252,12 +252,21 @@ fn insert_project(
 }
 
 fn insert_key(tx: &Transaction<'_>, project: ProjectId, now_ms: i64) -> Result<ProjectKey> {
+    insert_labelled_key(tx, project, "Default", now_ms)
+}
+
+fn insert_labelled_key(
+    tx: &Connection,
+    project: ProjectId,
+    label: &str,
+    now_ms: i64,
+) -> Result<ProjectKey> {
     let key = ProjectKey {
         id: KeyId(0),
         project_id: project,
         public_key: generate_key(),
         secret_key: generate_key(),
-        label: "Default".to_owned(),
+        label: label.to_owned(),
         is_active: true,
         created_ms: now_ms,
     };
@@ -383,6 +392,7 @@ pub(crate) fn update_settings(
     let changed = tx
         .prepare_cached(
             "UPDATE projects SET
+                 name = coalesce(?8, name),
                  scrub_data = coalesce(?2, scrub_data),
                  sensitive_fields = coalesce(?3, sensitive_fields),
                  scrub_ip_addresses = coalesce(?4, scrub_ip_addresses),
@@ -398,7 +408,8 @@ pub(crate) fn update_settings(
                 patch.scrub_ip_addresses,
                 set_quota,
                 limit,
-                window
+                window,
+                patch.name
             ])
         })
         .map_err(db)?;
@@ -420,4 +431,80 @@ pub(crate) fn by_slug(conn: &Connection, org: OrganizationId, slug: &str) -> Res
     })
     .map_err(db)?
     .ok_or_else(|| StoreError::not_found(format_args!("project {slug:?}")))
+}
+
+/// The longest key label, in characters.
+const MAX_KEY_LABEL_LEN: usize = 200;
+
+pub(crate) fn create_key(
+    conn: &mut Connection,
+    project: ProjectId,
+    label: &str,
+    now_ms: i64,
+) -> Result<ProjectKey> {
+    let label = label.trim();
+    if label.chars().count() > MAX_KEY_LABEL_LEN {
+        return Err(StoreError::invalid(format!(
+            "a key label has at most {MAX_KEY_LABEL_LEN} characters"
+        )));
+    }
+    let label = if label.is_empty() { "Default" } else { label };
+    let tx = conn.transaction().map_err(db)?;
+    get(&tx, project)?;
+    let key = insert_labelled_key(&tx, project, label, now_ms)?;
+    tx.commit().map_err(db)?;
+    Ok(key)
+}
+
+pub(crate) fn change_key(
+    conn: &mut Connection,
+    id: KeyId,
+    change: KeyChange,
+) -> Result<ProjectKey> {
+    let tx = conn.transaction().map_err(db)?;
+    let changed = match change {
+        KeyChange::Enable | KeyChange::Disable => tx
+            .prepare_cached("UPDATE project_keys SET is_active = ?2 WHERE id = ?1")
+            .and_then(|mut s| s.execute(params![id.0, change == KeyChange::Enable])),
+        KeyChange::Rotate => tx
+            .prepare_cached(
+                "UPDATE project_keys SET public_key = ?2, secret_key = ?3 WHERE id = ?1",
+            )
+            .and_then(|mut s| s.execute(params![id.0, generate_key(), generate_key()])),
+    }
+    .map_err(db)?;
+    if changed == 0 {
+        return Err(StoreError::not_found(format_args!("key {id}")));
+    }
+    let key = tx
+        .prepare_cached(&format!(
+            "SELECT {KEY_COLUMNS} FROM project_keys WHERE id = ?1"
+        ))
+        .and_then(|mut s| s.query_row([id.0], key_from_row))
+        .map_err(db)?;
+    tx.commit().map_err(db)?;
+    Ok(key)
+}
+
+/// Deletes a project and everything under it, in one transaction.
+pub(crate) fn delete(conn: &mut Connection, id: ProjectId) -> Result<()> {
+    let tx = conn.transaction().map_err(db)?;
+    get(&tx, id)?;
+    for sql in [
+        "DELETE FROM issue_hours WHERE issue_id IN (SELECT id FROM issues WHERE project_id = ?1)",
+        "DELETE FROM issue_activity WHERE issue_id IN (SELECT id FROM issues WHERE project_id = ?1)",
+        "DELETE FROM issue_tag_values WHERE issue_id IN (SELECT id FROM issues WHERE project_id = ?1)",
+        "DELETE FROM attachments WHERE project_id = ?1",
+        "DELETE FROM user_reports WHERE project_id = ?1",
+        "DELETE FROM events WHERE project_id = ?1",
+        "DELETE FROM grouphashes WHERE project_id = ?1",
+        "DELETE FROM issues WHERE project_id = ?1",
+        "DELETE FROM releases WHERE project_id = ?1",
+        "DELETE FROM outcomes WHERE project_id = ?1",
+        "DELETE FROM project_keys WHERE project_id = ?1",
+        "DELETE FROM projects WHERE id = ?1",
+    ] {
+        tx.execute(sql, [id.0]).map_err(db)?;
+    }
+    tx.commit().map_err(db)
 }

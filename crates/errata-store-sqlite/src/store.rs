@@ -6,15 +6,18 @@ use uuid::Uuid;
 
 use errata_store::ApiToken;
 use errata_store::{
+    Activity, Actor, EventNavigation, HourCount, KeyChange, KeyId, NewUser, StatusChange, User,
+    UserId,
+};
+use errata_store::{
     Attachment, AttachmentId, BootstrapSpec, Bootstrapped, CreatedToken, EventRow, IngestResult,
-    Issue, IssueId, IssueQuery, IssueStatus, NewEvent, NewProject, NewToken, NewUserReport,
-    Organization, OrganizationId, OutcomeCount, OutcomeDelta, Page, Project, ProjectId, ProjectKey,
+    Issue, IssueId, IssueQuery, NewEvent, NewProject, NewToken, NewUserReport, Organization,
+    OrganizationId, OutcomeCount, OutcomeDelta, Page, Project, ProjectId, ProjectKey,
     ProjectSettings, Result, Store, StoredEvent, TagValueCount, UserReport,
 };
-use errata_store::{NewUser, User, UserId};
 
 use crate::{
-    SqliteStore, event, ingest, issue, now_ms, outcome, project, token, user, user_report,
+    SqliteStore, event, ingest, issue, now_ms, outcome, project, token, user, user_report, workflow,
 };
 
 impl Store for SqliteStore {
@@ -59,8 +62,28 @@ impl Store for SqliteStore {
     }
 
     #[instrument(skip_all)]
-    fn set_issue_status(&self, id: IssueId, status: IssueStatus) -> Result<Issue> {
-        self.write(|c| issue::set_status(c, id, status, now_ms()))
+    fn change_issue_status(
+        &self,
+        id: IssueId,
+        change: &StatusChange,
+        actor: &Actor,
+    ) -> Result<Issue> {
+        self.write(|c| workflow::change_status(c, id, change, actor, now_ms()))
+    }
+
+    #[instrument(skip_all)]
+    fn expire_ignored(&self, now_ms: i64) -> Result<Vec<IssueId>> {
+        self.write(|c| workflow::expire_ignored(c, now_ms))
+    }
+
+    #[instrument(skip_all)]
+    fn issue_activity(&self, id: IssueId) -> Result<Vec<Activity>> {
+        self.read(|c| workflow::activity(c, id))
+    }
+
+    #[instrument(skip_all, fields(issues = ids.len()))]
+    fn issue_hourly_counts(&self, ids: &[IssueId], since_ms: i64) -> Result<Vec<HourCount>> {
+        self.read(|c| issue::hourly_counts(c, ids, since_ms))
     }
 
     #[instrument(skip_all)]
@@ -91,6 +114,11 @@ impl Store for SqliteStore {
     #[instrument(skip_all)]
     fn latest_event(&self, id: IssueId) -> Result<StoredEvent> {
         self.read(|c| event::latest(c, id))
+    }
+
+    #[instrument(skip_all)]
+    fn event_navigation(&self, id: IssueId, event_id: Uuid) -> Result<EventNavigation> {
+        self.read(|c| event::navigation(c, id, event_id))
     }
 
     #[instrument(skip_all)]
@@ -150,6 +178,21 @@ impl Store for SqliteStore {
     #[instrument(skip_all)]
     fn update_project_settings(&self, id: ProjectId, patch: &ProjectSettings) -> Result<Project> {
         self.write(|c| project::update_settings(c, id, patch))
+    }
+
+    #[instrument(skip_all)]
+    fn delete_project(&self, id: ProjectId) -> Result<()> {
+        self.write(|c| project::delete(c, id))
+    }
+
+    #[instrument(skip_all)]
+    fn create_key(&self, project_id: ProjectId, label: &str) -> Result<ProjectKey> {
+        self.write(|c| project::create_key(c, project_id, label, now_ms()))
+    }
+
+    #[instrument(skip_all)]
+    fn change_key(&self, id: KeyId, change: KeyChange) -> Result<ProjectKey> {
+        self.write(|c| project::change_key(c, id, change))
     }
 
     #[instrument(skip_all)]

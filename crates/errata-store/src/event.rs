@@ -147,6 +147,16 @@ pub struct StoredEvent {
     pub payload: Vec<u8>,
 }
 
+/// The neighbours of an event within its issue, by arrival (for the event viewer's
+/// oldest / previous / next / latest links); `None` where there is none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventNavigation {
+    pub oldest: Option<Uuid>,
+    pub previous: Option<Uuid>,
+    pub next: Option<Uuid>,
+    pub latest: Option<Uuid>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ use std::fmt;
 use crate::error::{Result, StoreError};
 use crate::id::{IssueId, ProjectId};
 use crate::level::Level;
+use crate::workflow::StatusDetails;
 
 /// An issue's triage state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -71,6 +72,41 @@ pub struct Issue {
     pub first_release: Option<String>,
     pub last_release: Option<String>,
     pub resolved_at_ms: Option<i64>,
+    /// How it was resolved or ignored, and whether it regressed.
+    pub details: StatusDetails,
+}
+
+impl Issue {
+    /// An issue is new for a week after it was first seen (Sentry's "new" substatus).
+    pub fn is_new(&self, now_ms: i64) -> bool {
+        now_ms.saturating_sub(self.first_seen_ms) < NEW_FOR_MS
+    }
+
+    /// Unresolved because an event came after it was resolved, within the last week.
+    pub fn is_regressed(&self, now_ms: i64) -> bool {
+        self.status == IssueStatus::Unresolved
+            && self
+                .details
+                .regressed_at_ms
+                .is_some_and(|at| now_ms.saturating_sub(at) < NEW_FOR_MS)
+    }
+}
+
+/// How long the "new" and "regressed" badges last.
+pub const NEW_FOR_MS: i64 = 7 * 24 * 3_600_000;
+
+/// Events of one issue in one hour (kept by ingest, for charts and sparklines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HourCount {
+    pub issue_id: IssueId,
+    /// The hour's start, Unix ms (a multiple of 3,600,000).
+    pub hour_ms: i64,
+    pub count: u64,
+}
+
+/// The hour bucket holding `ms`.
+pub fn hour_start(ms: i64) -> i64 {
+    ms.div_euclid(3_600_000) * 3_600_000
 }
 
 /// The tag holding an event's user identity. The store counts it like any tag, so an
@@ -152,11 +188,61 @@ fn unquote(s: &str) -> String {
 /// The largest page the listings return.
 pub const MAX_PAGE: usize = 100;
 
-/// One page of a project's issues, newest activity first.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The order of an issue listing (ties: newest id first).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum IssueSort {
+    /// Most recently seen first.
+    #[default]
+    LastSeen,
+    /// Most recently first seen first.
+    FirstSeen,
+    /// Most events first.
+    Events,
+    /// Most distinct users first.
+    Users,
+}
+
+impl IssueSort {
+    pub const ALL: [Self; 4] = [Self::LastSeen, Self::FirstSeen, Self::Events, Self::Users];
+
+    /// The name in URLs (Sentry's `sort=` values `date`, `new`, `freq`, `user` are read too).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LastSeen => "last_seen",
+            Self::FirstSeen => "first_seen",
+            Self::Events => "events",
+            Self::Users => "users",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Self> {
+        Ok(match name {
+            "last_seen" | "date" => Self::LastSeen,
+            "first_seen" | "new" => Self::FirstSeen,
+            "events" | "freq" => Self::Events,
+            "users" | "user" => Self::Users,
+            other => return Err(StoreError::invalid(format!("unknown sort {other:?}"))),
+        })
+    }
+
+    /// The value of `issue` this order sorts on (descending), as kept in cursors.
+    pub fn key(self, issue: &Issue) -> i64 {
+        match self {
+            Self::LastSeen => issue.last_seen_ms,
+            Self::FirstSeen => issue.first_seen_ms,
+            Self::Events => i64::try_from(issue.times_seen).unwrap_or(i64::MAX),
+            Self::Users => i64::try_from(issue.user_count).unwrap_or(i64::MAX),
+        }
+    }
+}
+
+/// One page of issues (of one project, or of all), in the order asked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IssueQuery {
-    pub project_id: ProjectId,
+    /// `None`: every project.
+    pub project_id: Option<ProjectId>,
     pub filter: IssueFilter,
+    pub sort: IssueSort,
     /// From the previous page's `next_cursor`; `None` for the first page.
     pub cursor: Option<String>,
     /// Clamped to `1..=MAX_PAGE`.

@@ -23,6 +23,7 @@
 //! UUIDs, hashes are 32-hex strings, text matching is case-insensitive for ASCII. Nothing
 //! here depends on `SQLite`'s semantics.
 
+mod activity;
 mod attachment;
 mod bootstrap;
 mod error;
@@ -39,35 +40,44 @@ mod store;
 mod token;
 mod user;
 mod user_report;
+mod workflow;
 
 #[cfg(feature = "test-suite")]
 pub mod suite;
 
+pub use activity::{Activity, ActivityKind, Actor};
 pub use attachment::{Attachment, NewAttachment};
 pub use bootstrap::{BootstrapSpec, Bootstrapped};
 pub use error::{ErrorKind, Result, StoreError};
 pub use event::{
-    EventRow, IngestKind, IngestResult, MAX_HASHES, MAX_TAG_KEY_LEN, MAX_TAG_VALUE_LEN, MAX_TAGS,
-    MAX_TEXT_LEN, NewEvent, StoredEvent, is_hash,
+    EventNavigation, EventRow, IngestKind, IngestResult, MAX_HASHES, MAX_TAG_KEY_LEN,
+    MAX_TAG_VALUE_LEN, MAX_TAGS, MAX_TEXT_LEN, NewEvent, StoredEvent, is_hash,
 };
 pub use id::{
     AttachmentId, IssueId, KeyId, OrganizationId, ProjectId, TokenId, UserId, UserReportId,
 };
-pub use issue::{Issue, IssueFilter, IssueQuery, IssueStatus, MAX_PAGE, TagValueCount, USER_TAG};
+pub use issue::{
+    HourCount, Issue, IssueFilter, IssueQuery, IssueSort, IssueStatus, MAX_PAGE, NEW_FOR_MS,
+    TagValueCount, USER_TAG, hour_start,
+};
 pub use level::Level;
 pub use outcome::{BUCKET_MS, OutcomeCount, OutcomeDelta, bucket_start};
 pub use page::{Cursor, Page, clamp_limit};
 pub use payload::{MAX_PAYLOAD_BYTES, Payload};
 pub use project::{
-    MAX_SLUG_LEN, NewProject, Organization, Project, ProjectKey, User, generate_key, slugify,
-    validate_slug,
+    KeyChange, MAX_SLUG_LEN, NewProject, Organization, Project, ProjectKey, User, generate_key,
+    slugify, validate_slug,
 };
 pub use settings::{
-    EventQuota, MAX_QUOTA_LIMIT, MAX_SENSITIVE_FIELD_LEN, MAX_SENSITIVE_FIELDS, ProjectSettings,
-    QuotaWindow,
+    EventQuota, MAX_PROJECT_NAME_LEN, MAX_QUOTA_LIMIT, MAX_SENSITIVE_FIELD_LEN,
+    MAX_SENSITIVE_FIELDS, ProjectSettings, QuotaWindow,
 };
 pub use store::Store;
 pub use token::{ApiToken, CreatedToken, NewToken, generate_secret, hash_secret};
 pub use user::{MAX_EMAIL_LEN, MAX_NAME_LEN, NewUser, Role, normalize_email};
 pub use user_report::{NewUserReport, UserReport, UserReportFields};
 pub use uuid::Uuid;
+pub use workflow::{
+    EventRelease, IgnoreThresholds, IgnoreUntil, Resolution, StatusChange, StatusDetails, Unignore,
+    minutes_text, regresses,
+};

@@ -70,6 +70,15 @@ pub struct ProjectKey {
     pub created_ms: i64,
 }
 
+/// A change to a project key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyChange {
+    Enable,
+    Disable,
+    /// New public and secret parts.
+    Rotate,
+}
+
 /// What it takes to create a project.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewProject {

@@ -101,10 +101,15 @@ impl EventQuota {
     }
 }
 
+/// The longest project name, in characters.
+pub const MAX_PROJECT_NAME_LEN: usize = 200;
+
 /// A change to a project's settings: `None` leaves a setting unchanged
 /// (`event_quota: Some(None)` removes the quota).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProjectSettings {
+    /// A new display name (the slug stays: DSNs and URLs keep working).
+    pub name: Option<String>,
     /// Scrub sensitive data from events before storing.
     pub scrub_data: Option<bool>,
     /// Field names scrubbed besides the built-in ones (replaces the whole list).
@@ -134,7 +139,21 @@ impl ProjectSettings {
         if let Some(Some(quota)) = &self.event_quota {
             quota.validate()?;
         }
+        let name = self
+            .name
+            .as_deref()
+            .map(|name| {
+                let name = name.trim();
+                if name.is_empty() || name.chars().count() > MAX_PROJECT_NAME_LEN {
+                    return Err(StoreError::invalid(format!(
+                        "a project name has 1 to {MAX_PROJECT_NAME_LEN} characters"
+                    )));
+                }
+                Ok(name.to_owned())
+            })
+            .transpose()?;
         Ok(Self {
+            name,
             sensitive_fields,
             ..self.clone()
         })

@@ -4,19 +4,21 @@
 
 use uuid::Uuid;
 
+use crate::activity::{Activity, Actor};
 use crate::attachment::Attachment;
 use crate::bootstrap::{BootstrapSpec, Bootstrapped};
 use crate::error::Result;
-use crate::event::{EventRow, IngestResult, NewEvent, StoredEvent};
-use crate::id::{AttachmentId, IssueId, OrganizationId, ProjectId, UserId};
-use crate::issue::{Issue, IssueQuery, IssueStatus, TagValueCount};
+use crate::event::{EventNavigation, EventRow, IngestResult, NewEvent, StoredEvent};
+use crate::id::{AttachmentId, IssueId, KeyId, OrganizationId, ProjectId, UserId};
+use crate::issue::{HourCount, Issue, IssueQuery, IssueStatus, TagValueCount};
 use crate::outcome::{OutcomeCount, OutcomeDelta};
 use crate::page::Page;
-use crate::project::{NewProject, Organization, Project, ProjectKey, User};
+use crate::project::{KeyChange, NewProject, Organization, Project, ProjectKey, User};
 use crate::settings::ProjectSettings;
 use crate::token::{ApiToken, CreatedToken, NewToken};
 use crate::user::NewUser;
 use crate::user_report::{NewUserReport, UserReport};
+use crate::workflow::StatusChange;
 
 /// Errata's storage. Synchronous and `Send + Sync`: see the crate documentation for why
 /// and for how the server calls it (one writer thread, a few reader threads).
@@ -68,8 +70,32 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     fn issue(&self, id: IssueId) -> Result<Issue>;
 
-    /// Sets the status (resolving records the time) and returns the updated issue.
-    fn set_issue_status(&self, id: IssueId, status: IssueStatus) -> Result<Issue>;
+    /// Applies a status change (see [`StatusChange`]: resolving records the time and how;
+    /// ignoring records its conditions against the issue's counters now), logs it in the
+    /// issue's activity as done by `actor`, and returns the updated issue. Setting the
+    /// status an issue already has still records the new terms.
+    fn change_issue_status(
+        &self,
+        id: IssueId,
+        change: &StatusChange,
+        actor: &Actor,
+    ) -> Result<Issue>;
+
+    /// [`Store::change_issue_status`] with the plain change for `status`, by Errata itself.
+    fn set_issue_status(&self, id: IssueId, status: IssueStatus) -> Result<Issue> {
+        self.change_issue_status(id, &StatusChange::from(status), &Actor::system())
+    }
+
+    /// Brings back every ignored issue whose "ignore for a while" has passed (an event
+    /// brings back the others as it arrives, in [`Store::ingest`]); logs why. Returns them.
+    fn expire_ignored(&self, now_ms: i64) -> Result<Vec<IssueId>>;
+
+    /// The issue's activity, oldest first.
+    fn issue_activity(&self, id: IssueId) -> Result<Vec<Activity>>;
+
+    /// The hourly event counts of these issues since `since_ms` (hours without events are
+    /// absent), by issue then hour. Ingest keeps them in the event's transaction.
+    fn issue_hourly_counts(&self, ids: &[IssueId], since_ms: i64) -> Result<Vec<HourCount>>;
 
     /// Deletes the issue with its events, attachments, reports, hashes and counts. Its
     /// hashes are freed: a later event with them opens a new issue.
@@ -93,6 +119,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// The issue's most recently received event with its payload.
     fn latest_event(&self, id: IssueId) -> Result<StoredEvent>;
+
+    /// The oldest, previous, next and latest events of the issue around `event_id`.
+    fn event_navigation(&self, id: IssueId, event_id: Uuid) -> Result<EventNavigation>;
 
     /// One event with its payload (decompressed: the normalized JSON as ingested).
     fn event(&self, project_id: ProjectId, event_id: Uuid) -> Result<StoredEvent>;
@@ -130,6 +159,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// [`ProjectSettings::normalized`] says: an invalid patch changes nothing) and returns
     /// the updated project. An empty patch returns the project as it is.
     fn update_project_settings(&self, id: ProjectId, patch: &ProjectSettings) -> Result<Project>;
+
+    /// Deletes a project with its keys, issues, events and everything hanging off them.
+    fn delete_project(&self, id: ProjectId) -> Result<()>;
+
+    /// Adds a key (a new DSN) to a project.
+    fn create_key(&self, project_id: ProjectId, label: &str) -> Result<ProjectKey>;
+
+    /// Enables or disables a key (a disabled key's events are refused), or rotates it
+    /// (new public and secret parts: the old DSN stops working at once). Returns the key.
+    fn change_key(&self, id: KeyId, change: KeyChange) -> Result<ProjectKey>;
 
     // --- API tokens ------------------------------------------------------------------
 

@@ -205,7 +205,8 @@ pub(super) async fn list(
     let filter = IssueFilter::parse(query_value(&pairs, "query").unwrap_or(DEFAULT_QUERY))
         .map_err(|e| ApiError::BadRequest(format!("invalid query: {e}")))?;
     let query = IssueQuery {
-        project_id: project.id,
+        project_id: Some(project.id),
+        sort: errata_store::IssueSort::LastSeen,
         filter,
         cursor: page.cursor,
         limit: page.limit,
@@ -262,7 +263,8 @@ pub(super) async fn bulk_update(
             let mut cursor = None;
             loop {
                 let page = store.issues(&IssueQuery {
-                    project_id: project.id,
+                    project_id: Some(project.id),
+                    sort: errata_store::IssueSort::LastSeen,
                     filter: filter.clone(),
                     cursor,
                     limit: errata_store::MAX_PAGE,

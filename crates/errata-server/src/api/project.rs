@@ -142,7 +142,8 @@ pub(super) async fn detail(
 }
 
 /// The fields `PUT` accepts.
-const SETTABLE: [&str; 4] = [
+const SETTABLE: [&str; 5] = [
+    "name",
     "dataScrubber",
     "sensitiveFields",
     "scrubIPAddresses",
@@ -212,7 +213,16 @@ fn settings_patch(fields: &Map<String, Value>) -> Result<ProjectSettings, ApiErr
         })
         .transpose()?;
     let event_quota = fields.get("eventQuota").map(event_quota).transpose()?;
+    let name = fields
+        .get("name")
+        .map(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| ApiError::BadRequest("name must be a string".into()))
+        })
+        .transpose()?;
     Ok(ProjectSettings {
+        name,
         scrub_data: bool_field("dataScrubber")?,
         sensitive_fields,
         scrub_ip_addresses: bool_field("scrubIPAddresses")?,

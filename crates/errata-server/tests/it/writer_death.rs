@@ -14,11 +14,11 @@ use axum::http::{Request, StatusCode};
 use errata_server::config::Secret;
 use errata_server::{Config, Server};
 use errata_store::{
-    ApiToken, Attachment, AttachmentId, BootstrapSpec, Bootstrapped, CreatedToken, EventRow,
-    IngestResult, Issue, IssueId, IssueQuery, IssueStatus, NewEvent, NewProject, NewToken, NewUser,
-    NewUserReport, Organization, OrganizationId, OutcomeCount, OutcomeDelta, Page, Project,
-    ProjectId, ProjectKey, ProjectSettings, Result, Store, StoredEvent, TagValueCount, User,
-    UserId, UserReport, Uuid,
+    Activity, Actor, ApiToken, Attachment, AttachmentId, BootstrapSpec, Bootstrapped, CreatedToken,
+    EventNavigation, EventRow, HourCount, IngestResult, Issue, IssueId, IssueQuery, KeyChange,
+    KeyId, NewEvent, NewProject, NewToken, NewUser, NewUserReport, Organization, OrganizationId,
+    OutcomeCount, OutcomeDelta, Page, Project, ProjectId, ProjectKey, ProjectSettings, Result,
+    StatusChange, Store, StoredEvent, TagValueCount, User, UserId, UserReport, Uuid,
 };
 use errata_store_sqlite::SqliteStore;
 use tower::ServiceExt as _;
@@ -52,8 +52,34 @@ impl Store for PanicsOnIngest {
     fn issue(&self, id: IssueId) -> Result<Issue> {
         self.0.issue(id)
     }
-    fn set_issue_status(&self, id: IssueId, status: IssueStatus) -> Result<Issue> {
-        self.0.set_issue_status(id, status)
+    fn change_issue_status(
+        &self,
+        id: IssueId,
+        change: &StatusChange,
+        actor: &Actor,
+    ) -> Result<Issue> {
+        self.0.change_issue_status(id, change, actor)
+    }
+    fn expire_ignored(&self, now_ms: i64) -> Result<Vec<IssueId>> {
+        self.0.expire_ignored(now_ms)
+    }
+    fn issue_activity(&self, id: IssueId) -> Result<Vec<Activity>> {
+        self.0.issue_activity(id)
+    }
+    fn issue_hourly_counts(&self, ids: &[IssueId], since_ms: i64) -> Result<Vec<HourCount>> {
+        self.0.issue_hourly_counts(ids, since_ms)
+    }
+    fn event_navigation(&self, id: IssueId, event_id: Uuid) -> Result<EventNavigation> {
+        self.0.event_navigation(id, event_id)
+    }
+    fn delete_project(&self, id: ProjectId) -> Result<()> {
+        self.0.delete_project(id)
+    }
+    fn create_key(&self, project_id: ProjectId, label: &str) -> Result<ProjectKey> {
+        self.0.create_key(project_id, label)
+    }
+    fn change_key(&self, id: KeyId, change: KeyChange) -> Result<ProjectKey> {
+        self.0.change_key(id, change)
     }
     fn delete_issue(&self, id: IssueId) -> Result<()> {
         self.0.delete_issue(id)

@@ -52,7 +52,8 @@ async fn panics_and_private_errors_become_issues_in_errata() {
 
     let issues = store
         .issues(&IssueQuery {
-            project_id: ProjectId(1),
+            project_id: Some(ProjectId(1)),
+            sort: errata_store::IssueSort::LastSeen,
             filter: IssueFilter::default(),
             cursor: None,
             limit: 10,

@@ -143,7 +143,8 @@ fn readers_run_while_the_writer_commits() {
                     let (mut last_total, mut reads) = (0, 0);
                     while !done.load(Ordering::Acquire) || reads == 0 {
                         let query = IssueQuery {
-                            project_id: project,
+                            project_id: Some(project),
+                            sort: errata_store::IssueSort::LastSeen,
                             filter: IssueFilter::default(),
                             cursor: None,
                             limit: 100,
@@ -172,7 +173,8 @@ fn readers_run_while_the_writer_commits() {
     });
     let all = store
         .issues(&IssueQuery {
-            project_id: project,
+            project_id: Some(project),
+            sort: errata_store::IssueSort::LastSeen,
             filter: IssueFilter::default(),
             cursor: None,
             limit: 100,

@@ -348,7 +348,8 @@ pub fn pagination_has_no_duplicates_or_gaps_while_events_arrive<H: Harness>(h: &
     loop {
         let page = store
             .issues(&IssueQuery {
-                project_id: p,
+                project_id: Some(p),
+                sort: crate::IssueSort::LastSeen,
                 filter: IssueFilter::default(),
                 cursor,
                 limit: 10,
@@ -384,7 +385,8 @@ pub fn pagination_has_no_duplicates_or_gaps_while_events_arrive<H: Harness>(h: &
     );
     assert_eq!(pages, 3);
     let bad = IssueQuery {
-        project_id: p,
+        project_id: Some(p),
+        sort: crate::IssueSort::LastSeen,
         filter: IssueFilter::default(),
         cursor: Some("garbage".into()),
         limit: 10,

@@ -9,11 +9,13 @@ mod accounts;
 mod data;
 mod issues;
 mod projects;
+mod workflow;
 
 pub use accounts::*;
 pub use data::*;
 pub use issues::*;
 pub use projects::*;
+pub use workflow::*;
 
 use std::collections::HashSet;
 
@@ -58,7 +60,12 @@ macro_rules! conformance_tests {
             outcomes_are_counted, outcome_counters_saturate,
             tokens_verify_only_their_secret, users_are_created_found_listed_and_reset,
             missing_rows_are_not_found,
-            committed_data_survives_reopening);
+            committed_data_survives_reopening,
+            resolving_in_a_release_regresses_only_for_newer_releases,
+            ignored_issues_come_back_when_their_condition_is_met,
+            activity_logs_every_change_with_its_actor, hourly_counts_follow_events,
+            issues_sort_by_each_order_across_projects, event_navigation_walks_an_issue,
+            projects_and_keys_are_administered);
     };
     (@each $harness:expr; $($name:ident),* $(,)?) => {$(
         #[test]
@@ -125,7 +132,8 @@ fn ingest_one<S: Store>(store: &S, e: NewEvent) -> IngestResult {
 
 fn query(project: ProjectId, filter: IssueFilter) -> IssueQuery {
     IssueQuery {
-        project_id: project,
+        project_id: Some(project),
+        sort: crate::IssueSort::LastSeen,
         filter,
         cursor: None,
         limit: 100,
