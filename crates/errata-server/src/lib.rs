@@ -28,6 +28,7 @@ pub mod deadline;
 mod health;
 pub mod ingest;
 pub mod keys;
+pub mod maintenance;
 pub mod outcome;
 pub mod quota;
 pub mod ratelimit;
@@ -245,6 +246,7 @@ impl Server {
             ..
         } = self;
         let app = router::router(state.clone());
+        let upkeep = tokio::spawn(maintenance::run(state.clone()));
         let writer_died = {
             let writer = state.writer.clone();
             async move { writer.died().await }
@@ -257,6 +259,7 @@ impl Server {
             }
         };
         connection::serve(listener, app, state.config.http, stop).await;
+        upkeep.abort();
         if died {
             return Err(ServerError::Writer(
                 "the writer thread died; stopped serving".into(),

@@ -12,7 +12,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use errata_store::{Issue, IssueFilter, IssueId, IssueQuery, IssueStatus, Organization, Project};
+use errata_store::{
+    Actor, Issue, IssueFilter, IssueId, IssueQuery, IssueStatus, Organization, Project, Resolution,
+    StatusChange,
+};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -21,6 +24,7 @@ use super::date::iso8601;
 use super::organization::{self, param};
 use super::pagination::{PageRequest, link_header, query_value};
 use super::project::{self, ProjectSummary};
+use super::status;
 use super::{ApiError, blocking};
 use crate::state::AppState;
 
@@ -87,12 +91,7 @@ impl IssueView {
             logger: None,
             level: issue.level.as_str(),
             status: issue.status.as_str(),
-            status_details: match issue.resolved_at_ms {
-                Some(ms) if issue.status == IssueStatus::Resolved => {
-                    json!({ "resolvedAt": iso8601(ms) })
-                }
-                _ => json!({}),
-            },
+            status_details: status::details_view(issue),
             is_public: false,
             platform: project.platform.clone(),
             project: ProjectSummary::new(project),
@@ -168,30 +167,6 @@ pub(super) async fn resolve(
     found.ok_or_else(missing)
 }
 
-/// Reads `{"status": "resolved"|"unresolved"|"ignored"}` (`muted` is Sentry's old name
-/// for `ignored`).
-fn parse_status_change(body: &[u8]) -> Result<IssueStatus, ApiError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
-    let status = value
-        .get("status")
-        .ok_or_else(|| {
-            ApiError::BadRequest(
-                "expected a JSON object with \"status\": \"resolved\", \"unresolved\" or \"ignored\""
-                    .into(),
-            )
-        })?
-        .as_str()
-        .unwrap_or_default();
-    match status {
-        "muted" => Ok(IssueStatus::Ignored),
-        "resolved" | "unresolved" | "ignored" => Ok(IssueStatus::parse(status)?),
-        other => Err(ApiError::BadRequest(format!(
-            "status must be \"resolved\", \"unresolved\" or \"ignored\", not {other:?}"
-        ))),
-    }
-}
-
 /// `GET /api/0/projects/{org}/{project}/issues/`.
 pub(super) async fn list(
     _auth: Authenticated,
@@ -232,7 +207,8 @@ pub(super) async fn bulk_update(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let (_, project) = project::resolve(&state, &params).await?;
-    let status = parse_status_change(&body)?;
+    let change = status::parse(&body)?;
+    let (new_status, new_details) = change_view(&change);
     let mut ids = Vec::new();
     for (_, value) in pairs.iter().filter(|(k, _)| k == "id") {
         ids.push(IssueId(value.parse().map_err(|_| {
@@ -280,7 +256,7 @@ pub(super) async fn bulk_update(
         for id in ids {
             match store.issue(id) {
                 Ok(issue) if issue.project_id == project.id => {
-                    store.set_issue_status(id, status)?;
+                    store.change_issue_status(id, &change, &Actor::system())?;
                     changed += 1;
                 }
                 Ok(_) => {}
@@ -294,7 +270,30 @@ pub(super) async fn bulk_update(
     if changed == 0 {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
-    Ok(Json(json!({ "status": status.as_str(), "statusDetails": {} })).into_response())
+    Ok(Json(json!({ "status": new_status, "statusDetails": new_details })).into_response())
+}
+
+/// What the bulk endpoint answers for a change (Sentry echoes the change).
+fn change_view(change: &StatusChange) -> (&'static str, Value) {
+    let details = match change {
+        StatusChange::Resolve(Resolution::InNextRelease) => json!({ "inNextRelease": true }),
+        StatusChange::Resolve(Resolution::InRelease(v)) => json!({ "inRelease": v }),
+        StatusChange::Ignore(until) => {
+            let mut d = serde_json::Map::new();
+            for (name, n) in [
+                ("ignoreDuration", until.minutes),
+                ("ignoreCount", until.events),
+                ("ignoreUserCount", until.users),
+            ] {
+                if let Some(n) = n {
+                    d.insert(name.into(), json!(n));
+                }
+            }
+            Value::Object(d)
+        }
+        StatusChange::Resolve(Resolution::Now) | StatusChange::Unresolve => json!({}),
+    };
+    (change.status().as_str(), details)
 }
 
 /// `GET /api/0/issues/{issue_id}/`.
@@ -320,9 +319,12 @@ pub(super) async fn update(
     body: Bytes,
 ) -> Result<Json<IssueView>, ApiError> {
     let (org, project, issue) = resolve(&state, &params).await?;
-    let status = parse_status_change(&body)?;
+    let change = status::parse(&body)?;
     let id = issue.id;
-    let updated = blocking(&state, move |store| store.set_issue_status(id, status)).await?;
+    let updated = blocking(&state, move |store| {
+        store.change_issue_status(id, &change, &Actor::system())
+    })
+    .await?;
     Ok(Json(IssueView::new(
         &updated,
         &project,
@@ -352,29 +354,5 @@ mod tests {
         assert_eq!(short_id("default", 1), "DEFAULT-1");
         assert_eq!(short_id("web-app", 36 + 10), "WEB-APP-1A");
         assert_eq!(short_id("x", 0), "X-0");
-    }
-
-    #[test]
-    fn status_changes_are_validated() {
-        assert_eq!(
-            parse_status_change(br#"{"status":"resolved"}"#).unwrap(),
-            IssueStatus::Resolved
-        );
-        assert_eq!(
-            parse_status_change(br#"{"status":"muted"}"#).unwrap(),
-            IssueStatus::Ignored
-        );
-        for bad in [
-            &b"{}"[..],
-            b"{\"status\":\"gone\"}",
-            b"{\"status\":1}",
-            b"nope",
-        ] {
-            assert!(
-                matches!(parse_status_change(bad), Err(ApiError::BadRequest(_))),
-                "{}",
-                String::from_utf8_lossy(bad)
-            );
-        }
     }
 }

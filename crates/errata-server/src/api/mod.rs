@@ -21,6 +21,7 @@ mod outcome;
 mod pagination;
 mod project;
 mod root;
+mod status;
 mod tag;
 mod user_report;
 

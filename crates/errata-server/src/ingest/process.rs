@@ -232,6 +232,11 @@ fn issue_tags(event: &Event) -> Vec<(String, String)> {
     add("release", event.release.as_deref());
     add("transaction", event.transaction.as_deref());
     add("url", event.request.as_ref().and_then(|r| r.url.as_deref()));
+    // Sentry's `user.email:` search.
+    add(
+        "user.email",
+        event.user.as_ref().and_then(|u| u.email.as_deref()),
+    );
     let context_name = |name: &str| {
         event
             .contexts
