@@ -5,6 +5,20 @@
 //! assets (one stylesheet, one small script) under content-hashed names. Nothing here
 //! does IO, so every page can be rendered and checked in a unit test.
 
+mod asset;
+mod error_page;
 mod layout;
+mod login;
+mod page;
+mod security;
+mod sparkline;
 
+pub use asset::{ASSET_CACHE_CONTROL, Asset, AssetKind, asset, asset_path};
+pub use error_page::{ErrorKind, ErrorPage};
 pub use layout::{Layout, NavItem};
+pub use login::LoginPage;
+pub use security::{
+    CONTENT_SECURITY_POLICY, REFERRER_POLICY, SECURITY_HEADERS, THEME_COOKIE,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+pub use sparkline::sparkline;
