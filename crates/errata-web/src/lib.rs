@@ -7,6 +7,7 @@
 
 mod asset;
 mod error_page;
+mod issue_list;
 mod layout;
 mod login;
 mod page;
@@ -15,6 +16,7 @@ mod sparkline;
 
 pub use asset::{ASSET_CACHE_CONTROL, Asset, AssetKind, asset, asset_path};
 pub use error_page::{ErrorKind, ErrorPage};
+pub use issue_list::{IssueListPage, IssueRow, ProjectLink};
 pub use layout::{Layout, NavItem};
 pub use login::LoginPage;
 pub use security::{

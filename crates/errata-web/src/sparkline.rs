@@ -31,7 +31,7 @@ pub fn sparkline(counts: &[u64]) -> String {
         if *count == 0 {
             let _ = write!(
                 svg,
-                "<rect class=\"empty\" x=\"{x}\" y=\"{y}\" width=\"{BAR}\" height=\"1\" \
+                "<rect class=\"zero\" x=\"{x}\" y=\"{y}\" width=\"{BAR}\" height=\"1\" \
                  fill=\"currentColor\" fill-opacity=\"0.25\"/>",
                 y = HEIGHT - 1,
             );
@@ -75,7 +75,7 @@ mod tests {
             svg.contains("x=\"4\" y=\"10\" width=\"3\" height=\"10\""),
             "{svg}"
         );
-        assert!(svg.contains("class=\"empty\" x=\"0\""), "{svg}");
+        assert!(svg.contains("class=\"zero\" x=\"0\""), "{svg}");
         assert!(!svg.contains("style"), "{svg}");
         assert_eq!(svg.matches("<rect").count(), 3);
     }
