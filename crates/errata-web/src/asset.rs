@@ -1,4 +1,4 @@
-//! The static assets (one stylesheet, one script), embedded in the binary and served under
+//! The static assets (one stylesheet, assembled from `assets/css/`, and one script), embedded in the binary and served under
 //! content-hashed names such as `app.3f2a9c1b.css`, so that browsers may cache them forever:
 //! a changed file gets a new name. The hash (the first 8 hex digits of the SHA-256 of the
 //! bytes) is computed once, on first use.
@@ -37,7 +37,17 @@ struct Embedded {
     asset: Asset,
 }
 
-const STYLESHEET: &[u8] = include_bytes!("../assets/app.css");
+/// The stylesheet, written as one file per concern under `assets/css/` and served as one.
+const STYLESHEET: &[u8] = concat!(
+    include_str!("../assets/css/theme.css"),
+    include_str!("../assets/css/base.css"),
+    include_str!("../assets/css/controls.css"),
+    include_str!("../assets/css/content.css"),
+    include_str!("../assets/css/issue-list.css"),
+    include_str!("../assets/css/issue-detail.css"),
+    include_str!("../assets/css/narrow.css"),
+)
+.as_bytes();
 const SCRIPT: &[u8] = include_bytes!("../assets/app.js");
 
 static EMBEDDED: LazyLock<[Embedded; 2]> = LazyLock::new(|| {
