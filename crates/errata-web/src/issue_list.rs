@@ -35,6 +35,11 @@ pub struct ProjectLink {
 }
 
 impl ProjectLink {
+    /// `/projects/{slug}/issues/`.
+    pub fn issues_href(&self) -> String {
+        project_path(Some(&self.slug))
+    }
+
     /// `/projects/{slug}/settings/`.
     pub fn settings_href(&self) -> String {
         format!("/projects/{}/settings/", encode(&self.slug))
@@ -44,7 +49,8 @@ impl ProjectLink {
 /// One issue in the list.
 #[derive(Debug, Clone, Default)]
 pub struct IssueRow {
-    pub id: u64,
+    /// The issue's id (the store's row id).
+    pub id: i64,
     /// The project-scoped short id ("BACKEND-1A").
     pub short_id: String,
     pub title: String,
@@ -308,7 +314,7 @@ mod tests {
 
     const HOSTILE: &str = "\"><script>alert(1)</script>";
 
-    fn row(id: u64) -> IssueRow {
+    fn row(id: i64) -> IssueRow {
         IssueRow {
             id,
             short_id: format!("BACKEND-{id}"),

@@ -11,7 +11,12 @@ mod issue_list;
 mod layout;
 mod login;
 mod page;
+mod platform;
+mod project_list;
+mod project_new;
+mod project_settings;
 mod security;
+mod setup_snippet;
 mod sparkline;
 
 pub use asset::{ASSET_CACHE_CONTROL, Asset, AssetKind, asset, asset_path};
@@ -19,8 +24,13 @@ pub use error_page::{ErrorKind, ErrorPage};
 pub use issue_list::{IssueListPage, IssueRow, ProjectLink};
 pub use layout::{Layout, NavItem};
 pub use login::LoginPage;
+pub use platform::PLATFORMS;
+pub use project_list::{ProjectListPage, ProjectRow};
+pub use project_new::ProjectNewPage;
+pub use project_settings::{KeyRow, ProjectSettingsPage};
 pub use security::{
     CONTENT_SECURITY_POLICY, REFERRER_POLICY, SECURITY_HEADERS, THEME_COOKIE,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
+pub use setup_snippet::{DSN_PLACEHOLDER, SetupSnippet, setup_snippets};
 pub use sparkline::sparkline;
