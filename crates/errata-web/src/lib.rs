@@ -18,6 +18,8 @@ mod project_settings;
 mod security;
 mod setup_snippet;
 mod sparkline;
+mod tokens;
+mod users;
 
 pub use asset::{ASSET_CACHE_CONTROL, Asset, AssetKind, asset, asset_path};
 pub use error_page::{ErrorKind, ErrorPage};
@@ -34,3 +36,5 @@ pub use security::{
 };
 pub use setup_snippet::{DSN_PLACEHOLDER, SetupSnippet, setup_snippets};
 pub use sparkline::sparkline;
+pub use tokens::{TOKEN_SCOPES, TokenRow, TokensPage};
+pub use users::{CREATABLE_ROLES, GeneratedPassword, UserRow, UsersPage};
