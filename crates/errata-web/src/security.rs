@@ -42,3 +42,134 @@ mod tests {
         assert!(!CONTENT_SECURITY_POLICY.contains("unsafe"));
     }
 }
+
+/// Every page, rendered with sample data, obeys the policy: no inline scripts, styles or
+/// event handlers, and every state-changing form carries the CSRF token.
+#[cfg(test)]
+mod page_tests {
+    use crate::{
+        ErrorKind, ErrorPage, IssueListPage, IssueRow, KeyRow, Layout, LoginPage, ProjectListPage,
+        ProjectNewPage, ProjectRow, ProjectSettingsPage, TokenRow, TokensPage, UserRow, UsersPage,
+    };
+
+    fn layout() -> Layout {
+        Layout {
+            title: "t".into(),
+            user: Some("ann".into()),
+            csrf: "CSRF".into(),
+            flash: Some("done".into()),
+            is_admin: true,
+            ..Layout::default()
+        }
+    }
+
+    fn pages() -> Vec<String> {
+        vec![
+            LoginPage {
+                layout: Layout {
+                    csrf: "CSRF".into(),
+                    ..Layout::default()
+                },
+                ..LoginPage::default()
+            }
+            .render(),
+            ErrorPage {
+                layout: layout(),
+                kind: ErrorKind::CsrfFailure,
+            }
+            .render(),
+            IssueListPage {
+                layout: layout(),
+                rows: vec![IssueRow {
+                    sparkline: vec![1, 0, 3],
+                    ..IssueRow::default()
+                }],
+                next_cursor: Some("c".into()),
+                ..IssueListPage::default()
+            }
+            .render(),
+            ProjectListPage {
+                layout: layout(),
+                projects: vec![ProjectRow::default()],
+                can_create: true,
+            }
+            .render(),
+            ProjectNewPage {
+                layout: layout(),
+                ..ProjectNewPage::default()
+            }
+            .render(),
+            ProjectSettingsPage {
+                layout: layout(),
+                keys: vec![KeyRow::default()],
+                ..ProjectSettingsPage::default()
+            }
+            .render(),
+            TokensPage {
+                layout: layout(),
+                tokens: vec![TokenRow::default()],
+                new_token: Some("secret".into()),
+                ..TokensPage::default()
+            }
+            .render(),
+            UsersPage {
+                layout: layout(),
+                users: vec![UserRow::default()],
+                ..UsersPage::default()
+            }
+            .render(),
+        ]
+    }
+
+    #[test]
+    fn no_inline_script_style_or_handlers() {
+        for html in pages() {
+            let lower = html.to_ascii_lowercase();
+            assert!(!lower.contains(" style="), "{html}");
+            assert!(!lower.contains("<style"), "{html}");
+            assert!(!lower.contains("javascript:"), "{html}");
+            for (at, _) in lower.match_indices("<script") {
+                assert!(lower[at..].starts_with("<script src=\"/static/"), "{html}");
+            }
+            for handler in [
+                " onclick=",
+                " onload=",
+                " onchange=",
+                " onsubmit=",
+                " onerror=",
+            ] {
+                assert!(!lower.contains(handler), "{handler} in {html}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_post_form_carries_the_csrf_token() {
+        for html in pages() {
+            let lower = html.to_ascii_lowercase();
+            for (at, _) in lower.match_indices("<form") {
+                let form = &lower[at..at + lower[at..].find("</form>").unwrap()];
+                if form.contains("method=\"post\"") {
+                    assert!(
+                        form.contains("<input type=\"hidden\" name=\"csrf\" value=\"csrf\">"),
+                        "{form}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_table_header_has_a_scope() {
+        for html in pages() {
+            assert!(!html.contains("<th>"), "{html}");
+            for (at, _) in html.match_indices("<th ") {
+                assert!(
+                    html[at..].starts_with("<th scope="),
+                    "{}",
+                    &html[at..at + 60]
+                );
+            }
+        }
+    }
+}
