@@ -64,6 +64,26 @@ mod tests {
     }
 
     #[test]
+    fn snapshot() {
+        let page = LoginPage {
+            layout: Layout {
+                title: "Sign in".into(),
+                csrf: "CSRF".into(),
+                ..Layout::default()
+            },
+            email: "ann@example.com".into(),
+            next: Some("/issues/".into()),
+            error: Some("Wrong email or password.".into()),
+        };
+        // The asset hashes change with every stylesheet edit; the snapshot names them.
+        let html = page
+            .render()
+            .replace(page.layout.stylesheet(), "/static/app.HASH.css")
+            .replace(page.layout.script(), "/static/app.HASH.js");
+        insta::assert_snapshot!(html);
+    }
+
+    #[test]
     fn no_error_no_next_when_fresh() {
         let html = LoginPage::default().render();
         assert!(!html.contains("form-error"), "{html}");
