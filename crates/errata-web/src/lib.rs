@@ -5,6 +5,36 @@
 //! assets (one stylesheet, one small script) under content-hashed names. Nothing here
 //! does IO, so every page can be rendered and checked in a unit test.
 
+mod asset;
+mod error_page;
+mod issue_list;
 mod layout;
+mod login;
+mod page;
+mod platform;
+mod project_list;
+mod project_new;
+mod project_settings;
+mod security;
+mod setup_snippet;
+mod sparkline;
+mod tokens;
+mod users;
 
+pub use asset::{ASSET_CACHE_CONTROL, Asset, AssetKind, asset, asset_path};
+pub use error_page::{ErrorKind, ErrorPage};
+pub use issue_list::{IssueListPage, IssueRow, ProjectLink};
 pub use layout::{Layout, NavItem};
+pub use login::LoginPage;
+pub use platform::PLATFORMS;
+pub use project_list::{ProjectListPage, ProjectRow};
+pub use project_new::ProjectNewPage;
+pub use project_settings::{KeyRow, ProjectSettingsPage};
+pub use security::{
+    CONTENT_SECURITY_POLICY, REFERRER_POLICY, SECURITY_HEADERS, THEME_COOKIE,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+pub use setup_snippet::{DSN_PLACEHOLDER, SetupSnippet, setup_snippets};
+pub use sparkline::sparkline;
+pub use tokens::{TOKEN_SCOPES, TokenRow, TokensPage};
+pub use users::{CREATABLE_ROLES, GeneratedPassword, UserRow, UsersPage};
