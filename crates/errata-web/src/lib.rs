@@ -8,3 +8,9 @@
 mod layout;
 
 pub use layout::{Layout, NavItem};
+pub mod chart;
+pub mod event_view;
+pub mod issue_detail;
+
+pub use event_view::EventView;
+pub use issue_detail::IssueDetail;
