@@ -96,8 +96,8 @@ pub fn sparkline(counts: &[u64]) -> String {
             } else {
                 SPARK_HEIGHT - 1.0 - *count as f64 / max as f64 * (SPARK_HEIGHT - 2.0)
             };
-            let sep = if i == 0 { "" } else { " " };
-            let _ = write!(points, "{sep}{:.2},{y:.2}", i as f64 * step);
+            let separator = if i == 0 { "" } else { " " };
+            let _ = write!(points, "{separator}{:.2},{y:.2}", i as f64 * step);
         }
         let _ = write!(
             svg,
@@ -116,7 +116,8 @@ pub fn sparkline(counts: &[u64]) -> String {
 
 /// The time of bucket `index`: a date for daily buckets, date and hour otherwise.
 fn bucket_label(start_secs: i64, step_secs: i64, index: usize) -> String {
-    let at = start_secs.saturating_add(step_secs.saturating_mul(index as i64));
+    let at = start_secs
+        .saturating_add(step_secs.saturating_mul(i64::try_from(index).unwrap_or(i64::MAX)));
     let (date, clock) = civil(at);
     if step_secs >= 86_400 {
         date

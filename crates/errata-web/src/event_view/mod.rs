@@ -135,4 +135,4 @@ fn pretty(value: &Value) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -3,6 +3,8 @@
 //! shape, from the `_meta` tree (`{"": {"err": [...], "len": n, "rem": [...]}}` under
 //! each field's path).
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 use super::value::{field, scalar, text};
@@ -116,7 +118,7 @@ fn read_meta_node(node: &Value, path: &str, out: &mut Vec<ProcessingErrorView>) 
             .and_then(|d| field(d, "reason"))
             .unwrap_or_else(|| default_reason.to_owned());
         if let Some(len) = original_length {
-            reason.push_str(&format!(" (original length {len})"));
+            let _ = write!(reason, " (original length {len})");
         }
         out.push(ProcessingErrorView {
             kind: label.to_owned(),

@@ -37,7 +37,7 @@ pub(crate) fn number(value: &Value, key: &str) -> Option<f64> {
 }
 
 /// The items of Sentry's `{"values": [...]}` container, or of a bare array.
-pub(crate) fn items<'a>(value: Option<&'a Value>) -> &'a [Value] {
+pub(crate) fn items(value: Option<&Value>) -> &[Value] {
     match value {
         Some(Value::Array(items)) => items,
         Some(Value::Object(map)) => match map.get("values") {

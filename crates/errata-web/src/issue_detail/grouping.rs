@@ -190,7 +190,8 @@ mod tests {
     fn outline(nodes: &[GroupingNode]) -> String {
         let mut out = String::from("<ul>");
         for n in nodes {
-            out.push_str(&format!("<li>{}", n.id));
+            out.push_str("<li>");
+            out.push_str(&n.id);
             out.push_str(if n.has_children { "<ul>" } else { "</li>" });
             for _ in 0..n.closes {
                 out.push_str("</ul></li>");
