@@ -17,7 +17,7 @@ pub struct StackView {
     pub omitted: Option<String>,
 }
 
-/// A run of frames: one in-app frame, or consecutive system frames shown collapsed.
+/// A run of consecutive in-app frames, or of system frames shown collapsed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FrameGroup {
     /// Whether the template folds this run into `details.system-frames`.
@@ -107,7 +107,7 @@ impl StackView {
             let system = any_in_app && !frame.in_app;
             frame.expanded = !system && frame.has_body();
             match groups.last_mut() {
-                Some(last) if system && last.collapsed => last.frames.push(frame),
+                Some(last) if last.collapsed == system => last.frames.push(frame),
                 _ => groups.push(FrameGroup {
                     collapsed: system,
                     frames: vec![frame],
@@ -266,8 +266,9 @@ mod tests {
     fn without_in_app_frames_nothing_is_folded() {
         let stack = json!({"frames": [{"function": "a", "in_app": false}, {"function": "b", "in_app": false}]});
         let view = StackView::read(Some(&stack)).unwrap();
-        assert_eq!(view.groups.len(), 2);
-        assert!(view.groups.iter().all(|g| !g.collapsed));
+        assert_eq!(view.groups.len(), 1);
+        assert_eq!(view.groups[0].frames.len(), 2);
+        assert!(!view.groups[0].collapsed);
     }
 
     #[test]

@@ -41,6 +41,11 @@ fn python_chained_exception_reads_outermost_first_with_context() {
     assert_eq!(top.context_start, Some(18));
     // The Python SDK marks no frame here: all are the application's, nothing is folded.
     assert!(inner.groups.iter().all(|g| !g.collapsed));
+    assert_eq!(
+        inner.groups.len(),
+        1,
+        "consecutive in-app frames share one list"
+    );
     assert!(frames.iter().all(|f| f.in_app && f.expanded));
     assert_eq!(view.sdk.as_ref().unwrap().name, "sentry.python.flask");
     assert!(view.contexts.iter().any(|c| c.name == "runtime"));
@@ -137,9 +142,9 @@ fn rust_panic_shows_in_app_frames_and_folds_the_rest() {
     for group in &stack.groups {
         assert!(group.frames.iter().all(|f| f.in_app != group.collapsed));
     }
-    // Consecutive system frames share one group.
+    // Consecutive frames of one kind share one group.
     for pair in stack.groups.windows(2) {
-        assert!(!(pair[0].collapsed && pair[1].collapsed));
+        assert_ne!(pair[0].collapsed, pair[1].collapsed);
     }
     assert!(
         all_frames(stack)
