@@ -6,7 +6,10 @@
 //! does IO, so every page can be rendered and checked in a unit test.
 
 mod asset;
+pub mod chart;
 mod error_page;
+pub mod event_view;
+pub mod issue_detail;
 mod issue_list;
 mod layout;
 mod login;
@@ -23,6 +26,8 @@ mod users;
 
 pub use asset::{ASSET_CACHE_CONTROL, Asset, AssetKind, asset, asset_path};
 pub use error_page::{ErrorKind, ErrorPage};
+pub use event_view::EventView;
+pub use issue_detail::IssueDetail;
 pub use issue_list::{IssueListPage, IssueRow, ProjectLink};
 pub use layout::{Layout, NavItem};
 pub use login::LoginPage;
