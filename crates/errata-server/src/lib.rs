@@ -26,6 +26,7 @@ pub mod config;
 pub mod connection;
 pub mod deadline;
 mod health;
+mod ui;
 pub mod ingest;
 pub mod keys;
 pub mod maintenance;

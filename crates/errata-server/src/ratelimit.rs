@@ -152,11 +152,31 @@ impl RateLimiter {
         n: u64,
         now: Instant,
     ) -> Result<(), Limited> {
+        self.admit_with(key, project, category, n, now, None)
+    }
+
+    /// [`Self::admit`] with the project's own limit (its settings' events per minute),
+    /// which applies besides the server's: the stricter of the two holds.
+    pub fn admit_with(
+        &self,
+        key: &str,
+        project: i64,
+        category: RateCategory,
+        n: u64,
+        now: Instant,
+        project_limit: Option<u64>,
+    ) -> Result<(), Limited> {
         if n == 0 {
             return Ok(());
         }
         let n_f = n as f64;
-        let limits = category.limits(&self.config);
+        let mut limits = category.limits(&self.config);
+        if let Some(own) = project_limit.filter(|l| *l > 0) {
+            limits.project_per_minute = match limits.project_per_minute {
+                0 => own,
+                server => server.min(own),
+            };
+        }
         let mut state = self
             .state
             .lock()
@@ -219,6 +239,22 @@ mod tests {
             },
             ..RateLimitConfig::unlimited()
         }
+    }
+
+    #[test]
+    fn a_project_limit_applies_besides_the_servers() {
+        let ev = RateCategory::Events;
+        let t0 = Instant::now();
+        // The project's own 2/min is stricter than the server's 1000.
+        let limiter = RateLimiter::new(events(0, 1000));
+        limiter.admit_with("k", 1, ev, 2, t0, Some(2)).unwrap();
+        let refused = limiter.admit_with("k", 1, ev, 1, t0, Some(2)).unwrap_err();
+        assert_eq!(refused.scope, Scope::Project);
+        // Another project is not affected; without a server limit the project's holds.
+        let unlimited = RateLimiter::new(RateLimitConfig::unlimited());
+        unlimited.admit_with("k", 2, ev, 3, t0, Some(3)).unwrap();
+        assert!(unlimited.admit_with("k", 2, ev, 1, t0, Some(3)).is_err());
+        assert!(unlimited.admit_with("k", 3, ev, 100, t0, None).is_ok());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! | POST, OPTIONS | `/api/{project_id}/store/` | legacy single events |
 //! | POST, OPTIONS | `{prefix}/api/{project_id}/envelope/`, `.../store/` | the same behind a DSN path prefix, with or without the trailing slash, `//` folded |
 //! | * | `/api/0/...` | the Web API ([`crate::api`]) |
+//! | GET, POST | `/`, `/login`, `/logout`, `/issues/...`, `/projects/...`, `/settings/...`, `/static/...` | the web UI ([`crate::ui`], its own table) |
 
 use axum::Router;
 use axum::body::Body;
@@ -20,7 +21,7 @@ use std::sync::LazyLock;
 
 use crate::ingest::{self, Endpoint};
 use crate::state::AppState;
-use crate::{api, health};
+use crate::{api, health, ui};
 
 /// The application router.
 pub fn router(state: AppState) -> Router {
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/{project_id}/store/", post(store).options(store))
         .merge(api::router())
+        .merge(ui::router())
         .fallback(fallback)
         .with_state(state)
 }

@@ -1,6 +1,9 @@
--- The issue workflow (resolve in a release, ignore with conditions, regressions), the
+-- Per-project settings: events per minute accepted from the project (NULL: the
+-- server's limits only). Then the issue workflow (resolve in a release, ignore with conditions, regressions), the
 -- activity log, hourly counts for charts, release first-seen times, and the indexes of the
 -- listing across projects and by other orders.
+
+ALTER TABLE projects ADD COLUMN rate_limit_per_minute INTEGER;
 
 -- How the issue was resolved: NULL (not resolved), 'now', 'next_release' or 'release'.
 ALTER TABLE issues ADD COLUMN resolution TEXT;

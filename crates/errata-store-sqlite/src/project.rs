@@ -15,7 +15,8 @@ use crate::error::db;
 
 const ORG_COLUMNS: &str = "id, slug, name, created_ms";
 const PROJECT_COLUMNS: &str = "id, organization_id, slug, name, platform, created_ms, scrub_data,
-    sensitive_fields, scrub_ip_addresses, event_quota_limit, event_quota_window";
+    sensitive_fields, scrub_ip_addresses, event_quota_limit, event_quota_window, \
+    rate_limit_per_minute";
 const KEY_COLUMNS: &str = "id, project_id, public_key, secret_key, label, is_active, created_ms";
 
 fn org_from_row(r: &Row<'_>) -> rusqlite::Result<Organization> {
@@ -39,6 +40,7 @@ fn project_from_row(r: &Row<'_>) -> rusqlite::Result<Project> {
         sensitive_fields: sensitive_fields_from_json(7, &r.get::<_, String>(7)?)?,
         scrub_ip_addresses: r.get(8)?,
         event_quota: quota_from_columns(r)?,
+        rate_limit_per_minute: r.get(11)?,
     })
 }
 
@@ -246,6 +248,7 @@ fn insert_project(
         sensitive_fields: Vec::new(),
         scrub_ip_addresses: false,
         event_quota: None,
+        rate_limit_per_minute: None,
     };
     let key = insert_key(tx, project.id, now_ms)?;
     Ok((project, key))
@@ -397,7 +400,8 @@ pub(crate) fn update_settings(
                  sensitive_fields = coalesce(?3, sensitive_fields),
                  scrub_ip_addresses = coalesce(?4, scrub_ip_addresses),
                  event_quota_limit = CASE WHEN ?5 THEN ?6 ELSE event_quota_limit END,
-                 event_quota_window = CASE WHEN ?5 THEN ?7 ELSE event_quota_window END
+                 event_quota_window = CASE WHEN ?5 THEN ?7 ELSE event_quota_window END,
+                 rate_limit_per_minute = CASE WHEN ?9 THEN ?10 ELSE rate_limit_per_minute END
              WHERE id = ?1",
         )
         .and_then(|mut s| {
@@ -409,7 +413,9 @@ pub(crate) fn update_settings(
                 set_quota,
                 limit,
                 window,
-                patch.name
+                patch.name,
+                patch.rate_limit_per_minute.is_some(),
+                patch.rate_limit_per_minute.flatten()
             ])
         })
         .map_err(db)?;

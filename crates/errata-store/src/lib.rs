@@ -69,7 +69,7 @@ pub use project::{
     slugify, validate_slug,
 };
 pub use settings::{
-    EventQuota, MAX_PROJECT_NAME_LEN, MAX_QUOTA_LIMIT, MAX_SENSITIVE_FIELD_LEN,
+    EventQuota, MAX_PROJECT_NAME_LEN, MAX_QUOTA_LIMIT, MAX_RATE_LIMIT_PER_MINUTE, MAX_SENSITIVE_FIELD_LEN,
     MAX_SENSITIVE_FIELDS, ProjectSettings, QuotaWindow,
 };
 pub use store::Store;

@@ -54,6 +54,9 @@ pub struct Project {
     pub scrub_ip_addresses: bool,
     /// At most this many events per UTC day or month (default: none).
     pub event_quota: Option<EventQuota>,
+    /// At most this many events per minute from the project (default: none beyond the
+    /// server's own limits).
+    pub rate_limit_per_minute: Option<u64>,
 }
 
 /// A client key (the public part of a DSN) of a project.

@@ -101,6 +101,9 @@ impl EventQuota {
     }
 }
 
+/// The highest per-project rate limit, in events per minute.
+pub const MAX_RATE_LIMIT_PER_MINUTE: u64 = 100_000_000;
+
 /// The longest project name, in characters.
 pub const MAX_PROJECT_NAME_LEN: usize = 200;
 
@@ -118,6 +121,9 @@ pub struct ProjectSettings {
     pub scrub_ip_addresses: Option<bool>,
     /// Set (`Some(Some(_))`) or remove (`Some(None)`) the event quota.
     pub event_quota: Option<Option<EventQuota>>,
+    /// Set (`Some(Some(n))`, 1 to [`MAX_RATE_LIMIT_PER_MINUTE`]) or remove (`Some(None)`)
+    /// the project's rate limit in events per minute.
+    pub rate_limit_per_minute: Option<Option<u64>>,
 }
 
 impl ProjectSettings {
@@ -138,6 +144,13 @@ impl ProjectSettings {
             .transpose()?;
         if let Some(Some(quota)) = &self.event_quota {
             quota.validate()?;
+        }
+        if let Some(Some(limit)) = self.rate_limit_per_minute
+            && !(1..=MAX_RATE_LIMIT_PER_MINUTE).contains(&limit)
+        {
+            return Err(StoreError::invalid(format!(
+                "a rate limit is 1 to {MAX_RATE_LIMIT_PER_MINUTE} events per minute"
+            )));
         }
         let name = self
             .name

@@ -97,6 +97,7 @@ fn main() -> std::io::Result<()> {
             cursor: None,
             next_cursor: Some("next".into()),
             poll_since_ms: 0,
+            error: None,
         };
         std::fs::write(dir.join(format!("issues-{theme}.html")), list.render())?;
     }

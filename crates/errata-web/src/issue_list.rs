@@ -140,6 +140,8 @@ pub struct IssueListPage {
     pub next_cursor: Option<String>,
     /// When this page was made (ms since the epoch): the poll counts issues new since then.
     pub poll_since_ms: u64,
+    /// Why the search could not run (a query that does not parse).
+    pub error: Option<String>,
 }
 
 impl IssueListPage {
@@ -356,6 +358,7 @@ mod tests {
             cursor: None,
             next_cursor: Some("0:100:0".into()),
             poll_since_ms: 1_700_000_000_000,
+            error: None,
         }
     }
 

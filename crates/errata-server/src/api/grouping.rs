@@ -30,23 +30,15 @@ pub(super) async fn info(
     // CPU work: on the worker pool, as ingest's.
     let (json, explanation) = state
         .workers
-        .run(move || {
-            let ctx = NormalizeContext::new(stored.row.received_ms as f64 / 1000.0);
-            let normalized = normalize(&stored.payload, &ctx)
-                .map_err(|e| ApiError::Internal(format!("stored event does not normalize: {e}")))?;
-            let grouping = errata_grouping::group_with_explanation(&normalized);
-            let explanation = grouping.render_explanation();
-            let json = serde_json::to_value(&grouping)
-                .map_err(|e| ApiError::Internal(format!("grouping does not serialize: {e}")))?;
-            Ok::<_, ApiError>((json, explanation))
-        })
+        .run(move || explain(&stored.payload, stored.row.received_ms))
         .await
         .map_err(|e| match e {
             crate::workers::JobFailed::Busy => {
                 ApiError::Unavailable("the server is busy; retry later".into())
             }
             crate::workers::JobFailed::Panicked => ApiError::Internal("grouping failed".into()),
-        })??;
+        })?
+        .map_err(ApiError::Internal)?;
     if text {
         return Ok((
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -59,4 +51,17 @@ pub(super) async fn info(
         map.insert("explanation".into(), Value::String(explanation));
     }
     Ok(Json(json).into_response())
+}
+
+/// The grouping of a stored event recomputed with its explanation: the JSON of every
+/// variant and the same as indented text. CPU work: call it on the worker pool.
+pub(crate) fn explain(payload: &[u8], received_ms: i64) -> Result<(Value, String), String> {
+    let ctx = NormalizeContext::new(received_ms as f64 / 1000.0);
+    let normalized =
+        normalize(payload, &ctx).map_err(|e| format!("stored event does not normalize: {e}"))?;
+    let grouping = errata_grouping::group_with_explanation(&normalized);
+    let explanation = grouping.render_explanation();
+    let json =
+        serde_json::to_value(&grouping).map_err(|e| format!("grouping does not serialize: {e}"))?;
+    Ok((json, explanation))
 }

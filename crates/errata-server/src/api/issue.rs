@@ -115,7 +115,7 @@ impl IssueView {
 
 /// Sentry's short id: the project slug in capitals, a dash, the per-project number in
 /// base 36 (`DEFAULT-1A`).
-fn short_id(project_slug: &str, number: i64) -> String {
+pub(crate) fn short_id(project_slug: &str, number: i64) -> String {
     let mut digits = Vec::new();
     let mut n = number.unsigned_abs();
     loop {

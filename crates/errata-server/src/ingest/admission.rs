@@ -67,9 +67,14 @@ pub fn admit(state: &AppState, entry: &KeyEntry, envelope: &mut Envelope, now_ms
         }
         if reason.is_none()
             && let Err(limited) =
-                state
-                    .limiter
-                    .admit(key, project.0, RateCategory::Events, events, now)
+                state.limiter.admit_with(
+                key,
+                project.0,
+                RateCategory::Events,
+                events,
+                now,
+                entry.project.rate_limit_per_minute,
+            )
         {
             refused.refusals.push(refusal(limited));
             reason = Some(Reason::RateLimited);

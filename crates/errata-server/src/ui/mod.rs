@@ -1,0 +1,104 @@
+//! The web UI's handlers: each reads what its page needs from the store (through
+//! [`AppState::store_call`]), fills the view models of `errata-web`, and renders them
+//! (large pages on the worker pool). Every page but the login form needs a session
+//! ([`crate::auth::Viewer`]); every form is checked for its CSRF token and origin before it
+//! acts; every response carries the security headers of [`errata_web::SECURITY_HEADERS`].
+//!
+//! | method | path | what |
+//! |---|---|---|
+//! | GET | `/` | redirects to `/issues/` |
+//! | GET, POST | `/login`; POST `/logout` | [`login`] |
+//! | GET | `/issues/`, `/projects/{slug}/issues/` | [`issue_list`] |
+//! | POST | `/issues/bulk`; GET `/issues/poll` | [`issue_list`] |
+//! | GET | `/issues/{id}/`, `/issues/{id}/events/{event_id}/`, `.../json` | [`issue_detail`] |
+//! | GET | `/issues/{id}/attachments/{attachment_id}` | [`issue_detail`] (download) |
+//! | POST | `/issues/{id}/status` | [`issue_detail`] |
+//! | GET | `/projects/`; GET, POST `/projects/new` | [`project`] |
+//! | GET, POST | `/projects/{slug}/settings/`; POST `.../keys`, `.../delete` | [`project`] |
+//! | GET, POST | `/settings/tokens/`, `/settings/users/` | [`account`] |
+//! | GET | `/static/{name}` | embedded assets, cached for a year |
+
+mod account;
+mod form;
+mod issue_detail;
+mod issue_list;
+mod login;
+mod page;
+mod project;
+mod trend;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+/// Every route of the UI, with the security headers on every response.
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { page::redirect("/issues/", None) }))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/issues/", get(issue_list::all))
+        .route("/issues/bulk", post(issue_list::bulk))
+        .route("/issues/poll", get(issue_list::poll))
+        .route("/issues/{id}/", get(issue_detail::latest))
+        .route("/issues/{id}/status", post(issue_detail::change_status))
+        .route(
+            "/issues/{id}/events/{event_id}/",
+            get(issue_detail::one_event),
+        )
+        .route(
+            "/issues/{id}/events/{event_id}/json",
+            get(issue_detail::raw_json),
+        )
+        .route(
+            "/issues/{id}/attachments/{attachment_id}",
+            get(issue_detail::attachment),
+        )
+        .route("/projects/", get(project::list))
+        .route("/projects/new", get(project::new_form).post(project::create))
+        .route(
+            "/projects/{slug}/issues/",
+            get(issue_list::of_project),
+        )
+        .route(
+            "/projects/{slug}/settings/",
+            get(project::settings).post(project::save_settings),
+        )
+        .route("/projects/{slug}/keys", post(project::keys))
+        .route("/projects/{slug}/delete", post(project::delete))
+        .route(
+            "/settings/tokens/",
+            get(account::tokens).post(account::tokens_submit),
+        )
+        .route(
+            "/settings/users/",
+            get(account::users).post(account::users_submit),
+        )
+        .route("/static/{name}", get(asset))
+        .layer(axum::middleware::map_response(page::security_headers))
+}
+
+/// `GET /static/{name}`: an embedded asset under its content-hashed name.
+async fn asset(Path(name): Path<String>) -> Response {
+    match errata_web::asset(&name) {
+        Some(asset) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(asset.content_type),
+                ),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static(errata_web::ASSET_CACHE_CONTROL),
+                ),
+            ],
+            asset.bytes,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
+    }
+}
