@@ -9,11 +9,13 @@ mod accounts;
 mod data;
 mod issues;
 mod projects;
+mod sessions;
 
 pub use accounts::*;
 pub use data::*;
 pub use issues::*;
 pub use projects::*;
+pub use sessions::*;
 
 use std::collections::HashSet;
 
@@ -23,7 +25,7 @@ use crate::{
     BootstrapSpec, Bootstrapped, EventQuota, IngestKind, IngestResult, IssueFilter, IssueId,
     IssueQuery, IssueStatus, Level, NewAttachment, NewEvent, NewProject, NewToken, NewUser,
     NewUserReport, OutcomeCount, OutcomeDelta, Payload, ProjectId, ProjectSettings, QuotaWindow,
-    Role, Store, UserId, UserReportFields,
+    Role, Scopes, Store, UserId, UserReportFields,
 };
 
 /// Makes stores for the suite.
@@ -58,7 +60,10 @@ macro_rules! conformance_tests {
             outcomes_are_counted, outcome_counters_saturate,
             tokens_verify_only_their_secret, users_are_created_found_listed_and_reset,
             missing_rows_are_not_found,
-            committed_data_survives_reopening);
+            committed_data_survives_reopening,
+            sessions_are_found_by_secret_until_they_expire, sessions_slide_when_touched,
+            sessions_are_deleted_one_by_user_and_when_expired,
+            tokens_keep_scopes_are_listed_and_revoked, users_are_found_by_id);
     };
     (@each $harness:expr; $($name:ident),* $(,)?) => {$(
         #[test]
