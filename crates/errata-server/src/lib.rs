@@ -21,6 +21,7 @@
 //! an error, so the process exits non-zero and a supervisor restarts it.
 
 pub mod api;
+pub mod auth;
 pub mod budget;
 pub mod config;
 pub mod connection;

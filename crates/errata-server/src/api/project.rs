@@ -13,10 +13,12 @@ use errata_store::{EventQuota, Organization, Project, ProjectSettings, QuotaWind
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::auth::Authenticated;
+use errata_store::Scope;
+
 use super::date::iso8601;
 use super::organization::{self, OrganizationSummary, not_found_as, param};
 use super::{ApiError, blocking};
+use crate::auth::Viewer;
 use crate::state::AppState;
 
 /// A project as the API shows it (Sentry's project fields that tools read).
@@ -119,10 +121,11 @@ pub(super) async fn resolve(
 
 /// `GET /api/0/organizations/{org}/projects/`.
 pub(super) async fn list(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Json<Vec<ProjectView>>, ApiError> {
+    viewer.require(Scope::ProjectRead)?;
     let org = organization::find(&state, param(&params, "org")).await?;
     let org_id = org.id;
     let projects = blocking(&state, move |store| store.projects(org_id)).await?;
@@ -133,10 +136,11 @@ pub(super) async fn list(
 
 /// `GET /api/0/projects/{org}/{project}/`.
 pub(super) async fn detail(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Json<ProjectView>, ApiError> {
+    viewer.require(Scope::ProjectRead)?;
     let (org, project) = resolve(&state, &params).await?;
     Ok(Json(ProjectView::new(&project, &org)))
 }
@@ -154,11 +158,12 @@ const SETTABLE: [&str; 4] = [
 /// "window": "day"|"month"} | null}`: changes those settings (and only those) and answers
 /// the project. Takes effect for the next ingest request.
 pub(super) async fn update(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
     body: Bytes,
 ) -> Result<Json<ProjectView>, ApiError> {
+    viewer.require(Scope::ProjectWrite)?;
     let (org, project) = resolve(&state, &params).await?;
     let value: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
