@@ -32,6 +32,7 @@ use axum::Router;
 use axum::routing::{MethodRouter, get};
 
 use crate::state::AppState;
+pub use date::iso8601;
 pub use error::ApiError;
 
 /// One route: its path (axum and `OpenAPI` share the `{param}` syntax), the methods it

@@ -177,7 +177,7 @@ mod tests {
     fn memory_is_bounded() {
         let t = LoginThrottle::default();
         for i in 0..(MAX_ENTRIES + 50) {
-            t.failed(&format!("u{i}@x"), None, i as i64);
+            t.failed(&format!("u{i}@x"), None, i64::try_from(i).unwrap());
         }
         assert_eq!(t.len(), (MAX_ENTRIES, 0));
         // The oldest were evicted, the newest kept.
