@@ -1,7 +1,8 @@
 //! `errata user create EMAIL [--name NAME] [--admin]`, `errata user reset-password EMAIL`
 //! and `errata user list`: accounts managed beside a running server on the same data dir.
 //! Passwords are generated, hashed with argon2id and shown once, so a lost password
-//! (the first admin's too) is recovered by resetting it here.
+//! (the first admin's too) is recovered by resetting it here; a reset ends the user's
+//! sessions.
 
 use anyhow::Context as _;
 use clap::Subcommand;
@@ -64,6 +65,10 @@ pub(crate) fn run(config: &Config, command: UserCommand) -> anyhow::Result<()> {
             let user = store
                 .set_user_password(user.id, &errata_server::hash_password(&password)?)
                 .context("setting the password")?;
+            // Whoever knew the old password is logged out everywhere.
+            store
+                .delete_user_sessions(user.id)
+                .context("ending the user's sessions")?;
             show(&user, &password, json, "has a new password");
         }
         UserCommand::List =>

@@ -21,12 +21,12 @@
 //! an error, so the process exits non-zero and a supervisor restarts it.
 
 pub mod api;
+pub mod auth;
 pub mod budget;
 pub mod config;
 pub mod connection;
 pub mod deadline;
 mod health;
-mod ui;
 pub mod ingest;
 pub mod keys;
 pub mod maintenance;
@@ -36,6 +36,7 @@ pub mod ratelimit;
 pub mod router;
 pub mod scrub;
 pub mod state;
+mod ui;
 pub mod workers;
 pub mod writer;
 

@@ -10,6 +10,7 @@ use errata_protocol::intake::IntakeLimits;
 use errata_protocol::limits::Limits;
 use errata_store::{Store, StoreError};
 
+use crate::auth::LoginThrottle;
 use crate::budget::ByteBudget;
 use crate::config::Config;
 use crate::keys::KeyCache;
@@ -52,6 +53,8 @@ pub struct Inner {
     pub workers: Workers,
     /// Per-project event quotas.
     pub quotas: Quotas,
+    /// Failed-login counters (this node's).
+    pub login_throttle: LoginThrottle,
 }
 
 impl AppState {
@@ -91,6 +94,7 @@ impl AppState {
             budget,
             workers,
             quotas: Quotas::default(),
+            login_throttle: LoginThrottle::default(),
         }))
     }
 

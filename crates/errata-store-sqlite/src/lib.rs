@@ -38,6 +38,7 @@ mod issue;
 mod migration;
 mod outcome;
 mod project;
+mod session;
 mod store;
 mod token;
 mod user;

@@ -28,6 +28,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0004_user_roles.sql"),
     ),
     (
+        5,
+        "sessions_and_scopes",
+        include_str!("../migrations/0005_sessions_and_scopes.sql"),
+    ),
+    (
         6,
         "issue_workflow",
         include_str!("../migrations/0006_issue_workflow.sql"),

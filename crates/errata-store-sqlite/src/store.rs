@@ -15,9 +15,11 @@ use errata_store::{
     OrganizationId, OutcomeCount, OutcomeDelta, Page, Project, ProjectId, ProjectKey,
     ProjectSettings, Result, Store, StoredEvent, TagValueCount, UserReport,
 };
+use errata_store::{CreatedSession, NewSession, Session, SessionId, TokenId};
 
 use crate::{
-    SqliteStore, event, ingest, issue, now_ms, outcome, project, token, user, user_report, workflow,
+    SqliteStore, event, ingest, issue, now_ms, outcome, project, session, token, user, user_report,
+    workflow,
 };
 
 impl Store for SqliteStore {
@@ -203,6 +205,58 @@ impl Store for SqliteStore {
     #[instrument(skip_all)]
     fn verify_token(&self, secret: &str) -> Result<Option<ApiToken>> {
         self.read(|c| token::verify(c, secret))
+    }
+
+    #[instrument(skip_all)]
+    fn tokens(&self, user_id: Option<UserId>) -> Result<Vec<ApiToken>> {
+        self.read(|c| token::list(c, user_id))
+    }
+
+    #[instrument(skip_all)]
+    fn revoke_token(&self, id: TokenId) -> Result<()> {
+        self.write(|c| token::revoke(c, id))
+    }
+
+    #[instrument(skip_all)]
+    fn touch_token(&self, id: TokenId, now_ms: i64) -> Result<()> {
+        self.write(|c| token::touch(c, id, now_ms))
+    }
+
+    // --- Sessions --------------------------------------------------------------------
+
+    #[instrument(skip_all)]
+    fn create_session(&self, new: &NewSession) -> Result<CreatedSession> {
+        self.write(|c| session::create(c, new))
+    }
+
+    #[instrument(skip_all)]
+    fn session(&self, secret: &str, now_ms: i64) -> Result<Option<(Session, User)>> {
+        self.read(|c| session::get(c, secret, now_ms))
+    }
+
+    #[instrument(skip_all)]
+    fn touch_session(&self, id: SessionId, last_seen_ms: i64, expires_ms: i64) -> Result<()> {
+        self.write(|c| session::touch(c, id, last_seen_ms, expires_ms))
+    }
+
+    #[instrument(skip_all)]
+    fn delete_session(&self, secret: &str) -> Result<()> {
+        self.write(|c| session::delete(c, secret))
+    }
+
+    #[instrument(skip_all)]
+    fn delete_user_sessions(&self, user_id: UserId) -> Result<u64> {
+        self.write(|c| session::delete_of_user(c, user_id))
+    }
+
+    #[instrument(skip_all)]
+    fn delete_expired_sessions(&self, now_ms: i64) -> Result<u64> {
+        self.write(|c| session::delete_expired(c, now_ms))
+    }
+
+    #[instrument(skip_all)]
+    fn user(&self, id: UserId) -> Result<User> {
+        self.read(|c| user::get(c, id))
     }
 
     #[instrument(skip_all)]

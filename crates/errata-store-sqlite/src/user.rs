@@ -93,3 +93,11 @@ pub(crate) fn set_password(conn: &Connection, id: UserId, password_hash: &str) -
         .and_then(|mut s| s.query_row([id.0], from_row))
         .map_err(db)
 }
+
+/// The user with this id.
+pub(crate) fn get(conn: &Connection, id: UserId) -> Result<User> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE id = ?1"))
+        .and_then(|mut s| s.query_row([id.0], from_row).optional())
+        .map_err(db)?
+        .ok_or_else(|| StoreError::not_found(format!("user {}", id.0)))
+}

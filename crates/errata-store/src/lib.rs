@@ -35,6 +35,8 @@ mod outcome;
 mod page;
 mod payload;
 mod project;
+mod scope;
+mod session;
 mod settings;
 mod store;
 mod token;
@@ -68,12 +70,18 @@ pub use project::{
     KeyChange, MAX_SLUG_LEN, NewProject, Organization, Project, ProjectKey, User, generate_key,
     slugify, validate_slug,
 };
+pub use scope::{Scope, Scopes};
+pub use session::{
+    CreatedSession, NewSession, SESSION_LIFETIME_MS, SESSION_TOUCH_INTERVAL_MS, Session, SessionId,
+};
 pub use settings::{
-    EventQuota, MAX_PROJECT_NAME_LEN, MAX_QUOTA_LIMIT, MAX_RATE_LIMIT_PER_MINUTE, MAX_SENSITIVE_FIELD_LEN,
-    MAX_SENSITIVE_FIELDS, ProjectSettings, QuotaWindow,
+    EventQuota, MAX_PROJECT_NAME_LEN, MAX_QUOTA_LIMIT, MAX_RATE_LIMIT_PER_MINUTE,
+    MAX_SENSITIVE_FIELD_LEN, MAX_SENSITIVE_FIELDS, ProjectSettings, QuotaWindow,
 };
 pub use store::Store;
-pub use token::{ApiToken, CreatedToken, NewToken, generate_secret, hash_secret};
+pub use token::{
+    ApiToken, CreatedToken, NewToken, TOKEN_TOUCH_INTERVAL_MS, generate_secret, hash_secret,
+};
 pub use user::{MAX_EMAIL_LEN, MAX_NAME_LEN, NewUser, Role, normalize_email};
 pub use user_report::{NewUserReport, UserReport, UserReportFields};
 pub use uuid::Uuid;

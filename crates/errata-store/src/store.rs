@@ -9,11 +9,12 @@ use crate::attachment::Attachment;
 use crate::bootstrap::{BootstrapSpec, Bootstrapped};
 use crate::error::Result;
 use crate::event::{EventNavigation, EventRow, IngestResult, NewEvent, StoredEvent};
-use crate::id::{AttachmentId, IssueId, KeyId, OrganizationId, ProjectId, UserId};
+use crate::id::{AttachmentId, IssueId, KeyId, OrganizationId, ProjectId, TokenId, UserId};
 use crate::issue::{HourCount, Issue, IssueQuery, IssueStatus, TagValueCount};
 use crate::outcome::{OutcomeCount, OutcomeDelta};
 use crate::page::Page;
 use crate::project::{KeyChange, NewProject, Organization, Project, ProjectKey, User};
+use crate::session::{CreatedSession, NewSession, Session, SessionId};
 use crate::settings::ProjectSettings;
 use crate::token::{ApiToken, CreatedToken, NewToken};
 use crate::user::NewUser;
@@ -172,8 +173,44 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     // --- API tokens ------------------------------------------------------------------
 
-    /// Creates a token; only its hash is stored, the secret is returned once.
+    /// Creates a token; only its hash is stored, the secret is returned once. The user
+    /// must exist (not found otherwise).
     fn create_token(&self, token: &NewToken) -> Result<CreatedToken>;
+
+    /// The tokens of `user_id`, or every token with `None` (for admins), oldest first.
+    fn tokens(&self, user_id: Option<UserId>) -> Result<Vec<ApiToken>>;
+
+    /// Revokes (deletes) a token: its secret no longer verifies. Not found when missing.
+    fn revoke_token(&self, id: TokenId) -> Result<()>;
+
+    /// Records a use of the token at `now_ms` (callers do it at most once a minute, see
+    /// [`ApiToken::needs_touch`]). A missing token is not an error (revoked meanwhile).
+    fn touch_token(&self, id: TokenId, now_ms: i64) -> Result<()>;
+
+    // --- Sessions --------------------------------------------------------------------
+
+    /// Opens a session with a new secret and CSRF token; only the secret's hash is
+    /// stored, the secret is returned once. The user must exist (not found otherwise).
+    fn create_session(&self, session: &NewSession) -> Result<CreatedSession>;
+
+    /// The session whose secret this is, with its user, unless it expired by `now_ms`.
+    fn session(&self, secret: &str, now_ms: i64) -> Result<Option<(Session, User)>>;
+
+    /// Records a use: sets `last_seen_ms` and `expires_ms` (callers do it at most once a
+    /// minute, see [`Session::needs_touch`]). A missing session is not an error.
+    fn touch_session(&self, id: SessionId, last_seen_ms: i64, expires_ms: i64) -> Result<()>;
+
+    /// Ends the session whose secret this is (logout); nothing happens when none has it.
+    fn delete_session(&self, secret: &str) -> Result<()>;
+
+    /// Ends every session of a user (after a password reset); returns how many.
+    fn delete_user_sessions(&self, user_id: UserId) -> Result<u64>;
+
+    /// Deletes the sessions expired by `now_ms`; returns how many.
+    fn delete_expired_sessions(&self, now_ms: i64) -> Result<u64>;
+
+    /// The user with this id; not found when there is none.
+    fn user(&self, id: UserId) -> Result<User>;
 
     // --- Users ----------------------------------------------------------------------
 

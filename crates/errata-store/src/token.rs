@@ -1,25 +1,45 @@
 //! API tokens (`Authorization: Bearer ...` on the Web API): only a SHA-256 of the secret
 //! is stored, so a copy of the database does not grant access. Generation and hashing live
-//! here so that every backend agrees on both.
+//! here so that every backend agrees on both. A token belongs to a user and carries
+//! [`Scopes`]; what it may do is its scopes within its user's role. Revoking deletes it.
 
 use sha2::{Digest, Sha256};
 
 use crate::id::{TokenId, UserId};
+use crate::scope::Scopes;
+
+/// How long a token's `last_used_ms` may lag: the server records a use at most this
+/// often per token, sparing a write per request.
+pub const TOKEN_TOUCH_INTERVAL_MS: i64 = 60_000;
 
 /// A stored token (never the secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiToken {
     pub id: TokenId,
-    pub user_id: Option<UserId>,
+    /// The user the token acts as.
+    pub user_id: UserId,
     pub label: String,
+    /// What the token may do (further limited by its user's role).
+    pub scopes: Scopes,
     pub created_ms: i64,
+    /// When it was last used (to within [`TOKEN_TOUCH_INTERVAL_MS`]), if ever.
+    pub last_used_ms: Option<i64>,
+}
+
+impl ApiToken {
+    /// True when a use at `now_ms` should be recorded ([`TOKEN_TOUCH_INTERVAL_MS`]).
+    pub fn needs_touch(&self, now_ms: i64) -> bool {
+        self.last_used_ms
+            .is_none_or(|last| now_ms - last >= TOKEN_TOUCH_INTERVAL_MS)
+    }
 }
 
 /// What it takes to create a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewToken {
-    pub user_id: Option<UserId>,
+    pub user_id: UserId,
     pub label: String,
+    pub scopes: Scopes,
 }
 
 /// A token just created: the secret is shown to the user once and never stored.
@@ -69,13 +89,31 @@ mod tests {
     }
 
     #[test]
+    fn uses_are_recorded_at_most_once_a_minute() {
+        let mut t = ApiToken {
+            id: TokenId(1),
+            user_id: UserId(1),
+            label: String::new(),
+            scopes: Scopes::empty(),
+            created_ms: 0,
+            last_used_ms: None,
+        };
+        assert!(t.needs_touch(5));
+        t.last_used_ms = Some(1_000);
+        assert!(!t.needs_touch(60_999));
+        assert!(t.needs_touch(61_000));
+    }
+
+    #[test]
     fn debug_hides_the_secret() {
         let t = CreatedToken {
             token: ApiToken {
                 id: TokenId(1),
-                user_id: None,
+                user_id: UserId(1),
                 label: "ci".into(),
+                scopes: Scopes::all(),
                 created_ms: 0,
+                last_used_ms: None,
             },
             secret: "s3cr3t".into(),
         };

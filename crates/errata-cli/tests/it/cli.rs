@@ -226,3 +226,104 @@ fn users_are_created_and_passwords_reset_beside_a_running_server() {
     let refused = errata_fails(&all);
     assert!(refused.contains("does not exist"), "{refused}");
 }
+
+#[test]
+fn tokens_are_scoped_listed_and_revoked_beside_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let data_dir = server.data_dir.to_string_lossy().into_owned();
+    let token = |args: &[&str]| {
+        let all = [&["--data-dir", data_dir.as_str(), "token"][..], args].concat();
+        errata(&all)
+    };
+    let full: Value = serde_json::from_str(token(&["create", "--json"]).trim()).unwrap();
+    assert_eq!(full["scopes"].as_array().unwrap().len(), 16);
+    let reader: Value = serde_json::from_str(
+        token(&[
+            "create",
+            "--label",
+            "reader",
+            "--scope",
+            "event:read",
+            "--scope",
+            "org:read",
+            "--json",
+        ])
+        .trim(),
+    )
+    .unwrap();
+    assert_eq!(
+        reader["scopes"],
+        serde_json::json!(["event:read", "org:read"])
+    );
+    let secret = reader["token"].as_str().unwrap().to_owned();
+    let url = server.url("/api/0/organizations/");
+    let bearer = format!("Bearer {secret}");
+    let reply = crate::harness::get_with(&url, &[("Authorization", &bearer)]);
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let reply = crate::harness::get_with(
+        &server.url("/api/0/projects/errata/default/keys/"),
+        &[("Authorization", &bearer)],
+    );
+    assert_eq!(reply.status, 403, "{reply:?}");
+    // Listed without secrets, with the last use.
+    let listed: Value = serde_json::from_str(token(&["list", "--json"]).trim()).unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[1]["label"], "reader");
+    assert_eq!(listed[1]["user"], "admin@errata.local");
+    assert!(listed[1]["last_used_ms"].is_i64());
+    let text = token(&["list"]);
+    assert!(!text.contains(&secret) && text.contains("reader"), "{text}");
+    // Revoked: refused at once.
+    let id = reader["id"].as_i64().unwrap().to_string();
+    assert!(token(&["revoke", &id]).contains("revoked"));
+    let reply = crate::harness::get_with(&url, &[("Authorization", &bearer)]);
+    assert_eq!(reply.status, 401, "{reply:?}");
+    let error = errata_fails(&["--data-dir", &data_dir, "token", "revoke", &id]);
+    assert!(error.contains("not found"), "{error}");
+    // Scopes are checked: unknown names, and more than the user's role grants.
+    let error = errata_fails(&["--data-dir", &data_dir, "token", "create", "--scope", "x:y"]);
+    assert!(error.contains("unknown scope"), "{error}");
+    errata(&["--data-dir", &data_dir, "user", "create", "ana@example.com"]);
+    let error = errata_fails(&[
+        "--data-dir",
+        &data_dir,
+        "token",
+        "create",
+        "--user",
+        "ana@example.com",
+        "--scope",
+        "project:write",
+    ]);
+    assert!(error.contains("member"), "{error}");
+    let anas: Value = serde_json::from_str(
+        token(&[
+            "create",
+            "--user",
+            "ana@example.com",
+            "--scope",
+            "event:admin",
+            "--json",
+        ])
+        .trim(),
+    )
+    .unwrap();
+    assert_eq!(anas["user"], "ana@example.com");
+    // A password reset ends the user's sessions.
+    let store = errata_store_sqlite::SqliteStore::open(&server.data_dir).unwrap();
+    let ana = store.user_by_email("ana@example.com").unwrap();
+    let now = errata_server::now_ms();
+    let session = store
+        .create_session(&errata_store::NewSession::at(ana.id, now))
+        .unwrap();
+    assert!(store.session(&session.secret, now).unwrap().is_some());
+    errata(&[
+        "--data-dir",
+        &data_dir,
+        "user",
+        "reset-password",
+        "ana@example.com",
+    ]);
+    assert!(store.session(&session.secret, now).unwrap().is_none());
+}

@@ -13,12 +13,14 @@ use errata_store::{Attachment, AttachmentId};
 use serde::Serialize;
 use serde_json::json;
 
-use super::auth::Authenticated;
+use errata_store::Scope;
+
 use super::date::iso8601;
 use super::event::parse_event_id;
 use super::organization::param;
 use super::pagination::{encode, query_value};
 use super::{ApiError, blocking, project};
+use crate::auth::Viewer;
 use crate::state::AppState;
 
 /// What an attachment without a content type is served as.
@@ -88,10 +90,11 @@ fn disposition(name: &str) -> HeaderValue {
 
 /// `GET /api/0/projects/{org}/{project}/events/{event_id}/attachments/`.
 pub(super) async fn list(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Json<Vec<AttachmentView>>, ApiError> {
+    viewer.require(Scope::EventRead)?;
     let (_, project) = project::resolve(&state, &params).await?;
     let event_id = parse_event_id(param(&params, "event_id"))?;
     let (event, attachments) = blocking(&state, move |store| {
@@ -115,11 +118,12 @@ pub(super) async fn list(
 /// `GET /api/0/projects/{org}/{project}/events/{event_id}/attachments/{attachment_id}/`,
 /// `?download=1` for the bytes.
 pub(super) async fn detail(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
+    viewer.require(Scope::EventRead)?;
     let (_, project) = project::resolve(&state, &params).await?;
     let event_id = parse_event_id(param(&params, "event_id"))?;
     let raw = param(&params, "attachment_id");

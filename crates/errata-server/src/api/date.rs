@@ -6,7 +6,7 @@ use time::macros::format_description;
 
 /// Unix milliseconds as an ISO 8601 UTC timestamp; out-of-range values are clamped to
 /// the Unix epoch.
-pub(super) fn iso8601(unix_ms: i64) -> String {
+pub fn iso8601(unix_ms: i64) -> String {
     let format =
         format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_ms) * 1_000_000)

@@ -7,6 +7,8 @@
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use errata_store::StoreError;
+
+use crate::auth::AuthError;
 use serde_json::json;
 
 /// A Web API failure.
@@ -36,6 +38,9 @@ pub enum ApiError {
     /// Anything else: 500 (the detail is logged, not shown).
     #[error("internal error")]
     Internal(String),
+    /// Not authenticated (401), lacking a scope or failing the CSRF check (403).
+    #[error(transparent)]
+    Auth(#[from] AuthError),
 }
 
 /// What a client may read of a store error.
@@ -72,12 +77,16 @@ impl ApiError {
             Self::Store(e) if e.is_invalid() => StatusCode::BAD_REQUEST,
             Self::Store(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Auth(e) => e.status(),
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let Self::Auth(error) = self {
+            return error.into_response();
+        }
         let status = self.status();
         match &self {
             Self::Store(error) if status.is_server_error() => {

@@ -17,11 +17,13 @@ use errata_store::{EventRow, StoredEvent, Uuid};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::auth::Authenticated;
+use errata_store::Scope;
+
 use super::date::iso8601;
 use super::organization::param;
 use super::pagination::{PageRequest, link_header};
 use super::{ApiError, blocking, issue, project};
+use crate::auth::Viewer;
 use crate::state::AppState;
 
 /// An event in a list (no payload).
@@ -159,12 +161,13 @@ pub(super) fn parse_event_id(text: &str) -> Result<Uuid, ApiError> {
 
 /// `GET /api/0/issues/{issue_id}/events/`.
 pub(super) async fn list(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
     Query(pairs): Query<Vec<(String, String)>>,
     uri: Uri,
 ) -> Result<Response, ApiError> {
+    viewer.require(Scope::EventRead)?;
     let (_, _, issue) = issue::resolve(&state, &params).await?;
     let page = PageRequest::from_query(&pairs)?;
     let found = blocking(&state, move |store| {
@@ -178,10 +181,11 @@ pub(super) async fn list(
 
 /// `GET /api/0/issues/{issue_id}/events/latest/`.
 pub(super) async fn latest(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
+    viewer.require(Scope::EventRead)?;
     let (_, _, issue) = issue::resolve(&state, &params).await?;
     let event = blocking(&state, move |store| store.latest_event(issue.id)).await?;
     Ok(Json(detail_view(&event)?))
@@ -203,10 +207,11 @@ pub(super) async fn find(
 
 /// `GET /api/0/projects/{org}/{project}/events/{event_id}/`.
 pub(super) async fn detail(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
+    viewer.require(Scope::EventRead)?;
     let event = find(&state, &params).await?;
     Ok(Json(detail_view(&event)?))
 }

@@ -13,18 +13,21 @@ use axum::response::{IntoResponse, Response};
 use errata_protocol::{NormalizeContext, normalize};
 use serde_json::Value;
 
-use super::auth::Authenticated;
+use errata_store::Scope;
+
 use super::pagination::query_value;
 use super::{ApiError, event};
+use crate::auth::Viewer;
 use crate::state::AppState;
 
 /// `GET .../events/{event_id}/grouping-info/`.
 pub(super) async fn info(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
+    viewer.require(Scope::EventRead)?;
     let stored = event::find(&state, &params).await?;
     let text = query_value(&pairs, "format") == Some("text");
     // CPU work: on the worker pool, as ingest's.

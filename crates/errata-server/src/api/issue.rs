@@ -19,13 +19,15 @@ use errata_store::{
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::auth::Authenticated;
+use errata_store::Scope;
+
 use super::date::iso8601;
 use super::organization::{self, param};
 use super::pagination::{PageRequest, link_header, query_value};
 use super::project::{self, ProjectSummary};
 use super::status;
 use super::{ApiError, blocking};
+use crate::auth::Viewer;
 use crate::state::AppState;
 
 /// What `?query=` means when absent (Sentry's default); `?query=` (empty) lists all.
@@ -169,12 +171,13 @@ pub(super) async fn resolve(
 
 /// `GET /api/0/projects/{org}/{project}/issues/`.
 pub(super) async fn list(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
     Query(pairs): Query<Vec<(String, String)>>,
     uri: Uri,
 ) -> Result<Response, ApiError> {
+    viewer.require(Scope::EventRead)?;
     let (org, project) = project::resolve(&state, &params).await?;
     let page = PageRequest::from_query(&pairs)?;
     let filter = IssueFilter::parse(query_value(&pairs, "query").unwrap_or(DEFAULT_QUERY))
@@ -200,12 +203,13 @@ pub(super) async fn list(
 /// `?query=...` (default: unresolved issues): sets the status of those issues; answers the
 /// change, or 204 when no issue matched.
 pub(super) async fn bulk_update(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
     Query(pairs): Query<Vec<(String, String)>>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    viewer.require(Scope::EventWrite)?;
     let (_, project) = project::resolve(&state, &params).await?;
     let change = status::parse(&body)?;
     let (new_status, new_details) = change_view(&change);
@@ -298,10 +302,11 @@ fn change_view(change: &StatusChange) -> (&'static str, Value) {
 
 /// `GET /api/0/issues/{issue_id}/`.
 pub(super) async fn detail(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Json<IssueView>, ApiError> {
+    viewer.require(Scope::EventRead)?;
     let (org, project, issue) = resolve(&state, &params).await?;
     Ok(Json(IssueView::new(
         &issue,
@@ -313,11 +318,12 @@ pub(super) async fn detail(
 
 /// `PUT /api/0/issues/{issue_id}/` with `{"status": ...}`: answers the updated issue.
 pub(super) async fn update(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
     body: Bytes,
 ) -> Result<Json<IssueView>, ApiError> {
+    viewer.require(Scope::EventWrite)?;
     let (org, project, issue) = resolve(&state, &params).await?;
     let change = status::parse(&body)?;
     let id = issue.id;
@@ -335,10 +341,11 @@ pub(super) async fn update(
 
 /// `DELETE /api/0/issues/{issue_id}/`: 202 with no body, as Sentry.
 pub(super) async fn remove(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<StatusCode, ApiError> {
+    viewer.require(Scope::EventAdmin)?;
     let (_, _, issue) = resolve(&state, &params).await?;
     let id = issue.id;
     blocking(&state, move |store| store.delete_issue(id)).await?;

@@ -9,10 +9,12 @@ use axum::extract::{Path, State};
 use errata_store::ProjectKey;
 use serde::Serialize;
 
-use super::auth::Authenticated;
+use errata_store::Scope;
+
 use super::date::iso8601;
 use super::project;
 use super::{ApiError, blocking};
+use crate::auth::Viewer;
 use crate::state::AppState;
 
 /// A key as the API shows it.
@@ -63,10 +65,11 @@ impl KeyView {
 
 /// `GET /api/0/projects/{org}/{project}/keys/`.
 pub(super) async fn list(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Json<Vec<KeyView>>, ApiError> {
+    viewer.require(Scope::ProjectRead)?;
     let (_, project) = project::resolve(&state, &params).await?;
     let keys = blocking(&state, move |store| store.project_keys(project.id)).await?;
     Ok(Json(keys.iter().map(|k| KeyView::new(k, &state)).collect()))

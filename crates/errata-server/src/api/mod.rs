@@ -1,7 +1,12 @@
 //! The Web API under `/api/0/`: a Sentry-compatible subset, with Sentry's paths and field
 //! names (camelCase, ids as strings, ISO 8601 dates), so existing tools (sentry-cli,
-//! integrations) work. Every route needs `Authorization: Bearer <token>`
-//! ([`auth::Authenticated`]); errors are [`ApiError`]s rendered as `{"detail": ...}`.
+//! integrations) work. Every route needs a [`crate::auth::Viewer`]: `Authorization:
+//! Bearer <token>` or the UI's session cookie (writes by session also need the
+//! `X-CSRF-Token` header and a same-origin `Origin`); each handler requires the scope
+//! Sentry requires (`event:read` to read issues and events, `event:write` to change an
+//! issue's status, `event:admin` to delete one, `project:read`/`project:write` for
+//! projects and keys, `org:read` for organizations). Errors are [`ApiError`]s rendered
+//! as `{"detail": ...}`.
 //!
 //! [`ROUTES`] is the one table of paths: the router is built from it (each path answers
 //! with and without its trailing slash) and the test of `docs/openapi.json` checks that
@@ -9,7 +14,6 @@
 //! rows, one module per resource.
 
 mod attachment;
-pub mod auth;
 mod date;
 pub mod error;
 mod event;
@@ -21,7 +25,7 @@ mod outcome;
 mod pagination;
 mod project;
 mod root;
-mod status;
+pub(crate) mod status;
 mod tag;
 mod user_report;
 
@@ -29,6 +33,7 @@ use axum::Router;
 use axum::routing::{MethodRouter, get};
 
 use crate::state::AppState;
+pub use date::iso8601;
 pub use error::ApiError;
 
 /// One route: its path (axum and `OpenAPI` share the `{param}` syntax), the methods it

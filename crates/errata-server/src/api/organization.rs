@@ -9,9 +9,11 @@ use axum::extract::{Path, State};
 use errata_store::Organization;
 use serde::Serialize;
 
-use super::auth::Authenticated;
+use errata_store::Scope;
+
 use super::date::iso8601;
 use super::{ApiError, blocking};
+use crate::auth::Viewer;
 use crate::state::AppState;
 
 /// An organization as the API shows it.
@@ -99,19 +101,21 @@ pub(super) fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> &'a 
 
 /// `GET /api/0/organizations/`.
 pub(super) async fn list(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
 ) -> Result<Json<Vec<OrganizationView>>, ApiError> {
+    viewer.require(Scope::OrgRead)?;
     let orgs = blocking(&state, |store| store.organizations()).await?;
     Ok(Json(orgs.iter().map(OrganizationView::new).collect()))
 }
 
 /// `GET /api/0/organizations/{org}/`.
 pub(super) async fn detail(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Json<OrganizationView>, ApiError> {
+    viewer.require(Scope::OrgRead)?;
     let org = find(&state, param(&params, "org")).await?;
     Ok(Json(OrganizationView::new(&org)))
 }

@@ -14,10 +14,12 @@ use axum::extract::{Path, Query, State};
 use errata_store::{OutcomeCount, bucket_start};
 use serde::Serialize;
 
-use super::auth::Authenticated;
+use errata_store::Scope;
+
 use super::date::iso8601;
 use super::pagination::query_value;
 use super::{ApiError, blocking, project};
+use crate::auth::Viewer;
 use crate::state::AppState;
 
 /// The default period.
@@ -74,11 +76,12 @@ fn period_ms(text: &str) -> Result<i64, ApiError> {
 
 /// `GET /api/0/projects/{org}/{project}/outcomes/`.
 pub(super) async fn list(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Json<OutcomesView>, ApiError> {
+    viewer.require_any(&[Scope::OrgRead, Scope::ProjectRead])?;
     let (_, project) = project::resolve(&state, &params).await?;
     let period = query_value(&pairs, "statsPeriod").unwrap_or(DEFAULT_PERIOD);
     let since = bucket_start(crate::now_ms().saturating_sub(period_ms(period)?));

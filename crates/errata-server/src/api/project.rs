@@ -13,10 +13,12 @@ use errata_store::{EventQuota, Organization, Project, ProjectSettings, QuotaWind
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::auth::Authenticated;
+use errata_store::Scope;
+
 use super::date::iso8601;
 use super::organization::{self, OrganizationSummary, not_found_as, param};
 use super::{ApiError, blocking};
+use crate::auth::Viewer;
 use crate::state::AppState;
 
 /// A project as the API shows it (Sentry's project fields that tools read).
@@ -119,10 +121,11 @@ pub(super) async fn resolve(
 
 /// `GET /api/0/organizations/{org}/projects/`.
 pub(super) async fn list(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Json<Vec<ProjectView>>, ApiError> {
+    viewer.require(Scope::ProjectRead)?;
     let org = organization::find(&state, param(&params, "org")).await?;
     let org_id = org.id;
     let projects = blocking(&state, move |store| store.projects(org_id)).await?;
@@ -133,17 +136,19 @@ pub(super) async fn list(
 
 /// `GET /api/0/projects/{org}/{project}/`.
 pub(super) async fn detail(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Json<ProjectView>, ApiError> {
+    viewer.require(Scope::ProjectRead)?;
     let (org, project) = resolve(&state, &params).await?;
     Ok(Json(ProjectView::new(&project, &org)))
 }
 
 /// The fields `PUT` accepts.
-const SETTABLE: [&str; 5] = [
+const SETTABLE: [&str; 6] = [
     "name",
+    "rateLimitPerMinute",
     "dataScrubber",
     "sensitiveFields",
     "scrubIPAddresses",
@@ -155,11 +160,12 @@ const SETTABLE: [&str; 5] = [
 /// "window": "day"|"month"} | null}`: changes those settings (and only those) and answers
 /// the project. Takes effect for the next ingest request.
 pub(super) async fn update(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
     body: Bytes,
 ) -> Result<Json<ProjectView>, ApiError> {
+    viewer.require(Scope::ProjectWrite)?;
     let (org, project) = resolve(&state, &params).await?;
     let value: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
@@ -221,8 +227,18 @@ fn settings_patch(fields: &Map<String, Value>) -> Result<ProjectSettings, ApiErr
                 .ok_or_else(|| ApiError::BadRequest("name must be a string".into()))
         })
         .transpose()?;
+    let rate_limit_per_minute = match fields.get("rateLimitPerMinute") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(v) => Some(Some(v.as_u64().filter(|n| *n > 0).ok_or_else(|| {
+            ApiError::BadRequest(
+                "rateLimitPerMinute must be null or a positive integer (events per minute)".into(),
+            )
+        })?)),
+    };
     Ok(ProjectSettings {
         name,
+        rate_limit_per_minute,
         scrub_data: bool_field("dataScrubber")?,
         sensitive_fields,
         scrub_ip_addresses: bool_field("scrubIPAddresses")?,

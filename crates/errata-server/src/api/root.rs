@@ -1,22 +1,12 @@
-//! `GET /api/0/`: who the token belongs to (what `sentry-cli info` reads: `auth.scopes`
+//! `GET /api/0/`: who the token (or session) belongs to (what `sentry-cli info` reads: `auth.scopes`
 //! and `user`, which must be `null` or have a string `id` and `email`).
 
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
 
-use super::auth::Authenticated;
+use crate::auth::Viewer;
 use crate::state::AppState;
-
-/// Every token can do everything: Errata has no per-token scopes yet.
-const SCOPES: &[&str] = &[
-    "org:read",
-    "project:read",
-    "project:write",
-    "event:read",
-    "event:write",
-    "event:admin",
-];
 
 /// The answer.
 #[derive(Debug, Serialize)]
@@ -26,10 +16,10 @@ pub(super) struct RootView {
     user: Option<UserView>,
 }
 
-/// The token.
+/// The token (or session): its effective scopes.
 #[derive(Debug, Serialize)]
 struct AuthView {
-    scopes: &'static [&'static str],
+    scopes: Vec<&'static str>,
 }
 
 /// The token's user.
@@ -39,16 +29,20 @@ struct UserView {
     email: String,
 }
 
-/// `GET /api/0/`.
-pub(super) async fn index(auth: Authenticated, State(state): State<AppState>) -> Json<RootView> {
+/// `GET /api/0/`: any authenticated caller may ask who it is.
+pub(super) async fn index(viewer: Viewer, State(_state): State<AppState>) -> Json<RootView> {
     Json(RootView {
         version: "0",
-        auth: AuthView { scopes: SCOPES },
-        // Tokens of `errata token create` have no user. Errata has one account, the
-        // admin, so a token with a user is the admin's (the store has no user lookup).
-        user: auth.token.user_id.map(|id| UserView {
-            id: id.to_string(),
-            email: state.config.admin_email.clone(),
+        auth: AuthView {
+            scopes: viewer
+                .scopes
+                .iter()
+                .map(errata_store::Scope::as_str)
+                .collect(),
+        },
+        user: Some(UserView {
+            id: viewer.user.id.to_string(),
+            email: viewer.user.email,
         }),
     })
 }

@@ -9,9 +9,11 @@ use axum::extract::{Path, State};
 use errata_store::TagValueCount;
 use serde::Serialize;
 
-use super::auth::Authenticated;
+use errata_store::Scope;
+
 use super::date::iso8601;
 use super::{ApiError, blocking, issue};
+use crate::auth::Viewer;
 use crate::state::AppState;
 
 /// One tag key with its values.
@@ -67,10 +69,11 @@ fn group(rows: &[TagValueCount]) -> Vec<TagView> {
 
 /// `GET /api/0/issues/{issue_id}/tags/`.
 pub(super) async fn list(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Json<Vec<TagView>>, ApiError> {
+    viewer.require(Scope::EventRead)?;
     let (_, _, issue) = issue::resolve(&state, &params).await?;
     let rows = blocking(&state, move |store| store.issue_tags(issue.id)).await?;
     Ok(Json(group(&rows)))

@@ -8,9 +8,11 @@ use axum::extract::{Path, State};
 use errata_store::UserReport;
 use serde::Serialize;
 
-use super::auth::Authenticated;
+use errata_store::Scope;
+
 use super::date::iso8601;
 use super::{ApiError, blocking, issue};
+use crate::auth::Viewer;
 use crate::state::AppState;
 
 /// A user report as the API shows it.
@@ -45,10 +47,11 @@ impl UserReportView {
 
 /// `GET /api/0/issues/{issue_id}/user-reports/`.
 pub(super) async fn list(
-    _auth: Authenticated,
+    viewer: Viewer,
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Json<Vec<UserReportView>>, ApiError> {
+    viewer.require(Scope::EventRead)?;
     let (_, _, issue) = issue::resolve(&state, &params).await?;
     let reports = blocking(&state, move |store| store.issue_user_reports(issue.id)).await?;
     Ok(Json(reports.iter().map(UserReportView::new).collect()))

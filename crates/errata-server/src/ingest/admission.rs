@@ -66,8 +66,7 @@ pub fn admit(state: &AppState, entry: &KeyEntry, envelope: &mut Envelope, now_ms
             reason = Some(Reason::QuotaExceeded);
         }
         if reason.is_none()
-            && let Err(limited) =
-                state.limiter.admit_with(
+            && let Err(limited) = state.limiter.admit_with(
                 key,
                 project.0,
                 RateCategory::Events,

@@ -32,21 +32,23 @@ async fn tokens_page(
     extra: TokensExtra,
 ) -> Result<Response, UiError> {
     let user = viewer.user.id;
-    let tokens = state.store_call(move |s| s.store.tokens(Some(user))).await?;
+    let tokens = state
+        .store_call(move |s| s.store.tokens(Some(user)))
+        .await?;
     let now = crate::now_ms();
     let rows = tokens
         .iter()
         .map(|t| {
             let created = Moment::from_millis(t.created_ms, now);
-            let used = t.last_used_ms.map(|ms| Moment::from_millis(ms, now));
+            let last_use = t.last_used_ms.map(|ms| Moment::from_millis(ms, now));
             TokenRow {
                 id: t.id.0,
                 label: t.label.clone(),
                 scopes: t.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
                 created: created.human,
                 created_iso: created.iso,
-                last_used: used.as_ref().map(|m| m.human.clone()),
-                last_used_iso: used.map(|m| m.iso),
+                last_used: last_use.as_ref().map(|m| m.human.clone()),
+                last_used_iso: last_use.map(|m| m.iso),
             }
         })
         .collect();

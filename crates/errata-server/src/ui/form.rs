@@ -61,7 +61,9 @@ impl Fields {
 }
 
 /// `a=1&b=x+y` -> pairs, percent-decoded (invalid UTF-8 replaced).
-fn form_urlencoded_pairs(body: &[u8]) -> Vec<(std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)> {
+fn form_urlencoded_pairs(
+    body: &[u8],
+) -> Vec<(std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)> {
     body.split(|b| *b == b'&')
         .filter(|part| !part.is_empty())
         .map(|part| {
@@ -75,7 +77,10 @@ fn form_urlencoded_pairs(body: &[u8]) -> Vec<(std::borrow::Cow<'_, str>, std::bo
 }
 
 fn decode(raw: &[u8]) -> std::borrow::Cow<'_, str> {
-    let plus: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+    let plus: Vec<u8> = raw
+        .iter()
+        .map(|b| if *b == b'+' { b' ' } else { *b })
+        .collect();
     let decoded: Vec<u8> = percent_encoding::percent_decode(&plus).collect();
     std::borrow::Cow::Owned(String::from_utf8_lossy(&decoded).into_owned())
 }
@@ -113,7 +118,13 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed() {
         assert_eq!(local_path("/issues/?q=1", "/"), "/issues/?q=1");
-        for bad in ["//evil.example/", "https://evil.example/", "/\\evil", "", "x"] {
+        for bad in [
+            "//evil.example/",
+            "https://evil.example/",
+            "/\\evil",
+            "",
+            "x",
+        ] {
             assert_eq!(local_path(bad, "/issues/"), "/issues/", "{bad}");
         }
     }

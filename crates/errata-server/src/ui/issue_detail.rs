@@ -269,7 +269,12 @@ fn distributions(tags: &[TagValueCount]) -> Vec<TagDistribution> {
     for t in tags {
         by_key.entry(t.key.as_str()).or_default().push(t);
     }
-    let rank = |key: &str| FIRST_KEYS.iter().position(|k| *k == key).unwrap_or(usize::MAX);
+    let rank = |key: &str| {
+        FIRST_KEYS
+            .iter()
+            .position(|k| *k == key)
+            .unwrap_or(usize::MAX)
+    };
     let mut keys: Vec<&str> = by_key.keys().copied().collect();
     keys.sort_by_key(|k| (rank(k), *k));
     keys.into_iter()

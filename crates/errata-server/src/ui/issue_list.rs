@@ -23,10 +23,10 @@ use super::form::{Fields, local_path};
 use super::page::{UiError, layout, not_found, page, redirect};
 use super::project::all_projects;
 use super::trend;
-use errata_web::issue_detail::Period;
 use crate::api::issue::short_id;
 use crate::auth::{CsrfSubject, Viewer, verify_form};
 use crate::state::AppState;
+use errata_web::issue_detail::Period;
 
 /// The search when the page is opened without one (Sentry's default).
 const DEFAULT_QUERY: &str = "is:unresolved";
@@ -123,7 +123,14 @@ async fn list(
     let slugs: HashMap<ProjectId, &Project> = projects.iter().map(|p| (p.id, p)).collect();
     let rows = issues
         .iter()
-        .map(|issue| row(issue, &slugs, buckets.remove(&issue.id).unwrap_or_default(), now))
+        .map(|issue| {
+            row(
+                issue,
+                &slugs,
+                buckets.remove(&issue.id).unwrap_or_default(),
+                now,
+            )
+        })
         .collect();
     let link = |p: &Project| ProjectLink {
         slug: p.slug.clone(),
@@ -249,7 +256,10 @@ pub(super) async fn bulk(
         _ => "Deleted",
     };
     let plural = if done == 1 { "" } else { "s" };
-    Ok(redirect(&next, Some(&format!("{verb} {done} issue{plural}."))))
+    Ok(redirect(
+        &next,
+        Some(&format!("{verb} {done} issue{plural}.")),
+    ))
 }
 
 /// The name activity shows for a viewer.

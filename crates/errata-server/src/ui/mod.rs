@@ -59,11 +59,11 @@ pub(crate) fn router() -> Router<AppState> {
             get(issue_detail::attachment),
         )
         .route("/projects/", get(project::list))
-        .route("/projects/new", get(project::new_form).post(project::create))
         .route(
-            "/projects/{slug}/issues/",
-            get(issue_list::of_project),
+            "/projects/new",
+            get(project::new_form).post(project::create),
         )
+        .route("/projects/{slug}/issues/", get(issue_list::of_project))
         .route(
             "/projects/{slug}/settings/",
             get(project::settings).post(project::save_settings),

@@ -96,10 +96,7 @@ pub(super) async fn list(
 }
 
 /// `GET /projects/new`.
-pub(super) async fn new_form(
-    viewer: Viewer,
-    headers: HeaderMap,
-) -> Result<Response, UiError> {
+pub(super) async fn new_form(viewer: Viewer, headers: HeaderMap) -> Result<Response, UiError> {
     viewer.require(Scope::ProjectAdmin)?;
     let form = ProjectNewPage {
         layout: layout(&viewer, &headers, "New project", NavItem::Projects),
@@ -359,7 +356,12 @@ pub(super) async fn keys(
             };
             let id = key.ok_or_else(|| StoreError::invalid("no key given"))?;
             // Only a key of this project.
-            if !s.store.project_keys(project.id)?.iter().any(|k| k.id.0 == id) {
+            if !s
+                .store
+                .project_keys(project.id)?
+                .iter()
+                .any(|k| k.id.0 == id)
+            {
                 return Err(StoreError::not_found(format_args!("key {id}")));
             }
             s.store.change_key(KeyId(id), change)?;

@@ -15,7 +15,8 @@ pub(crate) fn start_ms(period: Period, now_ms: i64) -> i64 {
         Period::Day => hour_start(now_ms),
         Period::TwoWeeks => now_ms.div_euclid(DAY_MS) * DAY_MS,
     };
-    last - (period.buckets() as i64 - 1) * period.step_secs() * 1000
+    let buckets = i64::try_from(period.buckets()).unwrap_or(i64::MAX);
+    last - (buckets - 1) * period.step_secs() * 1000
 }
 
 /// Each issue's counts per bucket (issues without events get zeros).

@@ -75,8 +75,12 @@ async fn root_answers_sentry_cli_info_with_and_without_the_trailing_slash() {
                 .expect("scopes")
                 .contains(&json!("project:read"))
         );
-        // sentry-cli needs `user` to be null or to have string `id` and `email`.
-        assert_eq!(body["user"], Value::Null);
+        // sentry-cli needs `user` to be null or to have string `id` and `email`; every
+        // token has a user (the test token is the owner's).
+        assert_eq!(
+            body["user"],
+            json!({ "id": "1", "email": "admin@errata.local" })
+        );
     }
 }
 

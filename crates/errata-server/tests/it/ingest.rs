@@ -675,8 +675,9 @@ async fn scrubbing_is_a_per_project_setting() {
     let token = server
         .store()
         .create_token(&errata_store::NewToken {
-            user_id: None,
+            user_id: errata_store::UserId(1),
             label: "t".into(),
+            scopes: errata_store::Scopes::all(),
         })
         .unwrap()
         .secret;

@@ -4,6 +4,7 @@
 
 mod abuse;
 mod api;
+mod auth;
 mod ingest;
 mod openapi;
 mod settings;

@@ -89,10 +89,12 @@ impl TestServer {
         let (public_key, project_id) = parse_dsn(&dsn);
         let token = {
             let store = state.store.clone();
+            let owner = server.welcome().admin_email.clone();
             tokio::task::spawn_blocking(move || {
                 store.create_token(&NewToken {
-                    user_id: None,
+                    user_id: store.user_by_email(&owner)?.id,
                     label: "tests".into(),
+                    scopes: errata_store::Scopes::all(),
                 })
             })
             .await

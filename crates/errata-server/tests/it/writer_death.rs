@@ -20,6 +20,7 @@ use errata_store::{
     OutcomeCount, OutcomeDelta, Page, Project, ProjectId, ProjectKey, ProjectSettings, Result,
     StatusChange, Store, StoredEvent, TagValueCount, User, UserId, UserReport, Uuid,
 };
+use errata_store::{CreatedSession, NewSession, Session, SessionId, TokenId};
 use errata_store_sqlite::SqliteStore;
 use tower::ServiceExt as _;
 
@@ -155,6 +156,36 @@ impl Store for PanicsOnIngest {
     }
     fn set_user_password(&self, id: UserId, password_hash: &str) -> Result<User> {
         self.0.set_user_password(id, password_hash)
+    }
+    fn tokens(&self, user_id: Option<UserId>) -> Result<Vec<ApiToken>> {
+        self.0.tokens(user_id)
+    }
+    fn revoke_token(&self, id: TokenId) -> Result<()> {
+        self.0.revoke_token(id)
+    }
+    fn touch_token(&self, id: TokenId, now_ms: i64) -> Result<()> {
+        self.0.touch_token(id, now_ms)
+    }
+    fn create_session(&self, session: &NewSession) -> Result<CreatedSession> {
+        self.0.create_session(session)
+    }
+    fn session(&self, secret: &str, now_ms: i64) -> Result<Option<(Session, User)>> {
+        self.0.session(secret, now_ms)
+    }
+    fn touch_session(&self, id: SessionId, last_seen_ms: i64, expires_ms: i64) -> Result<()> {
+        self.0.touch_session(id, last_seen_ms, expires_ms)
+    }
+    fn delete_session(&self, secret: &str) -> Result<()> {
+        self.0.delete_session(secret)
+    }
+    fn delete_user_sessions(&self, user_id: UserId) -> Result<u64> {
+        self.0.delete_user_sessions(user_id)
+    }
+    fn delete_expired_sessions(&self, now_ms: i64) -> Result<u64> {
+        self.0.delete_expired_sessions(now_ms)
+    }
+    fn user(&self, id: UserId) -> Result<User> {
+        self.0.user(id)
     }
 }
 

@@ -8,8 +8,9 @@ pub fn tokens_verify_only_their_secret<H: Harness>(h: &H) {
     let b = setup(&store);
     let created = store
         .create_token(&NewToken {
-            user_id: Some(b.admin.id),
+            user_id: b.admin.id,
             label: "cli".into(),
+            scopes: Scopes::all(),
         })
         .unwrap();
     assert_eq!(created.secret.len(), 64);
@@ -17,11 +18,12 @@ pub fn tokens_verify_only_their_secret<H: Harness>(h: &H) {
         store.verify_token(&created.secret).unwrap(),
         Some(created.token.clone())
     );
-    assert_eq!(created.token.user_id, Some(b.admin.id));
+    assert_eq!(created.token.user_id, b.admin.id);
     let other = store
         .create_token(&NewToken {
-            user_id: None,
+            user_id: b.admin.id,
             label: "ci".into(),
+            scopes: Scopes::empty(),
         })
         .unwrap();
     assert_ne!(other.secret, created.secret);
@@ -88,8 +90,9 @@ pub fn committed_data_survives_reopening<H: Harness>(h: &H) {
         .unwrap();
     let token = store
         .create_token(&NewToken {
-            user_id: None,
+            user_id: b.admin.id,
             label: "t".into(),
+            scopes: Scopes::all(),
         })
         .unwrap();
     let before = store.issues(&query(p, IssueFilter::default())).unwrap();

@@ -9,12 +9,14 @@ mod accounts;
 mod data;
 mod issues;
 mod projects;
+mod sessions;
 mod workflow;
 
 pub use accounts::*;
 pub use data::*;
 pub use issues::*;
 pub use projects::*;
+pub use sessions::*;
 pub use workflow::*;
 
 use std::collections::HashSet;
@@ -25,7 +27,7 @@ use crate::{
     BootstrapSpec, Bootstrapped, EventQuota, IngestKind, IngestResult, IssueFilter, IssueId,
     IssueQuery, IssueStatus, Level, NewAttachment, NewEvent, NewProject, NewToken, NewUser,
     NewUserReport, OutcomeCount, OutcomeDelta, Payload, ProjectId, ProjectSettings, QuotaWindow,
-    Role, Store, UserId, UserReportFields,
+    Role, Scopes, Store, UserId, UserReportFields,
 };
 
 /// Makes stores for the suite.
@@ -65,7 +67,10 @@ macro_rules! conformance_tests {
             ignored_issues_come_back_when_their_condition_is_met,
             activity_logs_every_change_with_its_actor, hourly_counts_follow_events,
             issues_sort_by_each_order_across_projects, event_navigation_walks_an_issue,
-            projects_and_keys_are_administered);
+            projects_and_keys_are_administered,
+            sessions_are_found_by_secret_until_they_expire, sessions_slide_when_touched,
+            sessions_are_deleted_one_by_user_and_when_expired,
+            tokens_keep_scopes_are_listed_and_revoked, users_are_found_by_id);
     };
     (@each $harness:expr; $($name:ident),* $(,)?) => {$(
         #[test]

@@ -113,10 +113,12 @@ pub fn project_settings_round_trip_and_patch_partially<H: Harness>(h: &H) {
                 sensitive_fields: Some(fields(&["SSN", "card.number", "ssn", "api-key_2"])),
                 scrub_ip_addresses: Some(true),
                 event_quota: Some(Some(daily)),
+                rate_limit_per_minute: Some(Some(600)),
             },
         )
         .unwrap();
     assert_eq!(all.name, "Checkout API", "renamed, trimmed");
+    assert_eq!(all.rate_limit_per_minute, Some(600));
     assert!(!all.scrub_data);
     assert_eq!(all.sensitive_fields, ["ssn", "card.number", "api-key_2"]);
     assert!(all.scrub_ip_addresses);
