@@ -9,4 +9,5 @@ mod ingest;
 mod openapi;
 mod settings;
 mod support;
+mod ui;
 mod writer_death;
