@@ -4,6 +4,8 @@
 //! checked), a member kept out of administration, and downloads served inert.
 //! Real-browser tests (Chromium) are in `errata-cli`'s `browser` test binary.
 
+#![allow(clippy::too_many_lines, reason = "each test walks one user journey end to end")]
+
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use errata_store::{IssueStatus, NewUser, Role};
@@ -208,7 +210,7 @@ async fn login_refuses_bad_passwords_forged_forms_and_floods() {
     }
     // Repeated failures are throttled, even with the right password afterwards.
     let mut last = StatusCode::OK;
-    for _ in 0..errata_server::auth::throttle::MAX_FAILURES + 1 {
+    for _ in 0..=errata_server::auth::throttle::MAX_FAILURES {
         last = browser
             .post(
                 "/login",
