@@ -80,36 +80,71 @@ impl Rng {
 }
 
 const AREAS: &[&str] = &[
-    "checkout", "cart", "billing", "auth", "search", "catalog", "orders", "shipping",
-    "accounts", "reports", "inventory", "notifications", "payments", "admin", "api", "images",
+    "checkout",
+    "cart",
+    "billing",
+    "auth",
+    "search",
+    "catalog",
+    "orders",
+    "shipping",
+    "accounts",
+    "reports",
+    "inventory",
+    "notifications",
+    "payments",
+    "admin",
+    "api",
+    "images",
 ];
 const VERBS: &[&str] = &[
-    "load", "save", "parse", "render", "charge", "refund", "validate", "fetch", "sync",
-    "resolve", "compute", "send", "apply", "build", "lookup", "export",
+    "load", "save", "parse", "render", "charge", "refund", "validate", "fetch", "sync", "resolve",
+    "compute", "send", "apply", "build", "lookup", "export",
 ];
 const NOUNS: &[&str] = &[
-    "order", "invoice", "user", "session", "token", "price", "coupon", "address", "report",
-    "item", "image", "webhook", "quota", "profile", "receipt", "shipment",
+    "order", "invoice", "user", "session", "token", "price", "coupon", "address", "report", "item",
+    "image", "webhook", "quota", "profile", "receipt", "shipment",
 ];
 const PY_ERRORS: &[(&str, &str)] = &[
     ("KeyError", "'{id}'"),
-    ("ValueError", "invalid literal for int() with base 10: '{id}'"),
-    ("TypeError", "unsupported operand type(s) for +: 'int' and 'NoneType'"),
-    ("AttributeError", "'NoneType' object has no attribute '{noun}'"),
+    (
+        "ValueError",
+        "invalid literal for int() with base 10: '{id}'",
+    ),
+    (
+        "TypeError",
+        "unsupported operand type(s) for +: 'int' and 'NoneType'",
+    ),
+    (
+        "AttributeError",
+        "'NoneType' object has no attribute '{noun}'",
+    ),
     ("ZeroDivisionError", "division by zero"),
     ("IndexError", "list index out of range"),
-    ("ConnectionError", "Connection refused while talking to {noun}-service"),
+    (
+        "ConnectionError",
+        "Connection refused while talking to {noun}-service",
+    ),
     ("TimeoutError", "{noun} lookup timed out after 30s"),
     ("PermissionError", "user {id} may not {verb} this {noun}"),
-    ("IntegrityError", "duplicate key value violates unique constraint \"{noun}_pkey\""),
+    (
+        "IntegrityError",
+        "duplicate key value violates unique constraint \"{noun}_pkey\"",
+    ),
 ];
 const JS_ERRORS: &[(&str, &str)] = &[
-    ("TypeError", "Cannot read properties of undefined (reading '{noun}')"),
+    (
+        "TypeError",
+        "Cannot read properties of undefined (reading '{noun}')",
+    ),
     ("TypeError", "{noun}.map is not a function"),
     ("ReferenceError", "{noun} is not defined"),
     ("RangeError", "Maximum call stack size exceeded"),
     ("SyntaxError", "Unexpected token '<' in JSON at position 0"),
-    ("Error", "Request failed with status code 500 ({verb} {noun})"),
+    (
+        "Error",
+        "Request failed with status code 500 ({verb} {noun})",
+    ),
     ("ChunkLoadError", "Loading chunk {id} failed."),
 ];
 const BROWSERS: &[(&str, &str)] = &[
@@ -127,7 +162,13 @@ const OSES: &[(&str, &str)] = &[
     ("iOS", "17.5"),
     ("Android", "14"),
 ];
-const REGIONS: &[&str] = &["eu-west-1", "eu-central-1", "us-east-1", "us-west-2", "ap-south-1"];
+const REGIONS: &[&str] = &[
+    "eu-west-1",
+    "eu-central-1",
+    "us-east-1",
+    "us-west-2",
+    "ap-south-1",
+];
 const TIERS: &[&str] = &["free", "free", "free", "pro", "pro", "enterprise"];
 const HOSTS: &[&str] = &["web-1", "web-2", "web-3", "worker-1", "worker-2"];
 
@@ -277,7 +318,11 @@ fn event(shape: &IssueShape, rng: &mut Rng, id: &str, when: f64, release: &str) 
         python_frames(shape, rng)
     };
     let (platform, sdk, runtime) = if shape.javascript {
-        ("javascript", json!({"name": "sentry.javascript.browser", "version": "8.13.0"}), json!(null))
+        (
+            "javascript",
+            json!({"name": "sentry.javascript.browser", "version": "8.13.0"}),
+            json!(null),
+        )
     } else {
         (
             "python",
@@ -424,7 +469,11 @@ fn build_batch(
         // Releases advance every two days; a third of the events still run the previous one.
         #[allow(clippy::cast_sign_loss, reason = "when >= start")]
         let era = ((when - plan.start) / (2.0 * 86_400.0)) as usize;
-        let release_minor = if rng.chance(30) { era.saturating_sub(1) } else { era };
+        let release_minor = if rng.chance(30) {
+            era.saturating_sub(1)
+        } else {
+            era
+        };
         let release = if shape.javascript {
             format!("web@2.{release_minor}.0")
         } else {
@@ -491,7 +540,10 @@ pub(crate) fn run(config: &Config, args: &FillArgs) -> anyhow::Result<()> {
         .map(|i| IssueShape::new(i, args.projects, &mut rng))
         .collect();
     let mut order: Vec<u32> = Vec::with_capacity(args.events);
-    for (issue, count) in events_per_issue(args.issues, args.events).into_iter().enumerate() {
+    for (issue, count) in events_per_issue(args.issues, args.events)
+        .into_iter()
+        .enumerate()
+    {
         order.extend(std::iter::repeat_n(issue as u32, count));
     }
     for i in (1..order.len()).rev() {

@@ -95,7 +95,8 @@ impl Client {
                 if val.is_empty() || expired {
                     self.cookies.remove(name.trim());
                 } else {
-                    self.cookies.insert(name.trim().to_owned(), val.trim().to_owned());
+                    self.cookies
+                        .insert(name.trim().to_owned(), val.trim().to_owned());
                 }
             }
         }
@@ -201,7 +202,9 @@ fn tags<'a>(html: &'a str, tag: &str) -> Vec<&'a str> {
     while let Some(at) = lower[from..].find(&open) {
         let start = from + at;
         let after = lower.as_bytes().get(start + open.len()).copied();
-        let end = lower[start..].find('>').map_or(lower.len(), |e| start + e + 1);
+        let end = lower[start..]
+            .find('>')
+            .map_or(lower.len(), |e| start + e + 1);
         if after.is_some_and(|c| c.is_ascii_whitespace() || c == b'>' || c == b'/') {
             out.push(&html[start..end]);
         }
@@ -271,7 +274,11 @@ fn login(client: &mut Client, email: &str, password: &str) -> anyhow::Result<()>
             answer.status
         );
     }
-    if answer.location.as_deref().is_some_and(|l| l.contains("/login")) {
+    if answer
+        .location
+        .as_deref()
+        .is_some_and(|l| l.contains("/login"))
+    {
         bail!("logging in as {email} sent back to the login page");
     }
     Ok(())
@@ -302,11 +309,17 @@ pub(crate) fn run(args: &UiArgs) -> anyhow::Result<()> {
         ("issue list", "/issues/".to_owned()),
         (
             "tag filter",
-            format!("/issues/?query={}", form_encode("is:unresolved environment:production")),
+            format!(
+                "/issues/?query={}",
+                form_encode("is:unresolved environment:production")
+            ),
         ),
         (
             "search",
-            format!("/issues/?query={}", form_encode(&format!("is:unresolved {}", args.search))),
+            format!(
+                "/issues/?query={}",
+                form_encode(&format!("is:unresolved {}", args.search))
+            ),
         ),
         ("issue detail", format!("/issues/{issue}/")),
     ];
@@ -320,7 +333,10 @@ pub(crate) fn run(args: &UiArgs) -> anyhow::Result<()> {
     for (name, path) in &pages {
         let warm = client.get(path)?;
         if warm.status != 200 {
-            bail!("GET {path} answered {} (logged out? not built yet?)", warm.status);
+            bail!(
+                "GET {path} answered {} (logged out? not built yet?)",
+                warm.status
+            );
         }
         let mut took = Vec::with_capacity(args.requests);
         for _ in 0..args.requests {
@@ -360,7 +376,9 @@ mod tests {
         assert_eq!(input_value(html, "email"), None);
         assert_eq!(page_requests(html), 4);
         assert_eq!(
-            tags(html, "tr").into_iter().find_map(|t| attribute(t, "data-issue-id")),
+            tags(html, "tr")
+                .into_iter()
+                .find_map(|t| attribute(t, "data-issue-id")),
             Some("42".to_owned())
         );
         assert_eq!(form_encode("is:unresolved a/b"), "is%3Aunresolved+a%2Fb");

@@ -14,7 +14,14 @@ fn create_member(server: &ServerProcess) -> (String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_errata"))
         .arg("--data-dir")
         .arg(&server.data_dir)
-        .args(["user", "create", "member@example.com", "--name", "Member", "--json"])
+        .args([
+            "user",
+            "create",
+            "member@example.com",
+            "--name",
+            "Member",
+            "--json",
+        ])
         .output()
         .expect("running errata user create");
     assert!(
@@ -55,7 +62,12 @@ fn access() {
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path());
     send_python_error(&server, dir.path());
-    let issue = server.stored().issues().into_iter().next().expect("an issue");
+    let issue = server
+        .stored()
+        .issues()
+        .into_iter()
+        .next()
+        .expect("an issue");
     let (email, password) = create_member(&server);
 
     login_as(&browser, &server, &email, &password);
@@ -63,12 +75,17 @@ fn access() {
     for path in ["/settings/users/"] {
         let reply = harness::get_with(&server.url(path), &[("Cookie", &cookies)]);
         assert_eq!(
-            reply.status, 403,
+            reply.status,
+            403,
             "a member opened the admin page {path}: {}",
             crate::webdriver::cut(&reply.body, 400)
         );
         browser.goto(&server.url(path));
-        assert_ne!(path_of(&browser.current_url()), "/login", "{path}: logged out?");
+        assert_ne!(
+            path_of(&browser.current_url()),
+            "/login",
+            "{path}: logged out?"
+        );
     }
     let reply = harness::post(
         &server.url("/projects/default/delete"),
@@ -93,12 +110,15 @@ fn access() {
         "const c = arguments[0].querySelector('input[name=csrf]'); if (!c) return false; c.value = 'forged-' + c.value.slice(7); return true;",
         &[form.to_json()],
     );
-    assert_eq!(forged, Value::Bool(true), "form#actions has no input[name=csrf]");
+    assert_eq!(
+        forged,
+        Value::Bool(true),
+        "form#actions has no input[name=csrf]"
+    );
     let resolve = browser
         .find_in(&form, "button[name=action][value=resolve]")
         .unwrap_or_else(|| panic!("{}", ui_missing(&browser, "no resolve button")));
-    browser.click(&resolve);
-    browser.wait_loaded();
+    browser.activate(&resolve);
     let text = browser.page_text().to_lowercase();
     assert!(
         text.contains("csrf") || text.contains("security token") || text.contains("expired"),
@@ -106,5 +126,8 @@ fn access() {
         crate::webdriver::cut(&text, 600)
     );
     let after = server.stored().issue(&issue.id);
-    assert_eq!(after.status, "unresolved", "the forged form changed the issue");
+    assert_eq!(
+        after.status, "unresolved",
+        "the forged form changed the issue"
+    );
 }

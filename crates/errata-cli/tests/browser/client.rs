@@ -18,6 +18,8 @@ const PAGE: &str = r#"<!doctype html>
   <button type="submit">Go</button>
 </form>
 <button id="dialog" onclick="alert('hello from the page')">dialog</button>
+<details><summary>more</summary><input id="hidden" name="h">
+<button id="inner" type="button" onclick="document.title = 'inner'">inner</button></details>
 <script>window.fixtureLoaded = 42;</script>
 </body></html>"#;
 
@@ -39,7 +41,10 @@ fn webdriver_client_drives_chromium() {
         ("/", ("text/html; charset=utf-8", PAGE.to_owned())),
         (
             "/done",
-            ("text/html", "<title>done</title><p id=ok>done</p>".to_owned()),
+            (
+                "text/html",
+                "<title>done</title><p id=ok>done</p>".to_owned(),
+            ),
         ),
     ]));
     browser.goto(&site.url("/"));
@@ -47,18 +52,44 @@ fn webdriver_client_drives_chromium() {
     assert_eq!(browser.text(&browser.find("h1#title")), "Fixture");
     assert_eq!(browser.find_all("li.item").len(), 2);
     assert!(browser.try_find("table#nothing").is_none());
-    let second = browser.find_with_text("li.item", "second").expect("by text");
-    assert_eq!(browser.attribute(&second, "data-kind").as_deref(), Some("b"));
+    let second = browser
+        .find_with_text("li.item", "second")
+        .expect("by text");
     assert_eq!(
-        browser.find_with_attribute("li.item", "data-kind", "a").len(),
+        browser.attribute(&second, "data-kind").as_deref(),
+        Some("b")
+    );
+    assert_eq!(
+        browser
+            .find_with_attribute("li.item", "data-kind", "a")
+            .len(),
         1
     );
-    assert_eq!(browser.execute("return window.fixtureLoaded;", &[]), json!(42));
+    assert_eq!(
+        browser.execute("return window.fixtureLoaded;", &[]),
+        json!(42)
+    );
     assert_eq!(
         browser.execute("return arguments[0].textContent;", &[second.to_json()]),
         json!("second item")
     );
     assert!(browser.source().contains("fixtureLoaded"));
+
+    // Fields and buttons out of reach of a pointer (in a closed <details>).
+    browser.activate(&browser.find("button#inner"));
+    assert_eq!(browser.title(), "inner");
+    let hidden = browser.find("input#hidden");
+    browser.set_value(&hidden, "set");
+    assert_eq!(
+        browser.execute("return arguments[0].value;", &[hidden.to_json()]),
+        json!("set")
+    );
+    let found = browser.execute_element("return document.querySelector('#inner');", &[]);
+    assert_eq!(
+        found.as_ref().map(|e| browser.attribute(e, "id")),
+        Some(Some("inner".into()))
+    );
+    assert!(browser.execute_element("return null;", &[]).is_none());
 
     // Cookies for the current origin.
     browser.add_cookie("errata_theme", "dark");
@@ -88,7 +119,9 @@ fn webdriver_client_drives_chromium() {
     browser.set_window_size(crate::NARROW.0, crate::NARROW.1);
     let width = browser.execute("return window.innerWidth;", &[]);
     assert!(
-        width.as_u64().is_some_and(|w| w <= u64::from(crate::NARROW.0)),
+        width
+            .as_u64()
+            .is_some_and(|w| w <= u64::from(crate::NARROW.0)),
         "inner width {width}"
     );
     let shot = browser.screenshot(&shots_dir().join("webdriver-selftest.png"));

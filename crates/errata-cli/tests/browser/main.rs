@@ -15,7 +15,10 @@
 #[path = "../it/harness.rs"]
 mod harness;
 
-#[allow(dead_code, reason = "a client library: not every test uses every command")]
+#[allow(
+    dead_code,
+    reason = "a client library: not every test uses every command"
+)]
 mod webdriver;
 
 mod access;
@@ -112,8 +115,7 @@ pub(crate) fn login_as(browser: &Browser, server: &ServerProcess, email: &str, p
     let submit = browser
         .find_in(&form, "button[type=submit]")
         .unwrap_or_else(|| panic!("{}", ui_missing(browser, "form#login has no submit button")));
-    browser.click(&submit);
-    browser.wait_loaded();
+    browser.activate(&submit);
     assert_ne!(
         path_of(&browser.current_url()),
         "/login",

@@ -53,7 +53,13 @@ fn screenshots() {
     let mut saved = Vec::new();
     browser.goto(&server.url("/login"));
     for theme in ["light", "dark"] {
-        saved.extend(shoot(&browser, &server.url("/login"), "login", theme, "/login"));
+        saved.extend(shoot(
+            &browser,
+            &server.url("/login"),
+            "login",
+            theme,
+            "/login",
+        ));
     }
     login(&browser, &server);
     let pages = [

@@ -356,6 +356,39 @@ impl Browser {
             .map(|_| ())
     }
 
+    /// Clicks like a person when the element is interactable, else through the DOM
+    /// (`element.click()`: a button in a closed `<details>`, say); waits for the page.
+    pub(crate) fn activate(&self, element: &Element) {
+        match self.try_click(element) {
+            Ok(()) => {}
+            Err(e)
+                if e.error == "element not interactable"
+                    || e.error == "element click intercepted" =>
+            {
+                self.execute("arguments[0].click();", &[element.to_json()]);
+            }
+            Err(e) => panic!("clicking: {e}"),
+        }
+        self.wait_loaded();
+    }
+
+    /// Sets an input's or select's value through the DOM (and fires `input`/`change`),
+    /// for fields typing cannot reach (hidden in a closed `<details>`, a `<select>`).
+    pub(crate) fn set_value(&self, element: &Element, value: &str) {
+        self.execute(
+            "const e = arguments[0]; e.value = arguments[1]; \
+             e.dispatchEvent(new Event('input', {bubbles: true})); \
+             e.dispatchEvent(new Event('change', {bubbles: true}));",
+            &[element.to_json(), Value::String(value.to_owned())],
+        );
+    }
+
+    /// Runs `script` and returns the element it returns (`None` for `null`).
+    pub(crate) fn execute_element(&self, script: &str, args: &[Value]) -> Option<Element> {
+        let value = self.execute(script, args);
+        (!value.is_null()).then(|| Element::from_value(&value))
+    }
+
     /// Empties an input.
     pub(crate) fn clear(&self, element: &Element) {
         self.post(&format!("/element/{}/clear", element.0), &json!({}));
@@ -400,10 +433,7 @@ impl Browser {
 
     /// Runs `script` (a function body; `arguments` holds `args`) and returns its value.
     pub(crate) fn try_execute(&self, script: &str, args: &[Value]) -> Result<Value, DriverError> {
-        self.try_post(
-            "/execute/sync",
-            &json!({ "script": script, "args": args }),
-        )
+        self.try_post("/execute/sync", &json!({ "script": script, "args": args }))
     }
 
     /// Runs `script` synchronously; panics on a script error.
@@ -428,10 +458,7 @@ impl Browser {
 
     /// Resizes the window (outer size).
     pub(crate) fn set_window_size(&self, width: u32, height: u32) {
-        self.post(
-            "/window/rect",
-            &json!({ "width": width, "height": height }),
-        );
+        self.post("/window/rect", &json!({ "width": width, "height": height }));
     }
 
     /// A PNG of the viewport, written to `path` (parent directories created).
@@ -464,7 +491,11 @@ impl Browser {
 
     /// Removes every cookie of the current origin.
     pub(crate) fn delete_cookies(&self) {
-        let _ = answer(self.agent.delete(&format!("{}/cookie", self.session)).call());
+        let _ = answer(
+            self.agent
+                .delete(&format!("{}/cookie", self.session))
+                .call(),
+        );
     }
 
     /// The browser console's messages so far (chromedriver's legacy log endpoint; empty

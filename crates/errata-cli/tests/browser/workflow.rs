@@ -21,8 +21,32 @@ fn act(browser: &Browser, value: &str) {
         .try_find(&format!("form#actions {css}"))
         .or_else(|| browser.try_find(&format!("form.ignore {css}")))
         .unwrap_or_else(|| panic!("{}", ui_missing(browser, &format!("no {css}"))));
-    browser.click(&button);
-    browser.wait_loaded();
+    browser.activate(&button);
+}
+
+/// Ignores until `count` more events: the count in `input[name=ignore_count]`, then the
+/// ignore button of that input's own form.
+fn ignore_until(browser: &Browser, count: &str) {
+    let input = browser
+        .try_find("input[name=ignore_count]")
+        .unwrap_or_else(|| panic!("{}", ui_missing(browser, "no input[name=ignore_count]")));
+    browser.set_value(&input, count);
+    let button = browser
+        .execute_element(
+            "const f = arguments[0].form; \
+             return f ? f.querySelector('button[name=action][value=ignore]') : null;",
+            &[input.to_json()],
+        )
+        .unwrap_or_else(|| {
+            panic!(
+                "{}",
+                ui_missing(
+                    browser,
+                    "no ignore button in the form of input[name=ignore_count]"
+                )
+            )
+        });
+    browser.activate(&button);
 }
 
 /// The list's row of the issue titled with `text`, after loading `/issues/`.
@@ -39,7 +63,12 @@ fn issue_row(browser: &Browser, server: &ServerProcess, text: &str) -> Element {
                 .find_in(row, "a.issue-title")
                 .is_some_and(|a| browser.text(&a).contains(text))
         })
-        .unwrap_or_else(|| panic!("{}", ui_missing(browser, &format!("no row titled {text:?}"))))
+        .unwrap_or_else(|| {
+            panic!(
+                "{}",
+                ui_missing(browser, &format!("no row titled {text:?}"))
+            )
+        })
 }
 
 #[test]
@@ -54,7 +83,10 @@ fn workflow() {
         path_of(&browser.current_url()),
         "/login",
         "{}",
-        ui_missing(&browser, "GET /issues/ without a session must land on /login")
+        ui_missing(
+            &browser,
+            "GET /issues/ without a session must land on /login"
+        )
     );
 
     login(&browser, &server);
@@ -66,8 +98,7 @@ fn workflow() {
         .attribute(&row, "data-issue-id")
         .expect("data-issue-id");
     let title = browser.find_in(&row, "a.issue-title").unwrap();
-    browser.click(&title);
-    browser.wait_loaded();
+    browser.activate(&title);
     assert_eq!(
         path_of(&browser.current_url()),
         format!("/issues/{issue_id}/")
@@ -110,8 +141,7 @@ fn workflow() {
     assert_eq!(status(&browser), "Unresolved");
 
     // Ignore until 2 more events: one keeps it ignored, the second brings it back.
-    browser.fill("input[name=ignore_count]", "2");
-    act(&browser, "ignore");
+    ignore_until(&browser, "2");
     assert_eq!(status(&browser), "Ignored");
     let activity_before = browser.find_all("#activity li").len();
     send_python_error(&server, dir.path());

@@ -18,9 +18,7 @@ const JS_URL: &str = "javascript:window.__pwned=4";
 
 /// Everything at once, with the remote image pointing at `port`.
 fn payload(port: u16) -> String {
-    format!(
-        "{SCRIPT}{IMG}{SVG}<img src=\"http://127.0.0.1:{port}/leak\">'\"</textarea></title>"
-    )
+    format!("{SCRIPT}{IMG}{SVG}<img src=\"http://127.0.0.1:{port}/leak\">'\"</textarea></title>")
 }
 
 fn hostile_event(id: &str, p: &str) -> Value {
@@ -123,8 +121,14 @@ fn assert_inert(browser: &Browser, leak: &LeakListener, page: &str, must_show: &
         browser.dismiss_alert();
         panic!("{page}: a dialog opened: {text:?}");
     }
-    let pwned = browser.execute("return typeof window.__pwned === 'undefined' ? null : String(window.__pwned);", &[]);
-    assert!(pwned.is_null(), "{page}: a payload ran (window.__pwned = {pwned})");
+    let pwned = browser.execute(
+        "return typeof window.__pwned === 'undefined' ? null : String(window.__pwned);",
+        &[],
+    );
+    assert!(
+        pwned.is_null(),
+        "{page}: a payload ran (window.__pwned = {pwned})"
+    );
     let injected = browser.execute(
         "return Array.from(document.querySelectorAll('img[src=\"x\"], svg[onload], script:not([src]), [onerror], [onload], a[href^=\"javascript:\"]')).map(e => e.outerHTML);",
         &[],
@@ -133,7 +137,10 @@ fn assert_inert(browser: &Browser, leak: &LeakListener, page: &str, must_show: &
     // Give a lazily loaded image a moment before asking the listener.
     std::thread::sleep(std::time::Duration::from_millis(300));
     let (hits, requests) = leak.hits();
-    assert_eq!(hits, 0, "{page}: the leak listener got requests: {requests:?}");
+    assert_eq!(
+        hits, 0,
+        "{page}: the leak listener got requests: {requests:?}"
+    );
     let text = browser.page_text();
     for shown in must_show {
         assert!(
@@ -168,8 +175,7 @@ fn xss() {
         .unwrap_or_else(|| panic!("{}", ui_missing(&browser, "no a.issue-title")));
     let href = browser.attribute(&link, "href").unwrap_or_default();
     assert!(!href.starts_with("javascript:"), "title link {href:?}");
-    browser.click(&link);
-    browser.wait_loaded();
+    browser.activate(&link);
     assert_inert(
         &browser,
         &leak,
