@@ -1,4 +1,4 @@
-//! The WebDriver client itself, on pages that exist without the UI: the server's
+//! The `WebDriver` client itself, on pages that exist without the UI: the server's
 //! `/healthz` and a local static page with a form, a dialog and a script. Passing here
 //! means a failure in the other tests is the UI's, not the harness's.
 

@@ -1,6 +1,6 @@
 //! The web UI in a real browser: each test starts the real `errata serve` (the shared
 //! harness of `tests/it`) and drives Debian's headless Chromium through chromedriver
-//! ([`webdriver`], W3C WebDriver over HTTP), selecting elements by the DOM hooks of the
+//! ([`webdriver`], W3C `WebDriver` over HTTP), selecting elements by the DOM hooks of the
 //! UI contract. Events come from the official Python SDK or from raw envelopes.
 //!
 //! Without `/usr/bin/chromium` and `/usr/bin/chromedriver` a test fails when `CI` is set
@@ -223,7 +223,7 @@ impl LeakListener {
 }
 
 /// A tiny HTTP server for fixed pages (`path -> (content type, body)`), for checking the
-/// WebDriver client without the UI.
+/// `WebDriver` client without the UI.
 pub(crate) struct StaticSite {
     pub(crate) port: u16,
 }

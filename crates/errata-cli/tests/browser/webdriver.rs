@@ -1,4 +1,4 @@
-//! A small W3C WebDriver client: Debian's `chromedriver` on a free loopback port driving a
+//! A small W3C `WebDriver` client: Debian's `chromedriver` on a free loopback port driving a
 //! headless `chromium`, spoken to over HTTP with `ureq` and `serde_json` (what the
 //! workspace already builds). [`Browser`] owns both processes: dropping it ends the
 //! session and kills the driver. Commands that fail panic with the driver's error, except
@@ -18,7 +18,7 @@ pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 /// Debian's chromedriver (package `chromium-driver`).
 pub(crate) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-/// The key W3C WebDriver names element references with.
+/// The key W3C `WebDriver` names element references with.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// How long the driver may take to start, and a page or command to finish.
@@ -29,7 +29,7 @@ pub(crate) fn available() -> bool {
     Path::new(CHROMIUM).is_file() && Path::new(CHROMEDRIVER).is_file()
 }
 
-/// A WebDriver error answer: `error` is the W3C code (`no such element`,
+/// A `WebDriver` error answer: `error` is the W3C code (`no such element`,
 /// `unexpected alert open`...).
 #[derive(Debug, Clone)]
 pub(crate) struct DriverError {
@@ -92,7 +92,7 @@ fn agent() -> ureq::Agent {
     )
 }
 
-/// Reads a WebDriver answer: `value` on success, the error otherwise.
+/// Reads a `WebDriver` answer: `value` on success, the error otherwise.
 fn answer(
     result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
 ) -> Result<Value, DriverError> {

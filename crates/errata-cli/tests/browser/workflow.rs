@@ -52,9 +52,11 @@ fn ignore_until(browser: &Browser, count: &str) {
 /// The list's row of the issue titled with `text`, after loading `/issues/`.
 fn issue_row(browser: &Browser, server: &ServerProcess, text: &str) -> Element {
     browser.goto(&server.url("/issues/"));
-    if browser.try_find("table#issues").is_none() {
-        panic!("{}", ui_missing(browser, "no table#issues on /issues/"));
-    }
+    assert!(
+        browser.try_find("table#issues").is_some(),
+        "{}",
+        ui_missing(browser, "no table#issues on /issues/")
+    );
     browser
         .find_all("table#issues tr.issue[data-issue-id]")
         .into_iter()

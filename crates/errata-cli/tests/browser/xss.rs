@@ -164,9 +164,11 @@ fn xss() {
 
     login(&browser, &server);
     browser.goto(&server.url("/issues/"));
-    if browser.try_find("table#issues").is_none() {
-        panic!("{}", ui_missing(&browser, "no table#issues on /issues/"));
-    }
+    assert!(
+        browser.try_find("table#issues").is_some(),
+        "{}",
+        ui_missing(&browser, "no table#issues on /issues/")
+    );
     assert_inert(&browser, &leak, "issue list", &[SCRIPT]);
     let link = browser
         .find_all("table#issues tr.issue a.issue-title")

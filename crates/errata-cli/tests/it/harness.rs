@@ -114,9 +114,9 @@ impl ServerProcess {
                     }
                     if let Some(rest) = line.trim().strip_prefix("Login:") {
                         let mut words = rest.split_whitespace();
-                        login.0 = words.next().unwrap_or_default().to_owned();
+                        words.next().unwrap_or_default().clone_into(&mut login.0);
                         if words.next() == Some("/") {
-                            login.1 = words.next().unwrap_or_default().to_owned();
+                            words.next().unwrap_or_default().clone_into(&mut login.1);
                         }
                     }
                     if let Some(rest) = line.trim().strip_prefix("DSN:") {
@@ -144,11 +144,10 @@ impl ServerProcess {
         let dsn = dsn.unwrap_or_default();
         let (key, project) = parse_dsn(&dsn);
         if login.1.is_empty() {
-            login.1 = env
-                .iter()
+            env.iter()
                 .find(|(k, _)| k == "ERRATA_ADMIN_PASSWORD")
                 .map_or("e2e-password", |(_, v)| v.as_str())
-                .to_owned();
+                .clone_into(&mut login.1);
         }
         Self {
             child,
