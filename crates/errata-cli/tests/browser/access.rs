@@ -37,25 +37,6 @@ fn create_member(server: &ServerProcess) -> (String, String) {
     )
 }
 
-/// The `Cookie` header of the browser's cookies for the current origin.
-fn cookie_header(browser: &crate::webdriver::Browser) -> String {
-    browser
-        .try_get("/cookie")
-        .ok()
-        .and_then(|v| v.as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .map(|c| {
-            format!(
-                "{}={}",
-                c["name"].as_str().unwrap_or_default(),
-                c["value"].as_str().unwrap_or_default()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 #[test]
 fn access() {
     let Some(browser) = browser() else { return };
@@ -71,7 +52,7 @@ fn access() {
     let (email, password) = create_member(&server);
 
     login_as(&browser, &server, &email, &password);
-    let cookies = cookie_header(&browser);
+    let cookies = crate::cookie_header(&browser);
     // The users page is for admins only.
     {
         let path = "/settings/users/";

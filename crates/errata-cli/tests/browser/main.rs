@@ -130,6 +130,25 @@ pub(crate) fn login(browser: &Browser, server: &ServerProcess) {
     login_as(browser, server, &email, &password);
 }
 
+/// The `Cookie` header of the browser's cookies for the current origin.
+pub(crate) fn cookie_header(browser: &Browser) -> String {
+    browser
+        .try_get("/cookie")
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|c| {
+            format!(
+                "{}={}",
+                c["name"].as_str().unwrap_or_default(),
+                c["value"].as_str().unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The Python script that raises in a small function of a real file (so the SDK sends a
 /// context line) and reports it: `python SCRIPT DSN`.
 const PYTHON_ERROR: &str = r#"import sys

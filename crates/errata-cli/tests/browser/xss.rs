@@ -212,6 +212,29 @@ fn xss() {
     } else {
         raw_url
     };
+    let cookies = crate::cookie_header(&browser);
+    let reply = crate::harness::get_with(&absolute, &[("Cookie", &cookies)]);
+    assert_eq!(reply.status, 200, "{absolute}");
+    assert!(
+        reply
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("application/json")),
+        "raw JSON served as {:?}",
+        reply.header("content-type")
+    );
+    assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+    assert!(
+        reply.body.contains("__pwned"),
+        "the raw JSON lacks the payload"
+    );
     browser.goto(&absolute);
-    assert_inert(&browser, &leak, "raw JSON", &["__pwned"]);
+    assert_inert(&browser, &leak, "raw JSON", &[]);
+
+    // The pages forbid inline scripts, whatever slips through.
+    let page = crate::harness::get_with(&server.url("/issues/"), &[("Cookie", &cookies)]);
+    let csp = page.header("content-security-policy").unwrap_or_default();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("default-src 'none'"),
+        "Content-Security-Policy of /issues/: {csp:?}"
+    );
 }
