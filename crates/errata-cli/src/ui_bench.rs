@@ -257,7 +257,10 @@ fn busiest_issue(client: &mut Client) -> anyhow::Result<String> {
 fn login(client: &mut Client, email: &str, password: &str) -> anyhow::Result<()> {
     let page = client.get("/login")?;
     if page.status != 200 {
-        bail!("GET /login answered {}", page.status);
+        bail!(
+            "GET /login answered {} (is this a server with the web UI?)",
+            page.status
+        );
     }
     let csrf = input_value(&page.body, "csrf").context("the login form has no csrf field")?;
     let answer = client.post_form(
