@@ -27,6 +27,11 @@ use serde_json::{Value, json};
 pub(crate) enum BenchCommand {
     /// Load the ingest endpoint with SDK-shaped events and report throughput and latency.
     Ingest(IngestArgs),
+    /// Fill a data dir (server stopped) with N issues and M realistic events, through the
+    /// server's processing and the store.
+    Fill(crate::fill::FillArgs),
+    /// Measure the web UI's pages over HTTP: latency percentiles, HTML size, requests.
+    Ui(crate::ui_bench::UiArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -70,9 +75,12 @@ pub(crate) struct IngestArgs {
     slow_ms: Option<u64>,
 }
 
-pub(crate) fn run(command: BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::Ingest(args) = command;
-    ingest(&args)
+pub(crate) fn run(config: &errata_server::Config, command: BenchCommand) -> anyhow::Result<()> {
+    match command {
+        BenchCommand::Ingest(args) => ingest(&args),
+        BenchCommand::Fill(args) => crate::fill::run(config, &args),
+        BenchCommand::Ui(args) => crate::ui_bench::run(&args),
+    }
 }
 
 /// A placeholder event id, overwritten in place for every request.

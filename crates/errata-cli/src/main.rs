@@ -3,10 +3,12 @@
 //! print use the same public URL.
 
 mod bench;
+mod fill;
 mod project;
 mod send_test_event;
 mod serve;
 mod token;
+mod ui_bench;
 mod user;
 
 use std::path::PathBuf;
@@ -55,7 +57,8 @@ enum Command {
     User(user::UserCommand),
     /// Send one event to a DSN through the Sentry protocol.
     SendTestEvent(send_test_event::Args),
-    /// Benchmarks: `errata bench ingest --dsn DSN --concurrency N --duration S`.
+    /// Benchmarks: `errata bench ingest --dsn DSN --concurrency N --duration S`, `errata bench
+    /// fill --issues N --events M`, `errata bench ui --url URL --email E --password P`.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
 }
@@ -78,7 +81,7 @@ fn main() -> anyhow::Result<()> {
         Command::Token(command) => token::run(&config, command),
         Command::User(command) => user::run(&config, command),
         Command::SendTestEvent(args) => send_test_event::run(&args),
-        Command::Bench(command) => bench::run(command),
+        Command::Bench(command) => bench::run(&config, command),
     }
 }
 

@@ -46,6 +46,9 @@ pub(crate) struct ServerProcess {
     pub(crate) data_dir: PathBuf,
     /// The DSN exactly as `serve` printed it.
     pub(crate) printed_dsn: String,
+    /// The admin login `serve` printed (`Login:`), and its password: the generated one
+    /// when printed, else the configured `ERRATA_ADMIN_PASSWORD`.
+    pub(crate) login: (String, String),
     env: Vec<(String, String)>,
     stderr: Arc<Mutex<String>>,
     /// A Web API token, made on first use.
@@ -98,6 +101,7 @@ impl ServerProcess {
         let start = Instant::now();
         let mut addr = None;
         let mut dsn = None;
+        let mut login = (String::new(), String::new());
         while dsn.is_none() {
             match lines_rx.recv_timeout(Duration::from_millis(100)) {
                 Ok(line) => {
@@ -107,6 +111,13 @@ impl ServerProcess {
                                 .parse::<SocketAddr>()
                                 .expect("the listening address"),
                         );
+                    }
+                    if let Some(rest) = line.trim().strip_prefix("Login:") {
+                        let mut words = rest.split_whitespace();
+                        words.next().unwrap_or_default().clone_into(&mut login.0);
+                        if words.next() == Some("/") {
+                            words.next().unwrap_or_default().clone_into(&mut login.1);
+                        }
                     }
                     if let Some(rest) = line.trim().strip_prefix("DSN:") {
                         dsn = Some(rest.trim().to_owned());
@@ -132,6 +143,12 @@ impl ServerProcess {
         let addr = addr.expect("errata serve printed no listening address before the DSN");
         let dsn = dsn.unwrap_or_default();
         let (key, project) = parse_dsn(&dsn);
+        if login.1.is_empty() {
+            env.iter()
+                .find(|(k, _)| k == "ERRATA_ADMIN_PASSWORD")
+                .map_or("e2e-password", |(_, v)| v.as_str())
+                .clone_into(&mut login.1);
+        }
         Self {
             child,
             addr,
@@ -139,6 +156,7 @@ impl ServerProcess {
             project_id: project,
             data_dir: data_dir.to_owned(),
             printed_dsn: dsn.clone(),
+            login,
             env,
             stderr,
             token: std::sync::OnceLock::new(),

@@ -2,7 +2,7 @@
 //! `127.0.0.1:0` with its own data dir, driven by the official SDKs (Python `sentry-sdk`
 //! in a venv, the Rust `sentry` crate), by every captured request of the SDK corpus, by a
 //! `kill -9` in the middle of a stream of events, by hostile input, and by a short run of
-//! the load generator (`errata bench ingest`). `harness` holds the
+//! the load generator (`errata bench ingest`) and of `errata bench fill`. `harness` holds the
 //! process, HTTP and read-back helpers they share.
 
 mod bad_input;
@@ -10,6 +10,7 @@ mod bench;
 mod cli;
 mod corpus_replay;
 mod durability;
+mod fill;
 mod harness;
 mod sdk_python;
 mod sdk_rust;
