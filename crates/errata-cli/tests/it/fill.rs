@@ -15,7 +15,8 @@ fn issues_of(store: &SqliteStore, project: ProjectId) -> Vec<errata_store::Issue
     loop {
         let page = store
             .issues(&IssueQuery {
-                project_id: project,
+                project_id: Some(project),
+                sort: errata_store::IssueSort::LastSeen,
                 filter: IssueFilter::default(),
                 cursor: cursor.take(),
                 limit: errata_store::MAX_PAGE,

@@ -4,7 +4,10 @@
 //! checked), a member kept out of administration, and downloads served inert.
 //! Real-browser tests (Chromium) are in `errata-cli`'s `browser` test binary.
 
-#![allow(clippy::too_many_lines, reason = "each test walks one user journey end to end")]
+#![allow(
+    clippy::too_many_lines,
+    reason = "each test walks one user journey end to end"
+)]
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
