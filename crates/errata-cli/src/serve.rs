@@ -18,15 +18,18 @@ pub(crate) fn run(config: Config) -> anyhow::Result<()> {
         {
             println!("Errata is running.");
             println!(
-                "  Address:    {}  (Web API under /api/0/; listening on {addr})",
-                welcome.url
+                "  Open:       {}/  (the web UI; Web API under /api/0/; listening on {addr})",
+                welcome.url.trim_end_matches('/')
             );
             match &welcome.generated_password {
                 Some(password) => println!(
                     "  Login:      {} / {password}  (generated: shown only this once)",
                     welcome.admin_email
                 ),
-                None => println!("  Login:      {}", welcome.admin_email),
+                None => println!(
+                    "  Login:      {}  (lost the password? errata user reset-password {})",
+                    welcome.admin_email, welcome.admin_email
+                ),
             }
             println!("  DSN:        {}", welcome.dsn);
             println!("Stop with Ctrl-C; everything accepted is committed before exit.");

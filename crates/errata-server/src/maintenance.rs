@@ -1,6 +1,6 @@
 //! Background upkeep while the server runs: once every [`PERIOD`], ignored issues whose
 //! "ignore for a while" has passed come back (events bring back the others as they
-//! arrive). Runs beside the listener and stops with it; a failed round is logged and
+//! arrive), and expired sessions are deleted. Runs beside the listener and stops with it; a failed round is logged and
 //! retried at the next tick, never fatal.
 
 use std::time::Duration;
@@ -29,5 +29,11 @@ pub(crate) async fn round(state: &AppState) {
         }
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "expiring ignored issues failed"),
+    }
+    if let Err(e) = state
+        .store_call(move |s| s.store.delete_expired_sessions(now))
+        .await
+    {
+        tracing::warn!(error = %e, "deleting expired sessions failed");
     }
 }
