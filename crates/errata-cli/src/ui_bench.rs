@@ -141,6 +141,8 @@ impl Client {
             .post(&format!("{}{path}", self.base))
             .header("Cookie", &self.cookie_header())
             .header("Content-Type", "application/x-www-form-urlencoded")
+            // Forms are checked against their origin, as a browser sends it.
+            .header("Origin", &self.base)
             .send(body.as_bytes());
         self.finish(start, response, &format!("POST {path}"))
     }

@@ -26,24 +26,27 @@ pub fn sparkline(counts: &[u64]) -> String {
          preserveAspectRatio=\"none\"><title>{total} {noun} in this period</title>",
         noun = if total == 1 { "event" } else { "events" },
     );
+    // Two paths (bars, and the faint baseline of empty buckets) rather than a rect per
+    // bucket: a 50-row list carries 50 of these.
+    let mut bars = String::new();
+    let mut empty = String::new();
     for (index, count) in counts.iter().enumerate() {
         let x = index as u64 * (BAR + GAP);
         if *count == 0 {
-            let _ = write!(
-                svg,
-                "<rect class=\"zero\" x=\"{x}\" y=\"{y}\" width=\"{BAR}\" height=\"1\" \
-                 fill=\"currentColor\" fill-opacity=\"0.25\"/>",
-                y = HEIGHT - 1,
-            );
+            let _ = write!(empty, "M{x} {}h{BAR}v1h-{BAR}z", HEIGHT - 1);
         } else {
             let height = bar_height(*count, max);
-            let _ = write!(
-                svg,
-                "<rect x=\"{x}\" y=\"{y}\" width=\"{BAR}\" height=\"{height}\" \
-                 fill=\"currentColor\"/>",
-                y = HEIGHT - height,
-            );
+            let _ = write!(bars, "M{x} {}h{BAR}v{height}h-{BAR}z", HEIGHT - height);
         }
+    }
+    if !empty.is_empty() {
+        let _ = write!(
+            svg,
+            "<path class=\"zero\" d=\"{empty}\" fill=\"currentColor\" fill-opacity=\"0.25\"/>"
+        );
+    }
+    if !bars.is_empty() {
+        let _ = write!(svg, "<path d=\"{bars}\" fill=\"currentColor\"/>");
     }
     svg.push_str("</svg>");
     svg
@@ -67,24 +70,18 @@ mod tests {
             svg.contains("<title>15 events in this period</title>"),
             "{svg}"
         );
-        assert!(
-            svg.contains("x=\"8\" y=\"0\" width=\"3\" height=\"20\""),
-            "{svg}"
-        );
-        assert!(
-            svg.contains("x=\"4\" y=\"10\" width=\"3\" height=\"10\""),
-            "{svg}"
-        );
-        assert!(svg.contains("class=\"zero\" x=\"0\""), "{svg}");
+        assert!(svg.contains("M8 0h3v20h-3z"), "{svg}");
+        assert!(svg.contains("M4 10h3v10h-3z"), "{svg}");
+        assert!(svg.contains("class=\"zero\" d=\"M0 19h3v1h-3z\""), "{svg}");
         assert!(!svg.contains("style"), "{svg}");
-        assert_eq!(svg.matches("<rect").count(), 3);
+        assert_eq!(svg.matches("<path").count(), 2);
     }
 
     #[test]
     fn tiny_huge_and_empty_series_stay_in_bounds() {
         let svg = sparkline(&[1, u64::MAX]);
-        assert!(svg.contains("height=\"1\""), "{svg}");
-        assert!(svg.contains("height=\"20\""), "{svg}");
+        assert!(svg.contains("M0 19h3v1h-3z"), "a count of 1 stays visible: {svg}");
+        assert!(svg.contains("M4 0h3v20h-3z"), "{svg}");
         assert!(
             svg.contains(&format!("<title>{} events", u64::MAX)),
             "{svg}"
