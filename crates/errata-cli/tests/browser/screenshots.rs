@@ -19,7 +19,8 @@ const MAX_SHOT_HEIGHT: u64 = 4000;
 /// A small Flask shop whose checkout fails in app code (`parse_line`) below Flask's own
 /// frames, reported by the official SDK with its Flask integration: three events of one
 /// issue (exception, request, user, tags, a context, breadcrumbs, local variables), the
-/// logging integration's error events, and a warning message. `python SCRIPT DSN`.
+/// logging integration's error events, messages, and a few more errors for the list.
+/// `python SCRIPT DSN`.
 const SHOP: &str = r#"import json
 import logging
 import sys
@@ -87,6 +88,22 @@ for _ in range(3):
         },
     )
 sentry_sdk.capture_message("Payment provider latency above 2s", level="warning")
+sentry_sdk.capture_message("Nightly export finished with 3 skipped rows", level="info")
+
+
+def average_basket(baskets):
+    return sum(baskets) / len(baskets)
+
+
+def reserve_stock(sku):
+    raise TimeoutError(f"inventory service timed out reserving {sku}")
+
+
+for job in (lambda: average_basket([]), lambda: reserve_stock("A-17"), lambda: int("7 items")):
+    try:
+        job()
+    except Exception as error:
+        sentry_sdk.capture_exception(error)
 sentry_sdk.flush()
 "#;
 
