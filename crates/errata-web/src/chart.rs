@@ -101,7 +101,10 @@ mod tests {
             "{svg}"
         );
         assert!(!svg.contains("<text"), "labels are HTML: {svg}");
-        assert_eq!(bucket_label(1_795_287_600, 3_600, 2), "2026-11-21 21:00 UTC");
+        assert_eq!(
+            bucket_label(1_795_287_600, 3_600, 2),
+            "2026-11-21 21:00 UTC"
+        );
         assert!(svg.contains("4 in all, at most 3 per hour"), "{svg}");
         assert!(svg.ends_with("</svg>"));
         // The tallest bar fills the plot; a small one is still visible.
