@@ -186,6 +186,26 @@
     });
   }
 
+  // ---------- Dropdown menus (details.menu): one open at a time; Escape or a click
+  // outside closes them ----------
+  function closeMenus(except) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (menu !== except) menu.open = false;
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var inside = event.target.closest ? event.target.closest("details.menu") : null;
+    closeMenus(inside);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector("details.menu[open]");
+    if (!open) return;
+    open.open = false;
+    var summary = open.querySelector("summary");
+    if (summary) summary.focus();
+  });
+
   // ---------- "N new issues" banner (polls data-poll-url every 15 s) ----------
   var pollSource = document.querySelector("[data-poll-url]");
   var banner = document.getElementById("new-issues");

@@ -36,6 +36,19 @@ impl Moment {
         moment
     }
 
+    /// The time of day of `human` when it is a UTC text (`09:13:50.687`, for timelines
+    /// whose entries share a date); otherwise all of `human`.
+    pub fn clock(&self) -> &str {
+        match (self.human.get(..11), self.utc.get(..11)) {
+            (Some(date), Some(utc_date)) if date == utc_date && date.ends_with(' ') => self
+                .human
+                .get(11..)
+                .unwrap_or_default()
+                .trim_end_matches(" UTC"),
+            _ => &self.human,
+        }
+    }
+
     /// Whole seconds, `human` = `utc`.
     pub(crate) fn at(secs: i64) -> Self {
         let (date, clock) = civil(secs);
@@ -45,6 +58,18 @@ impl Moment {
             human: utc.clone(),
             utc,
         }
+    }
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::Moment;
+
+    #[test]
+    fn clock_is_the_time_of_day_of_a_utc_text() {
+        assert_eq!(Moment::from_secs(1_795_287_600.25).clock(), "19:00:00.250");
+        let relative = Moment::from_millis(1_795_287_600_000, 1_795_287_600_000);
+        assert_eq!(relative.clock(), "just now");
     }
 }
 

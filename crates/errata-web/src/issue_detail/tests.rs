@@ -275,9 +275,9 @@ fn poison(value: &Value) -> Value {
 }
 
 /// Tag names the templates write; anything else means event text became markup.
-const TAGS: [&str; 39] = [
-    "!doctype", "html", "head", "meta", "title", "body", "main", "article", "header", "p", "a",
-    "span", "h1", "h2", "h3", "dl", "dt", "dd", "div", "time", "section", "form", "input",
+const TAGS: [&str; 40] = [
+    "!doctype", "html", "head", "meta", "title", "body", "main", "article", "aside", "header", "p",
+    "a", "span", "h1", "h2", "h3", "dl", "dt", "dd", "div", "time", "section", "form", "input",
     "button", "label", "select", "option", "nav", "svg", "g", "rect", "text", "line", "meter",
     "ul", "ol", "li", "pre", "code",
 ];

@@ -1,7 +1,7 @@
 //! The events over time: the counts per bucket for the chart, and which period
 //! (24 hours by hour, or 14 days by day) is shown.
 
-use crate::chart::bar_chart;
+use crate::chart::{bar_chart, bucket_label};
 
 /// The chart's period, as the `period` query parameter spells it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -62,6 +62,30 @@ impl Trend {
     /// The chart as SVG markup built from numbers only (safe to embed).
     pub fn svg(&self) -> String {
         bar_chart(&self.counts, self.start_secs, self.period.step_secs())
+    }
+
+    /// The largest count of one bucket (the top of the chart's scale).
+    pub fn max(&self) -> u64 {
+        self.counts.iter().copied().max().unwrap_or(0)
+    }
+
+    /// The sum of all buckets.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().fold(0u64, |a, b| a.saturating_add(*b))
+    }
+
+    /// The label of the first bucket's start (the chart's left end).
+    pub fn first_label(&self) -> String {
+        bucket_label(self.start_secs, self.period.step_secs(), 0)
+    }
+
+    /// The label of the last bucket's start (the chart's right end).
+    pub fn last_label(&self) -> String {
+        bucket_label(
+            self.start_secs,
+            self.period.step_secs(),
+            self.counts.len().saturating_sub(1),
+        )
     }
 
     /// Whether `param` (`24h`, `14d`) is the period shown.
