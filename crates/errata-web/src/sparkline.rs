@@ -80,7 +80,10 @@ mod tests {
     #[test]
     fn tiny_huge_and_empty_series_stay_in_bounds() {
         let svg = sparkline(&[1, u64::MAX]);
-        assert!(svg.contains("M0 19h3v1h-3z"), "a count of 1 stays visible: {svg}");
+        assert!(
+            svg.contains("M0 19h3v1h-3z"),
+            "a count of 1 stays visible: {svg}"
+        );
         assert!(svg.contains("M4 0h3v20h-3z"), "{svg}");
         assert!(
             svg.contains(&format!("<title>{} events", u64::MAX)),
