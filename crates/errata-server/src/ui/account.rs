@@ -11,9 +11,9 @@ use errata_store::{NewToken, NewUser, Role, Scope, Scopes, StoreError, TokenId, 
 use errata_web::event_view::Moment;
 use errata_web::{GeneratedPassword, NavItem, TokenRow, TokensPage, UserRow, UsersPage};
 
-use super::form::Fields;
+use super::form::checked_form;
 use super::page::{UiError, layout, page, redirect};
-use crate::auth::{CsrfSubject, Viewer, verify_form};
+use crate::auth::Viewer;
 use crate::state::AppState;
 
 /// What a tokens page shows besides the list.
@@ -84,13 +84,7 @@ pub(super) async fn tokens_submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, UiError> {
-    let fields = Fields::parse(&body).map_err(UiError::Csrf)?;
-    verify_form(
-        &state,
-        CsrfSubject::Viewer(&viewer),
-        &headers,
-        fields.get("csrf"),
-    )?;
+    let fields = checked_form(&state, &viewer, &headers, &body)?;
     let user = viewer.user.id;
     if let Ok(id) = fields.get("revoke").parse::<i64>() {
         let revoked = state
@@ -214,13 +208,7 @@ pub(super) async fn users_submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, UiError> {
-    let fields = Fields::parse(&body).map_err(UiError::Csrf)?;
-    verify_form(
-        &state,
-        CsrfSubject::Viewer(&viewer),
-        &headers,
-        fields.get("csrf"),
-    )?;
+    let fields = checked_form(&state, &viewer, &headers, &body)?;
     viewer.require(Scope::MemberAdmin)?;
     let password = crate::generate_password();
     let hash = {

@@ -3,6 +3,11 @@
 //! say which field was wrong.
 
 use axum::body::Bytes;
+use axum::http::HeaderMap;
+
+use super::page::UiError;
+use crate::auth::{CsrfSubject, Viewer, verify_form};
+use crate::state::AppState;
 
 /// The most a form body may hold (settings and bulk forms are small).
 pub(crate) const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -58,6 +63,24 @@ impl Fields {
             _ => Err(format!("{label} must be a whole number from 1 to {max}")),
         }
     }
+}
+
+/// A signed-in viewer's form, read and checked (the session's CSRF token and the
+/// request's origin) before the handler acts on it: every form handler starts here.
+pub(crate) fn checked_form(
+    state: &AppState,
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Fields, UiError> {
+    let fields = Fields::parse(body).map_err(UiError::Csrf)?;
+    verify_form(
+        state,
+        CsrfSubject::Viewer(viewer),
+        headers,
+        fields.get("csrf"),
+    )?;
+    Ok(fields)
 }
 
 /// `a=1&b=x+y` -> pairs, percent-decoded (invalid UTF-8 replaced).

@@ -21,12 +21,11 @@ use errata_web::issue_detail::{
 };
 use errata_web::{EventView, IssueDetail, NavItem};
 
-use super::form::Fields;
-use super::issue_list::display_name;
-use super::page::{UiError, layout, not_found, page, redirect};
+use super::form::checked_form;
+use super::page::{UiError, display_name, layout, not_found, page, redirect};
 use super::trend;
 use crate::api::issue::short_id;
-use crate::auth::{CsrfSubject, Viewer, verify_form};
+use crate::auth::Viewer;
 use crate::state::AppState;
 
 /// `?period=` of the page.
@@ -414,13 +413,7 @@ pub(super) async fn change_status(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, UiError> {
-    let fields = Fields::parse(&body).map_err(UiError::Csrf)?;
-    verify_form(
-        &state,
-        CsrfSubject::Viewer(&viewer),
-        &headers,
-        fields.get("csrf"),
-    )?;
+    let fields = checked_form(&state, &viewer, &headers, &body)?;
     let id = IssueId(id);
     let back = format!("/issues/{id}/");
     let max = crate::api::status::MAX_IGNORE_NUMBER;

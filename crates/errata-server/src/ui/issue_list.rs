@@ -19,12 +19,12 @@ use errata_web::event_view::Moment;
 use errata_web::{IssueListPage, IssueRow, NavItem, ProjectLink};
 use serde_json::json;
 
-use super::form::{Fields, local_path};
-use super::page::{UiError, layout, not_found, page, redirect};
+use super::form::{checked_form, local_path};
+use super::page::{UiError, display_name, layout, not_found, page, redirect};
 use super::project::all_projects;
 use super::trend;
 use crate::api::issue::short_id;
-use crate::auth::{CsrfSubject, Viewer, verify_form};
+use crate::auth::Viewer;
 use crate::state::AppState;
 use errata_web::issue_detail::Period;
 
@@ -196,13 +196,7 @@ pub(super) async fn bulk(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, UiError> {
-    let fields = Fields::parse(&body).map_err(UiError::Csrf)?;
-    verify_form(
-        &state,
-        CsrfSubject::Viewer(&viewer),
-        &headers,
-        fields.get("csrf"),
-    )?;
+    let fields = checked_form(&state, &viewer, &headers, &body)?;
     let next = local_path(fields.get("next"), "/issues/").to_owned();
     let action = fields.get("action").to_owned();
     let change = match action.as_str() {
@@ -260,15 +254,6 @@ pub(super) async fn bulk(
         &next,
         Some(&format!("{verb} {done} issue{plural}.")),
     ))
-}
-
-/// The name activity shows for a viewer.
-pub(super) fn display_name(viewer: &Viewer) -> String {
-    if viewer.user.name.is_empty() {
-        viewer.user.email.clone()
-    } else {
-        viewer.user.name.clone()
-    }
 }
 
 /// `?since=&query=&project=` of the poll.

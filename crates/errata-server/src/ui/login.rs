@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use errata_web::{Layout, LoginPage, NavItem};
 
-use super::form::{Fields, local_path};
+use super::form::{Fields, checked_form, local_path};
 use super::page::{UiError, html, redirect, theme};
 use crate::auth::{self, AuthError, CsrfSubject, LoginError, Viewer};
 use crate::state::AppState;
@@ -121,13 +121,7 @@ pub(super) async fn logout(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, UiError> {
-    let fields = Fields::parse(&body).map_err(UiError::Csrf)?;
-    auth::verify_form(
-        &state,
-        CsrfSubject::Viewer(&viewer),
-        &headers,
-        fields.get("csrf"),
-    )?;
+    checked_form(&state, &viewer, &headers, &body)?;
     let clear = auth::logout(&state, &headers).await?;
     let mut response = redirect("/login", None);
     response.headers_mut().append(header::SET_COOKIE, clear);

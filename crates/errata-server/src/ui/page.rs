@@ -153,19 +153,23 @@ pub(crate) fn redirect(location: &str, flash: Option<&str>) -> Response {
 /// The frame of a signed-in page: the viewer's name, its CSRF token, the theme cookie,
 /// and the flash message (consumed by [`consume_flash`]).
 pub(crate) fn layout(viewer: &Viewer, headers: &HeaderMap, title: &str, nav: NavItem) -> Layout {
-    let name = if viewer.user.name.is_empty() {
-        viewer.user.email.clone()
-    } else {
-        viewer.user.name.clone()
-    };
     Layout {
         title: title.to_owned(),
-        user: Some(name),
+        user: Some(display_name(viewer)),
         csrf: viewer.csrf_token().unwrap_or_default().to_owned(),
         nav,
         flash: cookie(headers, FLASH_COOKIE).map(|v| v.replace('+', " ")),
         theme: theme(headers),
         is_admin: viewer.scopes.contains(Scope::OrgAdmin),
+    }
+}
+
+/// The name pages and the activity log show for a viewer: the name, else the email.
+pub(crate) fn display_name(viewer: &Viewer) -> String {
+    if viewer.user.name.is_empty() {
+        viewer.user.email.clone()
+    } else {
+        viewer.user.name.clone()
     }
 }
 

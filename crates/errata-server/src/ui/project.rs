@@ -17,10 +17,10 @@ use errata_web::{
     KeyRow, NavItem, ProjectListPage, ProjectNewPage, ProjectRow, ProjectSettingsPage,
 };
 
-use super::form::Fields;
+use super::form::{Fields, checked_form};
 use super::page::{UiError, layout, not_found, page, redirect};
 use super::trend;
-use crate::auth::{CsrfSubject, Viewer, verify_form};
+use crate::auth::Viewer;
 use crate::state::AppState;
 
 /// Every project of the installation's organization, by slug.
@@ -114,13 +114,7 @@ pub(super) async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, UiError> {
-    let fields = Fields::parse(&body).map_err(UiError::Csrf)?;
-    verify_form(
-        &state,
-        CsrfSubject::Viewer(&viewer),
-        &headers,
-        fields.get("csrf"),
-    )?;
+    let fields = checked_form(&state, &viewer, &headers, &body)?;
     viewer.require(Scope::ProjectAdmin)?;
     let name = fields.get("name").trim().to_owned();
     let platform = fields.get("platform").trim().to_owned();
@@ -251,13 +245,7 @@ pub(super) async fn save_settings(
     Path(slug): Path<String>,
     body: Bytes,
 ) -> Result<Response, UiError> {
-    let fields = Fields::parse(&body).map_err(UiError::Csrf)?;
-    verify_form(
-        &state,
-        CsrfSubject::Viewer(&viewer),
-        &headers,
-        fields.get("csrf"),
-    )?;
+    let fields = checked_form(&state, &viewer, &headers, &body)?;
     viewer.require(Scope::ProjectWrite)?;
     let patch = match settings_patch(&fields) {
         Ok(patch) => patch,
@@ -323,13 +311,7 @@ pub(super) async fn keys(
     Path(slug): Path<String>,
     body: Bytes,
 ) -> Result<Response, UiError> {
-    let fields = Fields::parse(&body).map_err(UiError::Csrf)?;
-    verify_form(
-        &state,
-        CsrfSubject::Viewer(&viewer),
-        &headers,
-        fields.get("csrf"),
-    )?;
+    let fields = checked_form(&state, &viewer, &headers, &body)?;
     viewer.require(Scope::ProjectWrite)?;
     let back = format!("/projects/{slug}/settings/");
     let action = fields.get("action").to_owned();
@@ -386,13 +368,7 @@ pub(super) async fn delete(
     Path(slug): Path<String>,
     body: Bytes,
 ) -> Result<Response, UiError> {
-    let fields = Fields::parse(&body).map_err(UiError::Csrf)?;
-    verify_form(
-        &state,
-        CsrfSubject::Viewer(&viewer),
-        &headers,
-        fields.get("csrf"),
-    )?;
+    checked_form(&state, &viewer, &headers, &body)?;
     viewer.require(Scope::ProjectAdmin)?;
     state
         .store_call(move |s| {
