@@ -120,6 +120,8 @@ pub struct IngestResult {
     /// The issue holding the event (for a duplicate: the issue of the stored one).
     pub issue_id: IssueId,
     pub kind: IngestKind,
+    /// Alert deliveries the event set off (queued in the same transaction).
+    pub alerts: u32,
 }
 
 /// A stored event without its payload, for lists.

@@ -34,4 +34,10 @@ id_type! {
     UserReportId,
     /// An API token's id.
     TokenId,
+    /// An alert channel's id (a Slack webhook, a webhook, an email address, a tracker).
+    ChannelId,
+    /// An alert rule's id.
+    AlertRuleId,
+    /// An alert delivery's id (one row of the outbox).
+    DeliveryId,
 }

@@ -24,6 +24,7 @@
 //! here depends on `SQLite`'s semantics.
 
 mod activity;
+mod alert;
 mod attachment;
 mod bootstrap;
 mod error;
@@ -48,6 +49,14 @@ mod workflow;
 pub mod suite;
 
 pub use activity::{Activity, ActivityKind, Actor};
+pub use alert::{
+    AlertEvent, AlertRule, AttemptResult, Channel, ChannelChange, ChannelKind,
+    DEFAULT_COOLDOWN_MINUTES, DELIVERY_LEASE_MS, Delivery, DeliveryAttempt, DeliveryState,
+    GIVE_UP_AFTER_MS, IssueLink, MAX_CHANNEL_FIELD_LEN, MAX_CONDITION_COUNT, MAX_COOLDOWN_MINUTES,
+    MAX_FILTER_LEN, MAX_RULE_NAME_LEN, MAX_WINDOW_MINUTES, NewChannel, NewDelivery, Recipient,
+    RuleActions, RuleFilters, RuleSpec, RuleTriggers, Trigger, USER_COUNT_SCAN_LIMIT,
+    WindowCondition, after_attempt, retry_delay_ms,
+};
 pub use attachment::{Attachment, NewAttachment};
 pub use bootstrap::{BootstrapSpec, Bootstrapped};
 pub use error::{ErrorKind, Result, StoreError};
@@ -56,7 +65,8 @@ pub use event::{
     MAX_TAG_VALUE_LEN, MAX_TAGS, MAX_TEXT_LEN, NewEvent, StoredEvent, is_hash,
 };
 pub use id::{
-    AttachmentId, IssueId, KeyId, OrganizationId, ProjectId, TokenId, UserId, UserReportId,
+    AlertRuleId, AttachmentId, ChannelId, DeliveryId, IssueId, KeyId, OrganizationId, ProjectId,
+    TokenId, UserId, UserReportId,
 };
 pub use issue::{
     HourCount, Issue, IssueFilter, IssueQuery, IssueSort, IssueStatus, MAX_PAGE, NEW_FOR_MS,

@@ -5,11 +5,18 @@
 use uuid::Uuid;
 
 use crate::activity::{Activity, Actor};
+use crate::alert::{
+    AlertRule, Channel, ChannelChange, Delivery, DeliveryAttempt, IssueLink, NewChannel,
+    NewDelivery, RuleSpec,
+};
 use crate::attachment::Attachment;
 use crate::bootstrap::{BootstrapSpec, Bootstrapped};
 use crate::error::Result;
 use crate::event::{EventNavigation, EventRow, IngestResult, NewEvent, StoredEvent};
-use crate::id::{AttachmentId, IssueId, KeyId, OrganizationId, ProjectId, TokenId, UserId};
+use crate::id::{
+    AlertRuleId, AttachmentId, ChannelId, DeliveryId, IssueId, KeyId, OrganizationId, ProjectId,
+    TokenId, UserId,
+};
 use crate::issue::{HourCount, Issue, IssueQuery, IssueStatus, TagValueCount};
 use crate::outcome::{OutcomeCount, OutcomeDelta};
 use crate::page::Page;
@@ -228,4 +235,91 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// The token whose secret this is, if any.
     fn verify_token(&self, secret: &str) -> Result<Option<ApiToken>>;
+
+    // --- Alerting --------------------------------------------------------------------
+    //
+    // How ingest alerts: at the end of a batch, in its transaction, every enabled rule of
+    // the projects touched is checked for each issue that got events, with the batch's
+    // latest event of that issue: a new issue, a regression and an ignored issue brought
+    // back set off the rules that ask for them; a rule with a frequency (user-count)
+    // condition fires when the issue's events (distinct users, from at most
+    // [`crate::USER_COUNT_SCAN_LIMIT`] recent events) received within the window reach
+    // the count. A rule whose filters the event fails, or that fired for the issue less
+    // than its cooldown ago, stays quiet. A firing rule queues one delivery per recipient
+    // (each enabled notifying channel with `all_channels`, each named enabled channel,
+    // each member who kept email on when member email is enabled) and records the firing
+    // for its cooldown. [`IngestResult::alerts`](crate::IngestResult) counts the deliveries
+    // queued for each event.
+
+    /// Whether rules that email the members queue those emails (the server has SMTP).
+    /// Off until set; a setting of this handle, not stored.
+    fn set_member_email(&self, enabled: bool);
+
+    /// The project's channels, oldest first.
+    fn channels(&self, project_id: ProjectId) -> Result<Vec<Channel>>;
+
+    fn channel(&self, id: ChannelId) -> Result<Channel>;
+
+    /// Creates a channel ([`NewChannel::normalized`] first); the project must exist.
+    fn create_channel(&self, channel: &NewChannel) -> Result<Channel>;
+
+    /// Applies a change ([`ChannelChange::apply`]) and returns the channel.
+    fn change_channel(&self, id: ChannelId, change: &ChannelChange) -> Result<Channel>;
+
+    /// Deletes a channel, its deliveries, and its place in the rules that name it.
+    fn delete_channel(&self, id: ChannelId) -> Result<()>;
+
+    /// The project's rules, oldest first.
+    fn alert_rules(&self, project_id: ProjectId) -> Result<Vec<AlertRule>>;
+
+    fn alert_rule(&self, id: AlertRuleId) -> Result<AlertRule>;
+
+    /// Creates a rule ([`RuleSpec::normalized`] first); its named channels must be the
+    /// project's.
+    fn create_alert_rule(&self, project_id: ProjectId, spec: &RuleSpec) -> Result<AlertRule>;
+
+    /// Replaces a rule's content (checked as on creation).
+    fn replace_alert_rule(&self, id: AlertRuleId, spec: &RuleSpec) -> Result<AlertRule>;
+
+    /// Deletes a rule (its queued deliveries stay and are sent).
+    fn delete_alert_rule(&self, id: AlertRuleId) -> Result<()>;
+
+    /// Queues a delivery outside ingest, due now.
+    fn queue_delivery(&self, delivery: &NewDelivery) -> Result<Delivery>;
+
+    /// Claims up to `limit` pending deliveries due by `now_ms` that nobody holds (or whose
+    /// holder's lease of [`crate::DELIVERY_LEASE_MS`] ran out), oldest due first, for
+    /// `claimer` (a name unique to the process). Two claimers never get the same delivery
+    /// while its lease runs, whether they share a process or a database.
+    fn claim_deliveries(&self, claimer: &str, now_ms: i64, limit: usize) -> Result<Vec<Delivery>>;
+
+    /// Records an attempt on a delivery `claimer` holds, moves it on as
+    /// [`crate::after_attempt`] says and releases it. A conflict when the claimer no longer
+    /// holds it (its lease ran out and another node took it): nothing is written.
+    fn record_attempt(&self, claimer: &str, attempt: &DeliveryAttempt) -> Result<Delivery>;
+
+    /// The project's most recent deliveries, newest first.
+    fn deliveries(&self, project_id: ProjectId, limit: usize) -> Result<Vec<Delivery>>;
+
+    fn delivery(&self, id: DeliveryId) -> Result<Delivery>;
+
+    /// A delivery's attempts, oldest first.
+    fn delivery_attempts(&self, id: DeliveryId) -> Result<Vec<DeliveryAttempt>>;
+
+    /// Turns a member's alert email for a project on or off (on by default).
+    fn set_member_email_enabled(
+        &self,
+        user_id: UserId,
+        project_id: ProjectId,
+        enabled: bool,
+    ) -> Result<()>;
+
+    /// The projects for which the member turned alert email off.
+    fn member_email_opt_outs(&self, user_id: UserId) -> Result<Vec<ProjectId>>;
+
+    /// Links an issue to a tracker issue made from it.
+    fn add_issue_link(&self, link: &IssueLink) -> Result<()>;
+
+    /// The issue's tracker links, oldest first.
+    fn issue_links(&self, id: IssueId) -> Result<Vec<IssueLink>>;
 }
