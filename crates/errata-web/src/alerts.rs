@@ -238,15 +238,11 @@ impl AlertsPage {
 
 /// `/projects/{slug}/alerts/` (the slug percent-encoded).
 pub fn alerts_href(slug: &str) -> String {
-    format!(
-        "{}alerts/",
-        ProjectLink {
-            slug: slug.to_owned(),
-            name: String::new(),
-        }
-        .settings_href()
-        .trim_end_matches("settings/")
-    )
+    ProjectLink {
+        slug: slug.to_owned(),
+        name: String::new(),
+    }
+    .alerts_href()
 }
 
 #[cfg(test)]

@@ -43,5 +43,5 @@ pub use security::{
 };
 pub use setup_snippet::{DSN_PLACEHOLDER, SetupSnippet, setup_snippets};
 pub use sparkline::sparkline;
-pub use tokens::{TOKEN_SCOPES, TokenRow, TokensPage};
+pub use tokens::{AlertEmailRow, TOKEN_SCOPES, TokenRow, TokensPage};
 pub use users::{CREATABLE_ROLES, GeneratedPassword, UserRow, UsersPage};
