@@ -1,0 +1,8 @@
+#![doc = "placeholder"]
+pub mod error;
+pub mod escape;
+pub mod net;
+pub mod notification;
+pub mod webhook;
+pub use error::{NotifyError, Result};
+pub use notification::{EventSummary, IssueSummary, Notification, ProjectSummary};
