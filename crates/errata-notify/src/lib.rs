@@ -3,6 +3,8 @@ pub mod error;
 pub mod escape;
 pub mod net;
 pub mod notification;
+pub mod slack;
+pub mod slack_interactive;
 pub mod webhook;
 pub use error::{NotifyError, Result};
 pub use notification::{EventSummary, IssueSummary, Notification, ProjectSummary};
