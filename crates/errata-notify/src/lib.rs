@@ -1,5 +1,6 @@
 #![doc = "placeholder"]
 pub mod error;
+pub mod email;
 pub mod escape;
 pub mod net;
 pub mod notification;
