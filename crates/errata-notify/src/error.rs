@@ -19,9 +19,14 @@ pub enum NotifyError {
     /// The request could not be made or did not complete (DNS, connection, timeout).
     #[error("{0}")]
     Transport(String),
-    /// The receiver answered with a non-success status.
+    /// The receiver answered with a non-success status; `retry` when trying again later
+    /// may succeed (408, 429, rate limits, 5xx).
     #[error("HTTP {status}: {message}")]
-    Status { status: u16, message: String },
+    Status {
+        status: u16,
+        message: String,
+        retry: bool,
+    },
     /// The receiver answered success but with a body we cannot read.
     #[error("unexpected response: {0}")]
     Response(String),
@@ -52,6 +57,15 @@ impl NotifyError {
     /// A network failure (retrying may help).
     pub fn is_transport(&self) -> bool {
         matches!(self, Self::Transport(_))
+    }
+
+    /// Whether trying again later may succeed: network failures and retryable statuses.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Transport(_) => true,
+            Self::Status { retry, .. } => *retry,
+            _ => false,
+        }
     }
 
     /// The receiver's HTTP status, if it answered one.
