@@ -151,11 +151,16 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(subject(n))
-            .multipart(MultiPart::alternative_plain_html(text_body(n), html_body(n)))
-        {
+            .multipart(MultiPart::alternative_plain_html(
+                text_body(n),
+                html_body(n),
+            )) {
             Ok(m) => m,
             Err(e) => {
-                return SendOutcome::failed(AttemptResult::Failed, format!("cannot build the email: {e}"));
+                return SendOutcome::failed(
+                    AttemptResult::Failed,
+                    format!("cannot build the email: {e}"),
+                );
             }
         };
         match self.transport.send(message).await {
@@ -179,13 +184,19 @@ impl Mailer {
 /// `[Errata] PROJ-12 - title`, on one line, at most [`SUBJECT_MAX`] characters.
 pub fn subject(n: &Notification) -> String {
     escape::truncate(
-        &single_line(&format!("[Errata] {} - {}", n.issue.short_id, n.issue.title)),
+        &single_line(&format!(
+            "[Errata] {} - {}",
+            n.issue.short_id, n.issue.title
+        )),
         SUBJECT_MAX,
     )
 }
 
 fn field_rows(n: &Notification) -> Vec<(&'static str, String)> {
-    let mut rows = vec![("Project", n.project.name.clone()), ("Level", n.issue.level.clone())];
+    let mut rows = vec![
+        ("Project", n.project.name.clone()),
+        ("Level", n.issue.level.clone()),
+    ];
     if let Some(env) = n.environment() {
         rows.push(("Environment", env.to_owned()));
     }
@@ -244,9 +255,8 @@ pub fn html_body(n: &Notification) -> String {
     } else {
         "#".to_owned()
     };
-    let mut out = String::from(
-        "<!DOCTYPE html><html><body style=\"font-family:sans-serif;color:#222\">",
-    );
+    let mut out =
+        String::from("<!DOCTYPE html><html><body style=\"font-family:sans-serif;color:#222\">");
     let _ = write!(
         out,
         "<p style=\"color:#666\">{} in {}</p><h2><a href=\"{url}\">{}</a>: {}</h2>",
@@ -263,11 +273,17 @@ pub fn html_body(n: &Notification) -> String {
     }
     out.push_str("<table cellpadding=\"4\">");
     for (label, value) in field_rows(n) {
-        let _ = write!(out, "<tr><th align=\"left\">{label}</th><td>{}</td></tr>", h(&value, 200));
+        let _ = write!(
+            out,
+            "<tr><th align=\"left\">{label}</th><td>{}</td></tr>",
+            h(&value, 200)
+        );
     }
     out.push_str("</table>");
     if !n.frames().is_empty() {
-        out.push_str("<p>Stack (innermost first):</p><pre style=\"background:#f4f4f4;padding:8px\">");
+        out.push_str(
+            "<p>Stack (innermost first):</p><pre style=\"background:#f4f4f4;padding:8px\">",
+        );
         for f in n.frames() {
             let _ = writeln!(out, "{}", h(f, 300));
         }
@@ -352,14 +368,29 @@ mod tests {
 
     #[test]
     fn urls_pick_the_tls_mode_and_hide_the_password() {
-        let m = Mailer::from_url("smtps://ada%40x.io:p%40ss%3Aw@mail.example.com", "Errata <errata@example.com>").unwrap();
+        let m = Mailer::from_url(
+            "smtps://ada%40x.io:p%40ss%3Aw@mail.example.com",
+            "Errata <errata@example.com>",
+        )
+        .unwrap();
         let debug = format!("{m:?}");
-        assert!(!debug.contains("p%40ss") && !debug.contains("p@ss"), "{debug}");
+        assert!(
+            !debug.contains("p%40ss") && !debug.contains("p@ss"),
+            "{debug}"
+        );
         assert!(debug.contains("redacted"));
         assert!(Mailer::from_url("smtp://mail.example.com:587?tls=starttls", "a@b.c").is_ok());
         assert!(Mailer::from_url("smtp://127.0.0.1:2525", "a@b.c").is_ok());
-        for bad in ["http://x", "smtp://x?tls=opportunistic", "smtp://", "nonsense"] {
-            assert!(Mailer::from_url(bad, "a@b.c").unwrap_err().is_invalid(), "{bad}");
+        for bad in [
+            "http://x",
+            "smtp://x?tls=opportunistic",
+            "smtp://",
+            "nonsense",
+        ] {
+            assert!(
+                Mailer::from_url(bad, "a@b.c").unwrap_err().is_invalid(),
+                "{bad}"
+            );
         }
         assert!(Mailer::from_url("smtp://x", "not an address").is_err());
     }
@@ -392,10 +423,13 @@ mod tests {
     fn the_cap_is_bounded() {
         let cap = RecipientCap::new(1);
         for i in 0..RecipientCap::MAX_ENTRIES + 50 {
-            assert!(cap.try_take(&format!("u{i}@x.io"), i as i64));
+            assert!(cap.try_take(&format!("u{i}@x.io"), i64::try_from(i).unwrap()));
         }
         assert!(cap.len() <= RecipientCap::MAX_ENTRIES);
         // Recent entries are kept.
-        assert!(!cap.try_take(&format!("u{}@x.io", RecipientCap::MAX_ENTRIES + 49), 100_000));
+        assert!(!cap.try_take(
+            &format!("u{}@x.io", RecipientCap::MAX_ENTRIES + 49),
+            100_000
+        ));
     }
 }

@@ -51,7 +51,7 @@ pub fn html(text: &str, max: usize) -> String {
     })
 }
 
-/// Markdown inline text: every ASCII punctuation character backslash-escaped (CommonMark
+/// Markdown inline text: every ASCII punctuation character backslash-escaped (Markdown
 /// allows it for all of them), so no emphasis, link, HTML, mention (`@`) or reference (`#`)
 /// can be formed; line breaks become spaces. At most `max` characters.
 pub fn markdown(text: &str, max: usize) -> String {
@@ -103,7 +103,7 @@ pub fn markdown(text: &str, max: usize) -> String {
 
 /// A fenced code block holding `content` verbatim (cut to `max` characters): the fence is
 /// one backtick longer than the longest run of backticks inside (at least three), so the
-/// content cannot close it (CommonMark, GitHub and GitLab alike).
+/// content cannot close it (in GitHub and GitLab Markdown alike).
 pub fn code_block(content: &str, max: usize) -> String {
     let content = truncate(content, max);
     let mut longest = 0;
@@ -131,9 +131,8 @@ fn escape_within(text: &str, max: usize, escape: impl Fn(char) -> Option<&'stati
         // Room for this piece, and for the ellipsis if more would follow.
         let reserve = usize::from(chars.peek().is_some());
         if count + piece_len + reserve > max {
+            // `count < max` here: the previous piece reserved room for the ellipsis.
             if count < max {
-                out.push('…');
-            } else if out.pop().is_some() {
                 out.push('…');
             }
             return out;
@@ -161,7 +160,10 @@ mod tests {
 
     #[test]
     fn slack_escapes_control_sequences() {
-        assert_eq!(slack("<!channel> & <@U1>", 100), "&lt;!channel&gt; &amp; &lt;@U1&gt;");
+        assert_eq!(
+            slack("<!channel> & <@U1>", 100),
+            "&lt;!channel&gt; &amp; &lt;@U1&gt;"
+        );
         let cut = slack(&"<".repeat(1000), 10);
         assert!(cut.chars().count() <= 10);
         assert!(!cut.contains("&l…") && cut.ends_with('…'));

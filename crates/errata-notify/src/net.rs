@@ -52,7 +52,8 @@ impl Default for Timeouts {
 
 const NEVER: &str = "link-local and cloud-metadata addresses are never contacted";
 const UNSPECIFIED: &str = "unspecified addresses are never contacted";
-const PRIVATE: &str = "loopback and private addresses are not allowed (the network policy refuses them)";
+const PRIVATE: &str =
+    "loopback and private addresses are not allowed (the network policy refuses them)";
 
 /// Whether `ip` may be contacted under `policy`.
 pub fn check_ip(ip: IpAddr, policy: NetPolicy) -> Result<()> {
@@ -103,8 +104,8 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     if let Some(v4) = ip.to_ipv4_mapped() {
         return Some(v4);
     }
-    let s = ip.segments();
-    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+    let segments = ip.segments();
+    if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
         let [.., a, b, c, d] = ip.octets();
         return Some(Ipv4Addr::new(a, b, c, d));
     }
@@ -126,13 +127,15 @@ pub fn check_url(url: &str, policy: NetPolicy) -> Result<Url> {
         .host_str()
         .filter(|h| !h.is_empty())
         .ok_or_else(|| NotifyError::invalid("the URL has no host"))?;
-    let literal = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    let literal = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
     if let Ok(ip) = literal.parse::<IpAddr>() {
         check_ip(ip, policy)?;
     }
     Ok(parsed)
 }
-
 
 /// The resolver installed in the client: resolves with the system (through tokio) and keeps
 /// only the addresses the policy allows.
@@ -162,9 +165,8 @@ impl Resolve for GuardedResolver {
                 })
                 .collect();
             if allowed.is_empty() {
-                let err = refused.unwrap_or_else(|| {
-                    NotifyError::transport(format!("{host} has no address"))
-                });
+                let err = refused
+                    .unwrap_or_else(|| NotifyError::transport(format!("{host} has no address")));
                 return Err(Box::new(err) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(allowed.into_iter()) as Addrs)
@@ -296,8 +298,12 @@ impl HttpClient {
 mod tests {
     use super::*;
 
-    const STRICT: NetPolicy = NetPolicy { allow_private: false };
-    const LAX: NetPolicy = NetPolicy { allow_private: true };
+    const STRICT: NetPolicy = NetPolicy {
+        allow_private: false,
+    };
+    const LAX: NetPolicy = NetPolicy {
+        allow_private: true,
+    };
 
     fn refused(ip: &str, policy: NetPolicy) -> bool {
         check_ip(ip.parse().unwrap(), policy).is_err()
@@ -374,17 +380,37 @@ mod tests {
 
     #[test]
     fn ip_literal_urls_are_checked() {
-        assert!(check_url("http://169.254.169.254/latest/meta-data", LAX)
-            .unwrap_err()
-            .is_refused());
-        assert!(check_url("http://[fd00:ec2::254]/", LAX).unwrap_err().is_refused());
-        assert!(check_url("http://[::ffff:127.0.0.1]:8080/", STRICT)
-            .unwrap_err()
-            .is_refused());
+        assert!(
+            check_url("http://169.254.169.254/latest/meta-data", LAX)
+                .unwrap_err()
+                .is_refused()
+        );
+        assert!(
+            check_url("http://[fd00:ec2::254]/", LAX)
+                .unwrap_err()
+                .is_refused()
+        );
+        assert!(
+            check_url("http://[::ffff:127.0.0.1]:8080/", STRICT)
+                .unwrap_err()
+                .is_refused()
+        );
         // The URL parser reads decimal and hex hosts as IPv4.
-        assert!(check_url("http://2130706433/", STRICT).unwrap_err().is_refused());
-        assert!(check_url("http://0xa9fea9fe/", LAX).unwrap_err().is_refused());
-        assert!(check_url("ftp://example.com/", LAX).unwrap_err().is_invalid());
+        assert!(
+            check_url("http://2130706433/", STRICT)
+                .unwrap_err()
+                .is_refused()
+        );
+        assert!(
+            check_url("http://0xa9fea9fe/", LAX)
+                .unwrap_err()
+                .is_refused()
+        );
+        assert!(
+            check_url("ftp://example.com/", LAX)
+                .unwrap_err()
+                .is_invalid()
+        );
         assert!(check_url("http://127.0.0.1:9/", LAX).is_ok());
         assert!(check_url("https://hooks.slack.com/services/x", STRICT).is_ok());
     }
@@ -403,7 +429,10 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.is_refused(), "{err}");
-        assert!(err.to_string().contains("refused 127.0.0.1") || err.to_string().contains("refused ::1"));
+        assert!(
+            err.to_string().contains("refused 127.0.0.1")
+                || err.to_string().contains("refused ::1")
+        );
         assert!(!err.to_string().contains("/hook"));
     }
 }

@@ -138,9 +138,8 @@ impl Notification {
 
 /// A Unix-ms time as `2026-01-31 12:00:00 UTC` (the raw number when out of range).
 pub fn utc(ms: i64) -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
-    );
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
     time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
         .ok()
         .and_then(|t| t.format(&format).ok())
@@ -165,7 +164,8 @@ pub(crate) mod tests {
     /// A notification with hostile strings in every field.
     pub(crate) fn hostile() -> Notification {
         let big = "A".repeat(100_000);
-        let nasty = "<script>alert(1)</script> ``` `x` <!channel> @here & \r\nBcc: x@y [l](javascript:1)";
+        let nasty =
+            "<script>alert(1)</script> ``` `x` <!channel> @here & \r\nBcc: x@y [l](javascript:1)";
         Notification {
             trigger: Trigger::NewIssue,
             delivery_id: "errata_7".to_owned(),
@@ -210,7 +210,10 @@ pub(crate) mod tests {
     fn frames_are_bounded() {
         assert_eq!(hostile().frames().len(), MAX_FRAMES);
         let n = Notification::sample(
-            ProjectSummary { slug: "api".into(), name: "API".into() },
+            ProjectSummary {
+                slug: "api".into(),
+                name: "API".into(),
+            },
             "errata_1",
             "https://e/x",
             0,

@@ -8,6 +8,8 @@
 //! and cut to Slack's limits: header 150 characters, section text 3000, field 2000, button
 //! text 75, button value 2000.
 
+use std::fmt::Write as _;
+
 use serde_json::{Value, json};
 
 use crate::escape::{self, single_line};
@@ -46,7 +48,7 @@ fn plain(text: &str, max: usize) -> Value {
     json!({"type": "plain_text", "text": escape::slack(&single_line(text), max), "emoji": false})
 }
 
-fn mrkdwn(text: String) -> Value {
+fn mrkdwn(text: &str) -> Value {
     json!({"type": "mrkdwn", "text": text})
 }
 
@@ -121,23 +123,30 @@ pub fn slack_message(n: &Notification, buttons: bool) -> Value {
     let fields = fields(n);
     let mut blocks = vec![
         json!({"type": "header", "text": plain(&format!("{}: {}", n.trigger.label(), title), HEADER_MAX)}),
-        json!({"type": "section", "text": mrkdwn(escape::truncate(&summary, SECTION_MAX))}),
+        json!({"type": "section", "text": mrkdwn(&escape::truncate(&summary, SECTION_MAX))}),
         json!({
             "type": "section",
             "fields": fields
                 .iter()
-                .map(|(label, value)| mrkdwn(format!("*{label}*\n{}", escape::slack(&single_line(value), 200))))
+                .map(|(label, value)| mrkdwn(&format!("*{label}*\n{}", escape::slack(&single_line(value), 200))))
                 .collect::<Vec<_>>(),
         }),
     ];
     if let Some(frames) = frames_block(n) {
-        blocks.push(json!({"type": "section", "text": mrkdwn(frames)}));
+        blocks.push(json!({"type": "section", "text": mrkdwn(&frames)}));
     }
-    let mut context = format!("Project *{}*", escape::slack(&single_line(&n.project.name), 200));
+    let mut context = format!(
+        "Project *{}*",
+        escape::slack(&single_line(&n.project.name), 200)
+    );
     if let Some(rule) = &n.rule {
-        context.push_str(&format!(" · Rule *{}*", escape::slack(&single_line(rule), 200)));
+        let _ = write!(
+            context,
+            " · Rule *{}*",
+            escape::slack(&single_line(rule), 200)
+        );
     }
-    blocks.push(json!({"type": "context", "elements": [mrkdwn(context)]}));
+    blocks.push(json!({"type": "context", "elements": [mrkdwn(&context)]}));
     if buttons {
         let value = escape::truncate(&n.issue.id.to_string(), BUTTON_VALUE_MAX);
         blocks.push(json!({
@@ -196,8 +205,8 @@ pub fn slack_action_update(short_id: &str, title: &str, issue_url: &str, outcome
         "replace_original": true,
         "text": escape::truncate(&format!("{outcome}: {}", escape::slack(&single_line(title), 1000)), 1500),
         "blocks": [
-            {"type": "section", "text": mrkdwn(line)},
-            {"type": "context", "elements": [mrkdwn(outcome)]},
+            {"type": "section", "text": mrkdwn(&line)},
+            {"type": "context", "elements": [mrkdwn(&outcome)]},
         ],
     })
 }
@@ -240,9 +249,21 @@ mod tests {
         assert_eq!(buttons[0]["style"], "primary");
         assert_eq!(buttons[0]["value"], "42");
         assert_eq!(buttons[1]["action_id"], ACTION_IGNORE);
-        assert!(buttons[2]["url"].as_str().unwrap().starts_with("https://errata.example/"));
+        assert!(
+            buttons[2]["url"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://errata.example/")
+        );
         // The frames stay one code block.
-        let frames = blocks.iter().find(|b| b["text"]["text"].as_str().is_some_and(|t| t.starts_with("```"))).unwrap();
+        let frames = blocks
+            .iter()
+            .find(|b| {
+                b["text"]["text"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("```"))
+            })
+            .unwrap();
         let t = frames["text"]["text"].as_str().unwrap();
         assert_eq!(t.matches("```").count(), 2, "{t}");
         assert!(m["attachments"][0]["title_link"].is_string());
@@ -252,12 +273,23 @@ mod tests {
     #[test]
     fn messages_without_buttons_have_no_actions() {
         let m = slack_message(&hostile(), false);
-        assert!(m["blocks"].as_array().unwrap().iter().all(|b| b["type"] != "actions"));
+        assert!(
+            m["blocks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|b| b["type"] != "actions")
+        );
     }
 
     #[test]
     fn updates_replace_the_message_without_buttons() {
-        let u = slack_action_update("API-42", "<b>x</b>", "https://e/i/42", "✅ Resolved by <Ada>");
+        let u = slack_action_update(
+            "API-42",
+            "<b>x</b>",
+            "https://e/i/42",
+            "✅ Resolved by <Ada>",
+        );
         assert_eq!(u["replace_original"], true);
         let s = u.to_string();
         assert!(s.contains("Resolved by &lt;Ada&gt;"));

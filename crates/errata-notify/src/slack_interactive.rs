@@ -53,8 +53,8 @@ pub fn verify_slack_signature(
         .strip_prefix("v0=")
         .and_then(|h| hex::decode(h).ok())
         .ok_or(SlackAuthError::BadSignature)?;
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(|_| SlackAuthError::BadSignature)?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+        .map_err(|_| SlackAuthError::BadSignature)?;
     mac.update(b"v0:");
     mac.update(timestamp.trim().as_bytes());
     mac.update(b":");
@@ -107,13 +107,18 @@ pub fn parse_interaction(body: &[u8]) -> Result<SlackInteraction, InteractionErr
         .split(|b| *b == b'&')
         .find_map(|pair| pair.strip_prefix(b"payload="))
         .ok_or(InteractionError::NoPayload)?;
-    let plus_decoded: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+    let plus_decoded: Vec<u8> = raw
+        .iter()
+        .map(|b| if *b == b'+' { b' ' } else { *b })
+        .collect();
     let json: Vec<u8> = percent_decode(&plus_decoded).collect();
     let payload: Value =
         serde_json::from_slice(&json).map_err(|e| InteractionError::BadJson(e.to_string()))?;
     let kind = payload["type"].as_str().unwrap_or_default();
     if kind != "block_actions" {
-        return Err(InteractionError::UnsupportedType(crate::escape::truncate(kind, 40)));
+        return Err(InteractionError::UnsupportedType(crate::escape::truncate(
+            kind, 40,
+        )));
     }
     let (action, value) = payload["actions"]
         .as_array()
@@ -176,19 +181,56 @@ mod tests {
         let body = b"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
         let sig = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
         let ts = "1531420618";
-        assert_eq!(verify_slack_signature(secret, Some(ts), Some(sig), body, 1_531_420_618), Ok(()));
-        assert_eq!(verify_slack_signature(secret, Some(ts), Some(sig), body, 1_531_420_618 + 301), Err(SlackAuthError::Stale));
-        assert_eq!(verify_slack_signature(secret, Some(ts), Some(sig), body, 1_531_420_618 - 301), Err(SlackAuthError::Stale));
-        assert_eq!(verify_slack_signature(secret, None, Some(sig), body, 0), Err(SlackAuthError::MissingHeader));
-        assert_eq!(verify_slack_signature(secret, Some(ts), None, body, 0), Err(SlackAuthError::MissingHeader));
-        assert_eq!(verify_slack_signature(secret, Some("x"), Some(sig), body, 0), Err(SlackAuthError::BadTimestamp));
-        assert_eq!(verify_slack_signature("other", Some(ts), Some(sig), body, 1_531_420_618), Err(SlackAuthError::BadSignature));
-        assert_eq!(verify_slack_signature(secret, Some(ts), Some("v0=zz"), body, 1_531_420_618), Err(SlackAuthError::BadSignature));
-        assert_eq!(verify_slack_signature(secret, Some(ts), Some(&sign(secret, ts, b"x")), body, 1_531_420_618), Err(SlackAuthError::BadSignature));
+        assert_eq!(
+            verify_slack_signature(secret, Some(ts), Some(sig), body, 1_531_420_618),
+            Ok(())
+        );
+        assert_eq!(
+            verify_slack_signature(secret, Some(ts), Some(sig), body, 1_531_420_618 + 301),
+            Err(SlackAuthError::Stale)
+        );
+        assert_eq!(
+            verify_slack_signature(secret, Some(ts), Some(sig), body, 1_531_420_618 - 301),
+            Err(SlackAuthError::Stale)
+        );
+        assert_eq!(
+            verify_slack_signature(secret, None, Some(sig), body, 0),
+            Err(SlackAuthError::MissingHeader)
+        );
+        assert_eq!(
+            verify_slack_signature(secret, Some(ts), None, body, 0),
+            Err(SlackAuthError::MissingHeader)
+        );
+        assert_eq!(
+            verify_slack_signature(secret, Some("x"), Some(sig), body, 0),
+            Err(SlackAuthError::BadTimestamp)
+        );
+        assert_eq!(
+            verify_slack_signature("other", Some(ts), Some(sig), body, 1_531_420_618),
+            Err(SlackAuthError::BadSignature)
+        );
+        assert_eq!(
+            verify_slack_signature(secret, Some(ts), Some("v0=zz"), body, 1_531_420_618),
+            Err(SlackAuthError::BadSignature)
+        );
+        assert_eq!(
+            verify_slack_signature(
+                secret,
+                Some(ts),
+                Some(&sign(secret, ts, b"x")),
+                body,
+                1_531_420_618
+            ),
+            Err(SlackAuthError::BadSignature)
+        );
     }
 
     fn form(payload: &Value) -> Vec<u8> {
-        let encoded: String = percent_encoding::utf8_percent_encode(&payload.to_string(), percent_encoding::NON_ALPHANUMERIC).to_string();
+        let encoded: String = percent_encoding::utf8_percent_encode(
+            &payload.to_string(),
+            percent_encoding::NON_ALPHANUMERIC,
+        )
+        .to_string();
         format!("payload={encoded}").into_bytes()
     }
 
@@ -205,31 +247,55 @@ mod tests {
         assert_eq!(i.issue_id, 42);
         assert_eq!(i.user_name, "Ada L");
         assert_eq!(i.user_id, "U1");
-        assert_eq!(i.response_url.as_deref(), Some("https://hooks.slack.com/actions/T/1/x"));
+        assert_eq!(
+            i.response_url.as_deref(),
+            Some("https://hooks.slack.com/actions/T/1/x")
+        );
         assert_eq!(outcome_text(i.action, &i.user_name), "✅ Resolved by Ada L");
 
         let mut p2 = p.clone();
         p2["user"] = serde_json::json!({"id": "U2", "username": "bob"});
         p2["actions"][0]["action_id"] = "errata_ignore".into();
         let i = parse_interaction(&form(&p2)).unwrap();
-        assert_eq!((i.action, i.user_name.as_str()), (SlackAction::Ignore, "bob"));
+        assert_eq!(
+            (i.action, i.user_name.as_str()),
+            (SlackAction::Ignore, "bob")
+        );
     }
 
     #[test]
     fn other_bodies_are_rejected() {
         let base = serde_json::json!({"type": "block_actions", "user": {"id": "U"}, "actions": [{"action_id": "errata_resolve", "value": "7"}]});
-        assert_eq!(parse_interaction(&vec![b'a'; MAX_INTERACTION_BYTES + 1]), Err(InteractionError::TooLarge));
-        assert_eq!(parse_interaction(b"token=x"), Err(InteractionError::NoPayload));
-        assert!(matches!(parse_interaction(b"payload=%7B"), Err(InteractionError::BadJson(_))));
+        assert_eq!(
+            parse_interaction(&vec![b'a'; MAX_INTERACTION_BYTES + 1]),
+            Err(InteractionError::TooLarge)
+        );
+        assert_eq!(
+            parse_interaction(b"token=x"),
+            Err(InteractionError::NoPayload)
+        );
+        assert!(matches!(
+            parse_interaction(b"payload=%7B"),
+            Err(InteractionError::BadJson(_))
+        ));
         let mut p = base.clone();
         p["type"] = "view_submission".into();
-        assert!(matches!(parse_interaction(&form(&p)), Err(InteractionError::UnsupportedType(_))));
+        assert!(matches!(
+            parse_interaction(&form(&p)),
+            Err(InteractionError::UnsupportedType(_))
+        ));
         let mut p = base.clone();
         p["actions"][0]["action_id"] = "errata_view".into();
-        assert_eq!(parse_interaction(&form(&p)), Err(InteractionError::UnknownAction));
+        assert_eq!(
+            parse_interaction(&form(&p)),
+            Err(InteractionError::UnknownAction)
+        );
         let mut p = base.clone();
         p["actions"][0]["value"] = "-1".into();
-        assert_eq!(parse_interaction(&form(&p)), Err(InteractionError::BadIssueId));
+        assert_eq!(
+            parse_interaction(&form(&p)),
+            Err(InteractionError::BadIssueId)
+        );
         assert_eq!(parse_interaction(&form(&base)).unwrap().user_name, "U");
     }
 }

@@ -9,6 +9,8 @@
 //! (429, or 403 with `retry-after` or `x-ratelimit-remaining: 0`), 408 and 5xx are retried.
 //! The token is sent as a sensitive header and never appears in a result or an error.
 
+use std::fmt::Write as _;
+
 use http::{HeaderMap, HeaderValue, header};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
@@ -49,10 +51,10 @@ pub fn issue_body(n: &Notification) -> String {
     let md = |s: &str, max| escape::markdown(s, max);
     let mut out = String::new();
     if !n.issue.culprit.is_empty() {
-        out.push_str(&format!("**Culprit:** {}\n\n", md(&n.issue.culprit, 500)));
+        let _ = write!(out, "**Culprit:** {}\n\n", md(&n.issue.culprit, 500));
     }
     if let Some(h) = n.headline() {
-        out.push_str(&format!("> {}\n\n", md(&h, 2000)));
+        let _ = write!(out, "> {}\n\n", md(&h, 2000));
     }
     let mut facts = vec![
         format!("**Level:** {}", md(&n.issue.level, 20)),
@@ -78,12 +80,13 @@ pub fn issue_body(n: &Notification) -> String {
         out.push_str(&escape::code_block(&lines.join("\n"), 4000));
         out.push_str("\n\n");
     }
-    out.push_str(&format!(
-        "[View {} in Errata](<{}>) · project {}\n",
+    let _ = writeln!(
+        out,
+        "[View {} in Errata](<{}>) · project {}",
         md(&n.issue.short_id, 100),
         link_destination(&n.issue_url),
         md(&n.project.name, 200)
-    ));
+    );
     out
 }
 
@@ -111,7 +114,10 @@ fn base(api_base: Option<&str>, default: &str) -> String {
 
 fn json_headers() -> HeaderMap {
     let mut h = HeaderMap::new();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     h
 }
 
@@ -143,8 +149,14 @@ pub async fn create_github_issue(
     );
     let mut h = json_headers();
     h.insert(header::AUTHORIZATION, secret_header(token, "Bearer ")?);
-    h.insert(header::ACCEPT, HeaderValue::from_static("application/vnd.github+json"));
-    h.insert("x-github-api-version", HeaderValue::from_static("2022-11-28"));
+    h.insert(
+        header::ACCEPT,
+        HeaderValue::from_static("application/vnd.github+json"),
+    );
+    h.insert(
+        "x-github-api-version",
+        HeaderValue::from_static("2022-11-28"),
+    );
     h.insert(header::USER_AGENT, HeaderValue::from_static("errata"));
     let body = json!({"title": issue_title(n), "body": issue_body(n)});
     let response = client.post(&url, h, body.to_string().into_bytes()).await?;
@@ -241,7 +253,10 @@ fn created(r: &HttpResponse, tracker: &str, token: &str) -> Result<Value> {
         408 => (true, "timed out, will retry"),
         401 => (false, "the token was refused: check the channel's token"),
         403 => (false, "forbidden: the token may not create issues there"),
-        404 => (false, "not found: the project does not exist or the token cannot see it"),
+        404 => (
+            false,
+            "not found: the project does not exist or the token cannot see it",
+        ),
         410 => (false, "gone: issues are disabled for this project"),
         422 => (false, "the issue was refused as invalid"),
         s if s >= 500 => (true, "server error, will retry"),
@@ -274,9 +289,13 @@ mod tests {
     #[test]
     fn refusals_are_classified() {
         let retry = |status, headers: &[(&'static str, &'static str)]| {
-            created(&response(status, headers, r#"{"message":"no"}"#), "GitHub", "tok")
-                .unwrap_err()
-                .is_retryable()
+            created(
+                &response(status, headers, r#"{"message":"no"}"#),
+                "GitHub",
+                "tok",
+            )
+            .unwrap_err()
+            .is_retryable()
         };
         assert!(!retry(401, &[]));
         assert!(!retry(403, &[]));
@@ -288,7 +307,12 @@ mod tests {
         assert!(retry(429, &[]));
         assert!(retry(408, &[]));
         assert!(retry(502, &[]));
-        let err = created(&response(401, &[], r#"{"message":"bad token tok-123"}"#), "GitLab", "tok-123").unwrap_err();
+        let err = created(
+            &response(401, &[], r#"{"message":"bad token tok-123"}"#),
+            "GitLab",
+            "tok-123",
+        )
+        .unwrap_err();
         assert!(!err.to_string().contains("tok-123"), "{err}");
         assert!(err.to_string().contains("check the channel's token"));
     }
@@ -299,19 +323,25 @@ mod tests {
         let body = issue_body(&n);
         assert!(body.len() < 20_000, "{}", body.len());
         // Outside the code block, nothing is live Markdown or HTML.
-        let outside: String = body.split("**Stack").next().unwrap().to_owned()
-            + body.rsplit("```").next().unwrap();
+        let outside: String =
+            body.split("**Stack").next().unwrap().to_owned() + body.rsplit("```").next().unwrap();
         let unescaped = outside.replace("\\<", "").replace("\\@", "");
         assert!(!unescaped.contains("<script"), "{outside}");
         assert!(!unescaped.contains("@here"));
         assert!(outside.contains("\\<script\\>"));
         // The fence around the frames is longer than any backtick run inside it.
-        let fence_line = body.lines().find(|l| !l.is_empty() && l.chars().all(|c| c == '`')).unwrap();
+        let fence_line = body
+            .lines()
+            .find(|l| !l.is_empty() && l.chars().all(|c| c == '`'))
+            .unwrap();
         let inside = body.split(fence_line).nth(1).unwrap();
         assert!(!inside.contains(fence_line));
         assert_eq!(body.matches(fence_line).count(), 2);
         let title = issue_title(&n);
         assert!(title.chars().count() <= TITLE_MAX && !title.contains('\n'));
-        assert_eq!(link_destination("https://e/a b<c>"), "https://e/a%20b%3Cc%3E");
+        assert_eq!(
+            link_destination("https://e/a b<c>"),
+            "https://e/a%20b%3Cc%3E"
+        );
     }
 }

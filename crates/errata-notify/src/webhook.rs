@@ -95,7 +95,10 @@ pub fn sign(secret: &str, msg_id: &str, timestamp_secs: i64, body: &[u8]) -> Res
     mac.update(timestamp_secs.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
-    Ok(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
+    Ok(format!(
+        "v1,{}",
+        STANDARD.encode(mac.finalize().into_bytes())
+    ))
 }
 
 /// The headers of a webhook request: `content-type`, `webhook-id`, `webhook-timestamp`
@@ -110,11 +113,17 @@ pub fn headers(
         HeaderValue::from_str(v).map_err(|_| NotifyError::invalid("a header value is not valid"))
     };
     let mut h = HeaderMap::new();
-    h.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     h.insert("webhook-id", value(msg_id)?);
     h.insert("webhook-timestamp", value(&timestamp_secs.to_string())?);
     if let Some(secret) = secret {
-        h.insert("webhook-signature", value(&sign(secret, msg_id, timestamp_secs, body)?)?);
+        h.insert(
+            "webhook-signature",
+            value(&sign(secret, msg_id, timestamp_secs, body)?)?,
+        );
     }
     Ok(h)
 }
@@ -147,10 +156,20 @@ mod tests {
         assert_eq!(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
         // Without the prefix the same key is read.
         assert_eq!(
-            sign("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1_614_265_330, br#"{"test": 2432232314}"#).unwrap(),
+            sign(
+                "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                "msg_p5jXN8AQM9LWM0D4loKWxJek",
+                1_614_265_330,
+                br#"{"test": 2432232314}"#
+            )
+            .unwrap(),
             sig
         );
-        assert!(sign("whsec_not base64!", "m", 1, b"").unwrap_err().is_invalid());
+        assert!(
+            sign("whsec_not base64!", "m", 1, b"")
+                .unwrap_err()
+                .is_invalid()
+        );
     }
 
     #[test]
@@ -172,7 +191,10 @@ mod tests {
         assert!(body.len() < 2_000_000, "{}", body.len());
         let v = webhook_payload(&hostile(), 1_700_000_000_000);
         assert_eq!(v["trigger"], "new_issue");
-        assert_eq!(v["issue"]["url"], "https://errata.example/organizations/o/issues/42/");
+        assert_eq!(
+            v["issue"]["url"],
+            "https://errata.example/organizations/o/issues/42/"
+        );
         assert_eq!(v["sent_at"], "2023-11-14T22:13:20Z");
         assert_eq!(v["event"]["frames"].as_array().unwrap().len(), 10);
     }
