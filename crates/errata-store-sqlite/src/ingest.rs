@@ -15,16 +15,17 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use errata_store::{
     ActivityKind, Actor, EventRelease, IgnoreThresholds, IngestKind, IngestResult, IssueId,
-    IssueStatus, NewEvent, Result, StoreError, hour_start,
+    IssueStatus, NewEvent, Result, StoreError, Trigger, hour_start,
 };
 
 use crate::error::db;
-use crate::workflow;
+use crate::{alerting, workflow};
 
 /// Runs the whole batch in one IMMEDIATE transaction.
 pub(crate) fn ingest(
     conn: &mut rusqlite::Connection,
     events: &[NewEvent],
+    member_email: bool,
 ) -> Result<Vec<IngestResult>> {
     for event in events {
         event.validate()?;
@@ -35,7 +36,7 @@ pub(crate) fn ingest(
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db)?;
-    let results = Batch::new(&tx, events, crate::now_ms())?.run(events)?;
+    let results = Batch::new(&tx, events, crate::now_ms())?.run(events, member_email)?;
     tx.commit().map_err(db)?;
     Ok(results)
 }
@@ -123,6 +124,8 @@ struct Batch<'t, 'a> {
     tags: HashMap<(i64, &'a str, &'a str), TagDelta, Fx>,
     /// Whether any user report waits for its event (then each event links them).
     orphan_reports: bool,
+    /// State changes that may alert: (issue, trigger, causing event), in order.
+    changes: Vec<(i64, Trigger, &'a NewEvent)>,
 }
 
 impl<'t, 'a> Batch<'t, 'a> {
@@ -144,10 +147,11 @@ impl<'t, 'a> Batch<'t, 'a> {
                 Fx::default(),
             ),
             orphan_reports,
+            changes: Vec::new(),
         })
     }
 
-    fn run(mut self, events: &'a [NewEvent]) -> Result<Vec<IngestResult>> {
+    fn run(mut self, events: &'a [NewEvent], member_email: bool) -> Result<Vec<IngestResult>> {
         let mut results = Vec::with_capacity(events.len());
         for event in events {
             results.push(self.file(event)?);
@@ -157,7 +161,36 @@ impl<'t, 'a> Batch<'t, 'a> {
         self.flush_hours()?;
         self.flush_releases()?;
         self.unignore_reached()?;
+        let queued = crate::alerting::fire(self.tx, &self.touched(), member_email, self.now_ms)?;
+        if !queued.is_empty() {
+            for r in &mut results {
+                if r.kind != IngestKind::Duplicate {
+                    r.alerts = queued.get(&r.event_id).copied().unwrap_or(0);
+                }
+            }
+        }
         Ok(results)
+    }
+
+    /// Every issue the batch touched, in id order, with its state changes.
+    fn touched(&self) -> Vec<alerting::Touched<'a>> {
+        let mut touched: Vec<alerting::Touched<'a>> = self
+            .issues
+            .iter()
+            .map(|(&issue, delta)| alerting::Touched {
+                issue,
+                project: delta.latest.project_id.0,
+                changes: Vec::new(),
+                latest: delta.latest,
+            })
+            .collect();
+        touched.sort_unstable_by_key(|t| t.issue);
+        for &(issue, trigger, event) in &self.changes {
+            if let Ok(i) = touched.binary_search_by_key(&issue, |t| t.issue) {
+                touched[i].changes.push((trigger, event));
+            }
+        }
+        touched
     }
 
     fn file(&mut self, event: &'a NewEvent) -> Result<IngestResult> {
@@ -176,6 +209,7 @@ impl<'t, 'a> Batch<'t, 'a> {
                 event_id: event.event_id,
                 issue_id: IssueId(issue),
                 kind: IngestKind::Duplicate,
+                alerts: 0,
             });
         }
 
@@ -219,10 +253,16 @@ impl<'t, 'a> Batch<'t, 'a> {
             delta.last_seen_ms = delta.last_seen_ms.max(event.timestamp_ms);
         }
         self.insert_attachments_and_reports(event, issue)?;
+        match kind {
+            IngestKind::NewIssue => self.changes.push((issue, Trigger::NewIssue, event)),
+            IngestKind::Regression => self.changes.push((issue, Trigger::Regression, event)),
+            IngestKind::Existing | IngestKind::Duplicate => {}
+        }
         Ok(IngestResult {
             event_id: event.event_id,
             issue_id: IssueId(issue),
             kind,
+            alerts: 0,
         })
     }
 
@@ -624,8 +664,9 @@ impl Batch<'_, '_> {
         Ok(())
     }
 
-    /// Ignored issues of the batch whose conditions are now met come back.
-    fn unignore_reached(&self) -> Result<()> {
+    /// Ignored issues of the batch whose conditions are now met come back (an alert
+    /// trigger, with the batch's latest event of the issue).
+    fn unignore_reached(&mut self) -> Result<()> {
         let mut counters = self
             .tx
             .prepare_cached("SELECT times_seen, user_count FROM issues WHERE id = ?1")
@@ -642,6 +683,9 @@ impl Batch<'_, '_> {
                 .map_err(db)?;
             if let Some(why) = thresholds.reached(self.now_ms, times_seen, user_count) {
                 workflow::unignore(self.tx, issue, why, self.now_ms)?;
+                if let Some(delta) = self.issues.get(&issue) {
+                    self.changes.push((issue, Trigger::Unignored, delta.latest));
+                }
             }
         }
         Ok(())

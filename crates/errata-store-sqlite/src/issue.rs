@@ -222,6 +222,11 @@ pub(crate) fn delete(conn: &mut Connection, id: IssueId) -> Result<()> {
     let tx = conn.transaction().map_err(db)?;
     ensure_exists(&tx, id)?;
     for sql in [
+        "DELETE FROM alert_attempts WHERE delivery_id IN
+            (SELECT id FROM alert_deliveries WHERE issue_id = ?1)",
+        "DELETE FROM alert_deliveries WHERE issue_id = ?1",
+        "DELETE FROM alert_rule_issues WHERE issue_id = ?1",
+        "DELETE FROM issue_links WHERE issue_id = ?1",
         "DELETE FROM attachments WHERE issue_id = ?1",
         "DELETE FROM user_reports WHERE issue_id = ?1",
         "DELETE FROM events WHERE issue_id = ?1",

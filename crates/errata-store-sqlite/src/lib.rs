@@ -29,6 +29,8 @@
 //! Forward-only migrations in `migrations/*.sql`, embedded and applied at open (see
 //! `migration.rs`). Payloads are stored as the zstd bytes [`errata_store::Payload`] made.
 
+mod alerting;
+mod channel;
 mod checkpoint;
 mod connection;
 mod error;
@@ -36,8 +38,10 @@ mod event;
 mod ingest;
 mod issue;
 mod migration;
+mod outbox;
 mod outcome;
 mod project;
+mod rule;
 mod session;
 mod store;
 mod token;
@@ -46,6 +50,7 @@ mod user_report;
 mod workflow;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -89,6 +94,8 @@ pub struct SqliteStore {
     writer: Mutex<Connection>,
     readers: Readers,
     checkpointer: Option<Checkpointer>,
+    /// Whether firing rules queue email to members (see `Store::set_member_email`).
+    member_email: AtomicBool,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -124,6 +131,7 @@ impl SqliteStore {
             path,
             writer: Mutex::new(writer),
             checkpointer,
+            member_email: AtomicBool::new(false),
         })
     }
 

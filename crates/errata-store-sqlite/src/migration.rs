@@ -37,6 +37,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "issue_workflow",
         include_str!("../migrations/0006_issue_workflow.sql"),
     ),
+    (
+        7,
+        "alerting",
+        include_str!("../migrations/0007_alerting.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -237,8 +237,15 @@ fn insert_project(
             e
         }
     })?;
+    let project_id = ProjectId(tx.last_insert_rowid());
+    crate::rule::insert(
+        tx,
+        project_id,
+        &errata_store::RuleSpec::default_rule(),
+        now_ms,
+    )?;
     let project = Project {
-        id: ProjectId(tx.last_insert_rowid()),
+        id: project_id,
         organization_id: new.organization_id,
         slug: new.slug.clone(),
         name: new.name.clone(),
@@ -497,6 +504,17 @@ pub(crate) fn delete(conn: &mut Connection, id: ProjectId) -> Result<()> {
     let tx = conn.transaction().map_err(db)?;
     get(&tx, id)?;
     for sql in [
+        "DELETE FROM alert_attempts WHERE delivery_id IN
+            (SELECT id FROM alert_deliveries WHERE project_id = ?1)",
+        "DELETE FROM alert_deliveries WHERE project_id = ?1",
+        "DELETE FROM alert_rule_issues WHERE rule_id IN
+            (SELECT id FROM alert_rules WHERE project_id = ?1)",
+        "DELETE FROM alert_rule_channels WHERE rule_id IN
+            (SELECT id FROM alert_rules WHERE project_id = ?1)",
+        "DELETE FROM alert_rules WHERE project_id = ?1",
+        "DELETE FROM alert_channels WHERE project_id = ?1",
+        "DELETE FROM member_email_opt_outs WHERE project_id = ?1",
+        "DELETE FROM issue_links WHERE issue_id IN (SELECT id FROM issues WHERE project_id = ?1)",
         "DELETE FROM issue_hours WHERE issue_id IN (SELECT id FROM issues WHERE project_id = ?1)",
         "DELETE FROM issue_activity WHERE issue_id IN (SELECT id FROM issues WHERE project_id = ?1)",
         "DELETE FROM issue_tag_values WHERE issue_id IN (SELECT id FROM issues WHERE project_id = ?1)",

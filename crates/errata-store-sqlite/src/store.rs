@@ -1,6 +1,8 @@
 //! `impl Store for SqliteStore`: routes each use case to the writer connection (writes,
 //! serialized) or to a pooled reader (reads, concurrent), with a tracing span per call.
 
+use std::sync::atomic::Ordering;
+
 use tracing::instrument;
 use uuid::Uuid;
 
@@ -17,9 +19,14 @@ use errata_store::{
 };
 use errata_store::{CreatedSession, NewSession, Session, SessionId, TokenId};
 
+use errata_store::{
+    AlertRule, AlertRuleId, Channel, ChannelChange, ChannelId, Delivery, DeliveryAttempt,
+    DeliveryId, IssueLink, NewChannel, NewDelivery, RuleSpec,
+};
+
 use crate::{
-    SqliteStore, event, ingest, issue, now_ms, outcome, project, session, token, user, user_report,
-    workflow,
+    SqliteStore, channel, event, ingest, issue, now_ms, outbox, outcome, project, rule, session,
+    token, user, user_report, workflow,
 };
 
 impl Store for SqliteStore {
@@ -35,7 +42,8 @@ impl Store for SqliteStore {
 
     #[instrument(skip_all, fields(events = events.len()))]
     fn ingest(&self, events: &[NewEvent]) -> Result<Vec<IngestResult>> {
-        self.write(|c| ingest::ingest(c, events))
+        let member_email = self.member_email.load(Ordering::Relaxed);
+        self.write(|c| ingest::ingest(c, events, member_email))
     }
 
     #[instrument(skip_all, fields(reports = reports.len()))]
@@ -277,5 +285,116 @@ impl Store for SqliteStore {
     #[instrument(skip_all)]
     fn set_user_password(&self, id: UserId, password_hash: &str) -> Result<User> {
         self.write(|c| user::set_password(c, id, password_hash))
+    }
+
+    // --- Alerting --------------------------------------------------------------------
+
+    fn set_member_email(&self, enabled: bool) {
+        self.member_email.store(enabled, Ordering::Relaxed);
+    }
+
+    #[instrument(skip_all)]
+    fn channels(&self, project_id: ProjectId) -> Result<Vec<Channel>> {
+        self.read(|c| channel::of_project(c, project_id))
+    }
+
+    #[instrument(skip_all)]
+    fn channel(&self, id: ChannelId) -> Result<Channel> {
+        self.read(|c| channel::get(c, id))
+    }
+
+    #[instrument(skip_all)]
+    fn create_channel(&self, new: &NewChannel) -> Result<Channel> {
+        self.write(|c| channel::create(c, new, now_ms()))
+    }
+
+    #[instrument(skip_all)]
+    fn change_channel(&self, id: ChannelId, change: &ChannelChange) -> Result<Channel> {
+        self.write(|c| channel::change(c, id, change))
+    }
+
+    #[instrument(skip_all)]
+    fn delete_channel(&self, id: ChannelId) -> Result<()> {
+        self.write(|c| channel::delete(c, id))
+    }
+
+    #[instrument(skip_all)]
+    fn alert_rules(&self, project_id: ProjectId) -> Result<Vec<AlertRule>> {
+        self.read(|c| rule::of_project(c, project_id))
+    }
+
+    #[instrument(skip_all)]
+    fn alert_rule(&self, id: AlertRuleId) -> Result<AlertRule> {
+        self.read(|c| rule::get(c, id))
+    }
+
+    #[instrument(skip_all)]
+    fn create_alert_rule(&self, project_id: ProjectId, spec: &RuleSpec) -> Result<AlertRule> {
+        self.write(|c| rule::create(c, project_id, spec, now_ms()))
+    }
+
+    #[instrument(skip_all)]
+    fn replace_alert_rule(&self, id: AlertRuleId, spec: &RuleSpec) -> Result<AlertRule> {
+        self.write(|c| rule::replace(c, id, spec))
+    }
+
+    #[instrument(skip_all)]
+    fn delete_alert_rule(&self, id: AlertRuleId) -> Result<()> {
+        self.write(|c| rule::delete(c, id))
+    }
+
+    #[instrument(skip_all)]
+    fn queue_delivery(&self, delivery: &NewDelivery) -> Result<Delivery> {
+        self.write(|c| outbox::queue(c, delivery, now_ms()))
+    }
+
+    #[instrument(skip_all)]
+    fn claim_deliveries(&self, claimer: &str, now_ms: i64, limit: usize) -> Result<Vec<Delivery>> {
+        self.write(|c| outbox::claim(c, claimer, now_ms, limit))
+    }
+
+    #[instrument(skip_all)]
+    fn record_attempt(&self, claimer: &str, attempt: &DeliveryAttempt) -> Result<Delivery> {
+        self.write(|c| outbox::record(c, claimer, attempt))
+    }
+
+    #[instrument(skip_all)]
+    fn deliveries(&self, project_id: ProjectId, limit: usize) -> Result<Vec<Delivery>> {
+        self.read(|c| outbox::of_project(c, project_id, limit))
+    }
+
+    #[instrument(skip_all)]
+    fn delivery(&self, id: DeliveryId) -> Result<Delivery> {
+        self.read(|c| outbox::get(c, id))
+    }
+
+    #[instrument(skip_all)]
+    fn delivery_attempts(&self, id: DeliveryId) -> Result<Vec<DeliveryAttempt>> {
+        self.read(|c| outbox::attempts(c, id))
+    }
+
+    #[instrument(skip_all)]
+    fn set_member_email_enabled(
+        &self,
+        user_id: UserId,
+        project_id: ProjectId,
+        enabled: bool,
+    ) -> Result<()> {
+        self.write(|c| channel::set_member_email(c, user_id, project_id, enabled))
+    }
+
+    #[instrument(skip_all)]
+    fn member_email_opt_outs(&self, user_id: UserId) -> Result<Vec<ProjectId>> {
+        self.read(|c| channel::opt_outs(c, user_id))
+    }
+
+    #[instrument(skip_all)]
+    fn add_issue_link(&self, link: &IssueLink) -> Result<()> {
+        self.write(|c| channel::add_link(c, link))
+    }
+
+    #[instrument(skip_all)]
+    fn issue_links(&self, id: IssueId) -> Result<Vec<IssueLink>> {
+        self.read(|c| channel::links(c, id))
     }
 }

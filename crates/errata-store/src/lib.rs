@@ -24,9 +24,11 @@
 //! here depends on `SQLite`'s semantics.
 
 mod activity;
-mod alert;
+mod alert_rule;
 mod attachment;
 mod bootstrap;
+mod channel;
+mod delivery;
 mod error;
 mod event;
 mod id;
@@ -49,16 +51,20 @@ mod workflow;
 pub mod suite;
 
 pub use activity::{Activity, ActivityKind, Actor};
-pub use alert::{
-    AlertEvent, AlertRule, AttemptResult, Channel, ChannelChange, ChannelKind,
-    DEFAULT_COOLDOWN_MINUTES, DELIVERY_LEASE_MS, Delivery, DeliveryAttempt, DeliveryState,
-    GIVE_UP_AFTER_MS, IssueLink, MAX_CHANNEL_FIELD_LEN, MAX_CONDITION_COUNT, MAX_COOLDOWN_MINUTES,
-    MAX_FILTER_LEN, MAX_RULE_NAME_LEN, MAX_WINDOW_MINUTES, NewChannel, NewDelivery, Recipient,
-    RuleActions, RuleFilters, RuleSpec, RuleTriggers, Trigger, USER_COUNT_SCAN_LIMIT,
-    WindowCondition, after_attempt, retry_delay_ms,
+pub use alert_rule::{
+    AlertEvent, AlertRule, DEFAULT_COOLDOWN_MINUTES, MAX_CONDITION_COUNT, MAX_COOLDOWN_MINUTES,
+    MAX_FILTER_LEN, MAX_RULE_NAME_LEN, MAX_WINDOW_MINUTES, RuleActions, RuleFilters, RuleSpec,
+    RuleTriggers, Trigger, USER_COUNT_SCAN_LIMIT, WindowCondition,
 };
 pub use attachment::{Attachment, NewAttachment};
 pub use bootstrap::{BootstrapSpec, Bootstrapped};
+pub use channel::{
+    Channel, ChannelChange, ChannelKind, IssueLink, MAX_CHANNEL_FIELD_LEN, NewChannel,
+};
+pub use delivery::{
+    AttemptResult, DELIVERY_LEASE_MS, Delivery, DeliveryAttempt, DeliveryState, GIVE_UP_AFTER_MS,
+    NewDelivery, Recipient, after_attempt, retry_delay_ms,
+};
 pub use error::{ErrorKind, Result, StoreError};
 pub use event::{
     EventNavigation, EventRow, IngestKind, IngestResult, MAX_HASHES, MAX_TAG_KEY_LEN,

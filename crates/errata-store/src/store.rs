@@ -5,12 +5,11 @@
 use uuid::Uuid;
 
 use crate::activity::{Activity, Actor};
-use crate::alert::{
-    AlertRule, Channel, ChannelChange, Delivery, DeliveryAttempt, IssueLink, NewChannel,
-    NewDelivery, RuleSpec,
-};
+use crate::alert_rule::{AlertRule, RuleSpec};
 use crate::attachment::Attachment;
 use crate::bootstrap::{BootstrapSpec, Bootstrapped};
+use crate::channel::{Channel, ChannelChange, IssueLink, NewChannel};
+use crate::delivery::{Delivery, DeliveryAttempt, NewDelivery};
 use crate::error::Result;
 use crate::event::{EventNavigation, EventRow, IngestResult, NewEvent, StoredEvent};
 use crate::id::{
@@ -244,8 +243,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     // back set off the rules that ask for them; a rule with a frequency (user-count)
     // condition fires when the issue's events (distinct users, from at most
     // [`crate::USER_COUNT_SCAN_LIMIT`] recent events) received within the window reach
-    // the count. A rule whose filters the event fails, or that fired for the issue less
-    // than its cooldown ago, stays quiet. A firing rule queues one delivery per recipient
+    // the count, unless it fired for the issue less than its cooldown ago. A rule whose
+    // filters the event fails stays quiet. A rule fires at most once per issue per batch. A firing rule queues one delivery per recipient
     // (each enabled notifying channel with `all_channels`, each named enabled channel,
     // each member who kept email on when member email is enabled) and records the firing
     // for its cooldown. [`IngestResult::alerts`](crate::IngestResult) counts the deliveries

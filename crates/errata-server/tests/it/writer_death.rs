@@ -20,6 +20,10 @@ use errata_store::{
     OutcomeCount, OutcomeDelta, Page, Project, ProjectId, ProjectKey, ProjectSettings, Result,
     StatusChange, Store, StoredEvent, TagValueCount, User, UserId, UserReport, Uuid,
 };
+use errata_store::{
+    AlertRule, AlertRuleId, Channel, ChannelChange, ChannelId, Delivery, DeliveryAttempt,
+    DeliveryId, IssueLink, NewChannel, NewDelivery, RuleSpec,
+};
 use errata_store::{CreatedSession, NewSession, Session, SessionId, TokenId};
 use errata_store_sqlite::SqliteStore;
 use tower::ServiceExt as _;
@@ -144,6 +148,75 @@ impl Store for PanicsOnIngest {
     }
     fn verify_token(&self, secret: &str) -> Result<Option<ApiToken>> {
         self.0.verify_token(secret)
+    }
+    fn set_member_email(&self, enabled: bool) {
+        self.0.set_member_email(enabled);
+    }
+    fn channels(&self, project_id: ProjectId) -> Result<Vec<Channel>> {
+        self.0.channels(project_id)
+    }
+    fn channel(&self, id: ChannelId) -> Result<Channel> {
+        self.0.channel(id)
+    }
+    fn create_channel(&self, channel: &NewChannel) -> Result<Channel> {
+        self.0.create_channel(channel)
+    }
+    fn change_channel(&self, id: ChannelId, change: &ChannelChange) -> Result<Channel> {
+        self.0.change_channel(id, change)
+    }
+    fn delete_channel(&self, id: ChannelId) -> Result<()> {
+        self.0.delete_channel(id)
+    }
+    fn alert_rules(&self, project_id: ProjectId) -> Result<Vec<AlertRule>> {
+        self.0.alert_rules(project_id)
+    }
+    fn alert_rule(&self, id: AlertRuleId) -> Result<AlertRule> {
+        self.0.alert_rule(id)
+    }
+    fn create_alert_rule(&self, project_id: ProjectId, spec: &RuleSpec) -> Result<AlertRule> {
+        self.0.create_alert_rule(project_id, spec)
+    }
+    fn replace_alert_rule(&self, id: AlertRuleId, spec: &RuleSpec) -> Result<AlertRule> {
+        self.0.replace_alert_rule(id, spec)
+    }
+    fn delete_alert_rule(&self, id: AlertRuleId) -> Result<()> {
+        self.0.delete_alert_rule(id)
+    }
+    fn queue_delivery(&self, delivery: &NewDelivery) -> Result<Delivery> {
+        self.0.queue_delivery(delivery)
+    }
+    fn claim_deliveries(&self, claimer: &str, now_ms: i64, limit: usize) -> Result<Vec<Delivery>> {
+        self.0.claim_deliveries(claimer, now_ms, limit)
+    }
+    fn record_attempt(&self, claimer: &str, attempt: &DeliveryAttempt) -> Result<Delivery> {
+        self.0.record_attempt(claimer, attempt)
+    }
+    fn deliveries(&self, project_id: ProjectId, limit: usize) -> Result<Vec<Delivery>> {
+        self.0.deliveries(project_id, limit)
+    }
+    fn delivery(&self, id: DeliveryId) -> Result<Delivery> {
+        self.0.delivery(id)
+    }
+    fn delivery_attempts(&self, id: DeliveryId) -> Result<Vec<DeliveryAttempt>> {
+        self.0.delivery_attempts(id)
+    }
+    fn set_member_email_enabled(
+        &self,
+        user_id: UserId,
+        project_id: ProjectId,
+        enabled: bool,
+    ) -> Result<()> {
+        self.0
+            .set_member_email_enabled(user_id, project_id, enabled)
+    }
+    fn member_email_opt_outs(&self, user_id: UserId) -> Result<Vec<ProjectId>> {
+        self.0.member_email_opt_outs(user_id)
+    }
+    fn add_issue_link(&self, link: &IssueLink) -> Result<()> {
+        self.0.add_issue_link(link)
+    }
+    fn issue_links(&self, id: IssueId) -> Result<Vec<IssueLink>> {
+        self.0.issue_links(id)
     }
     fn create_user(&self, user: &NewUser) -> Result<User> {
         self.0.create_user(user)

@@ -6,6 +6,7 @@
 #![allow(clippy::missing_panics_doc, clippy::too_many_lines)]
 
 mod accounts;
+mod alerting;
 mod data;
 mod issues;
 mod projects;
@@ -13,6 +14,7 @@ mod sessions;
 mod workflow;
 
 pub use accounts::*;
+pub use alerting::*;
 pub use data::*;
 pub use issues::*;
 pub use projects::*;
@@ -70,7 +72,13 @@ macro_rules! conformance_tests {
             projects_and_keys_are_administered,
             sessions_are_found_by_secret_until_they_expire, sessions_slide_when_touched,
             sessions_are_deleted_one_by_user_and_when_expired,
-            tokens_keep_scopes_are_listed_and_revoked, users_are_found_by_id);
+            tokens_keep_scopes_are_listed_and_revoked, users_are_found_by_id,
+            new_projects_get_the_default_rule_and_channels_round_trip,
+            state_changes_queue_one_delivery_per_enabled_channel,
+            frequency_and_user_count_rules_fire_at_their_count_then_cool_down,
+            members_get_email_unless_they_opted_out,
+            deliveries_are_claimed_once_and_move_on_with_their_attempts,
+            alert_rows_go_with_their_issue_and_project);
     };
     (@each $harness:expr; $($name:ident),* $(,)?) => {$(
         #[test]
