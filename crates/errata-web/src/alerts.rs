@@ -184,9 +184,7 @@ impl AlertsPage {
         alerts_href(&self.slug)
     }
 
-    fn kinds(&self) -> &'static [(&'static str, &'static str)] {
-        &CHANNEL_KINDS
-    }
+    const KINDS: [(&str, &str); 5] = CHANNEL_KINDS;
 
     /// Whether the add form of `kind` should open with the refused values.
     fn form_is(&self, kind: &str) -> bool {
@@ -216,24 +214,21 @@ impl AlertsPage {
             ""
         }
     }
+}
 
-    /// The target field's label and placeholder for `kind`.
-    fn target_label(&self, kind: &str) -> (&'static str, &'static str) {
-        match kind {
-            "slack" => (
-                "Incoming webhook URL",
-                "https://hooks.slack.com/services/…",
-            ),
-            "webhook" => ("URL", "https://example.com/errata-hook"),
-            "email" => ("Email address", "oncall@example.com"),
-            "github" => ("Repository", "owner/repo"),
-            _ => ("Project", "group/project or its id"),
-        }
+/// The target field's label and placeholder for `kind`.
+fn target_label(kind: &str) -> (&'static str, &'static str) {
+    match kind {
+        "slack" => ("Incoming webhook URL", "https://hooks.slack.com/services/…"),
+        "webhook" => ("URL", "https://example.com/errata-hook"),
+        "email" => ("Email address", "oncall@example.com"),
+        "github" => ("Repository", "owner/repo"),
+        _ => ("Project", "group/project or its id"),
     }
+}
 
-    fn is_tracker(&self, kind: &str) -> bool {
-        matches!(kind, "github" | "gitlab")
-    }
+fn is_tracker(kind: &str) -> bool {
+    matches!(kind, "github" | "gitlab")
 }
 
 /// `/projects/{slug}/alerts/` (the slug percent-encoded).

@@ -7,6 +7,7 @@
 
 mod bad_input;
 mod bench;
+mod channel;
 mod cli;
 mod corpus_replay;
 mod durability;

@@ -217,6 +217,10 @@ impl RuleForm {
         })
     }
 
+    #[allow(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "templates pass arguments by reference"
+    )]
     fn has_channel(&self, id: &i64) -> bool {
         self.channels.contains(id)
     }
@@ -286,7 +290,5 @@ impl RuleFormPage {
             .map(|id| format!("{}rules/{id}/delete", self.alerts_href()))
     }
 
-    fn levels(&self) -> &'static [&'static str] {
-        &LEVELS
-    }
+    const LEVELS: [&str; 5] = LEVELS;
 }

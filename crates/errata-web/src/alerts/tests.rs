@@ -40,7 +40,12 @@ fn page(can_write: bool) -> AlertsPage {
                 HOSTILE,
                 "https://hooks.slack.com/services/T000/B000/XXXXSECRET",
             ),
-            channel(2, "webhook", "hook", "https://user:pw@example.com/h?k=SECRET2"),
+            channel(
+                2,
+                "webhook",
+                "hook",
+                "https://user:pw@example.com/h?k=SECRET2",
+            ),
             channel(3, "github", "gh", "octo/repo"),
         ],
         rules: vec![RuleRow {
@@ -100,7 +105,10 @@ fn the_overview_lists_channels_without_secrets_and_escapes_names() {
         assert!(!html.contains(secret), "{secret} shown: {html}");
     }
     assert!(!html.contains("<script>alert"), "{html}");
-    assert!(html.contains("&#34;&#62;&#60;script&#62;alert(1)"), "{html}");
+    assert!(
+        html.contains("&#34;&#62;&#60;script&#62;alert(1)"),
+        "{html}"
+    );
     // Trackers get no test button.
     assert_eq!(html.matches("value=\"test\"").count(), 2, "{html}");
     assert!(!html.contains("secret-once"));
@@ -109,7 +117,10 @@ fn the_overview_lists_channels_without_secrets_and_escapes_names() {
 #[test]
 fn readers_see_no_forms() {
     let html = page(false).render();
-    assert!(!html.contains("method=\"post\" action=\"/projects/backend/alerts"), "{html}");
+    assert!(
+        !html.contains("method=\"post\" action=\"/projects/backend/alerts"),
+        "{html}"
+    );
     assert!(!html.contains("rule-new"), "{html}");
     assert!(html.contains("<span class=\"rule-name\">"), "{html}");
 }
@@ -131,8 +142,14 @@ fn a_new_secret_is_shown_once_and_a_refused_form_comes_back() {
     let html = p.render();
     assert!(html.contains("<code class=\"secret\" id=\"new-secret\">whsec_abc</code>"));
     assert!(html.contains("data-copy=\"new-secret\""));
-    assert!(html.contains("<details class=\"channel-add\" id=\"add-email\" open>"), "{html}");
-    assert!(html.contains("class=\"form-error\" role=\"alert\">bad &#34;&#62;"), "{html}");
+    assert!(
+        html.contains("<details class=\"channel-add\" id=\"add-email\" open>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("class=\"form-error\" role=\"alert\">bad &#34;&#62;"),
+        "{html}"
+    );
     assert!(html.contains("name=\"name\" value=\"ops\""), "{html}");
     assert!(!html.contains("<script>alert"), "{html}");
 }
