@@ -70,6 +70,16 @@ impl ChannelJson {
     }
 }
 
+/// A channel's name: as given, else (the store would name it after its target) a Slack or
+/// webhook channel after its masked URL, since the whole URL is a secret.
+pub fn channel_name(kind: ChannelKind, name: &str, target: &str) -> String {
+    if name.trim().is_empty() && matches!(kind, ChannelKind::Slack | ChannelKind::Webhook) {
+        errata_web::alerts::mask_target(kind.as_str(), target.trim())
+    } else {
+        name.to_owned()
+    }
+}
+
 /// The body of `POST`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -155,7 +165,7 @@ pub(super) async fn create(
     let new = NewChannel {
         project_id: project.id,
         kind,
-        name: body.name,
+        name: channel_name(kind, &body.name, &body.target),
         target: body.target,
         secret: given.or_else(|| generated.clone()),
         api_base: body.api_base,
@@ -188,8 +198,12 @@ pub(super) async fn update(
     let (_, channel) = resolve(&state, &params).await?;
     let body: ChangeBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("invalid channel change: {e}")))?;
+    let target = body.target.as_deref().unwrap_or(&channel.target);
     let change = ChannelChange {
-        name: body.name,
+        name: body
+            .name
+            .as_deref()
+            .map(|name| channel_name(channel.kind, name, target)),
         target: body.target,
         secret: body.secret,
         enabled: body.enabled,
