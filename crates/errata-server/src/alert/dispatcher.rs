@@ -51,7 +51,7 @@ pub(crate) async fn round(state: &AppState, permits: &Arc<Semaphore>) -> usize {
             return 0;
         }
     };
-    let claimed = due.len();
+    let count = due.len();
     let mut running = JoinSet::new();
     for delivery in due {
         let Ok(permit) = permits.clone().acquire_owned().await else {
@@ -64,7 +64,7 @@ pub(crate) async fn round(state: &AppState, permits: &Arc<Semaphore>) -> usize {
         });
     }
     while running.join_next().await.is_some() {}
-    claimed
+    count
 }
 
 /// Sends one delivery and records the attempt.
