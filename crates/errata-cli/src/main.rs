@@ -3,6 +3,7 @@
 //! print use the same public URL.
 
 mod bench;
+mod channel;
 mod fill;
 mod project;
 mod send_test_event;
@@ -52,6 +53,9 @@ enum Command {
     /// Manage Web API tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Manage alert channels: add one, list them, send a test notification.
+    #[command(subcommand)]
+    Channel(channel::ChannelCommand),
     /// Manage user accounts: create one, reset a password, list them.
     #[command(subcommand)]
     User(user::UserCommand),
@@ -80,6 +84,7 @@ fn main() -> anyhow::Result<()> {
         Command::Project(command) => project::run(&config, command),
         Command::Token(command) => token::run(&config, command),
         Command::User(command) => user::run(&config, command),
+        Command::Channel(command) => channel::run(&config, command),
         Command::SendTestEvent(args) => send_test_event::run(&args),
         Command::Bench(command) => bench::run(&config, command),
     }

@@ -44,6 +44,11 @@ impl ProjectLink {
     pub fn settings_href(&self) -> String {
         format!("/projects/{}/settings/", encode(&self.slug))
     }
+
+    /// `/projects/{slug}/alerts/`.
+    pub fn alerts_href(&self) -> String {
+        format!("/projects/{}/alerts/", encode(&self.slug))
+    }
 }
 
 /// One issue in the list.

@@ -5,6 +5,7 @@
 //! assets (one stylesheet, one small script) under content-hashed names. Nothing here
 //! does IO, so every page can be rendered and checked in a unit test.
 
+pub mod alerts;
 mod asset;
 pub mod chart;
 mod error_page;
@@ -24,6 +25,7 @@ mod sparkline;
 mod tokens;
 mod users;
 
+pub use alerts::{AlertsPage, DeliveriesPage, RuleFormPage};
 pub use asset::{ASSET_CACHE_CONTROL, Asset, AssetKind, asset, asset_path};
 pub use error_page::{ErrorKind, ErrorPage};
 pub use event_view::EventView;
@@ -41,5 +43,5 @@ pub use security::{
 };
 pub use setup_snippet::{DSN_PLACEHOLDER, SetupSnippet, setup_snippets};
 pub use sparkline::sparkline;
-pub use tokens::{TOKEN_SCOPES, TokenRow, TokensPage};
+pub use tokens::{AlertEmailRow, TOKEN_SCOPES, TokenRow, TokensPage};
 pub use users::{CREATABLE_ROLES, GeneratedPassword, UserRow, UsersPage};

@@ -82,6 +82,11 @@ impl ProjectSettingsPage {
         self.link().issues_href()
     }
 
+    /// `/projects/{slug}/alerts/`.
+    pub fn alerts_href(&self) -> String {
+        self.link().alerts_href()
+    }
+
     /// `/projects/{slug}/keys`, where the key forms post.
     pub fn keys_action(&self) -> String {
         format!("{}keys", self.project_prefix())

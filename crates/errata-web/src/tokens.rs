@@ -37,7 +37,17 @@ pub struct TokenRow {
     pub last_used_iso: Option<String>,
 }
 
-/// The tokens page.
+/// A project whose alert email the user may turn on or off.
+#[derive(Debug, Clone, Default)]
+pub struct AlertEmailRow {
+    /// The project's id (the store's row id), posted as `project` and `email`.
+    pub project_id: i64,
+    pub project_name: String,
+    /// Whether the user gets the project's alert email.
+    pub enabled: bool,
+}
+
+/// The tokens page (the user's own settings: API tokens and alert email).
 #[derive(Debug, Clone, Default, Template)]
 #[template(path = "tokens.html")]
 pub struct TokensPage {
@@ -51,6 +61,10 @@ pub struct TokensPage {
     pub label: String,
     /// The create form's scopes ticked before.
     pub scopes: Vec<String>,
+    /// Alert email per project ("Email me about new issues and regressions"): a form
+    /// posting `csrf`, `project` (every id shown) and `email` (the ids ticked) to
+    /// `/settings/alert-email`.
+    pub alert_email: Vec<AlertEmailRow>,
 }
 
 impl TokensPage {
@@ -97,6 +111,7 @@ mod tests {
             error: None,
             label: String::new(),
             scopes: vec!["event:write".into()],
+            alert_email: Vec::new(),
         }
     }
 
@@ -130,5 +145,34 @@ mod tests {
             html.contains("<code class=\"secret\" id=\"new-token\">errata_&#34;&#62;&#60;script")
         );
         assert!(html.contains("data-copy=\"new-token\""), "{html}");
+    }
+
+    #[test]
+    fn alert_email_is_one_checkbox_per_project() {
+        let mut page = page();
+        assert!(!page.render().contains("alert-email"));
+        page.alert_email = vec![
+            AlertEmailRow {
+                project_id: 3,
+                project_name: HOSTILE.into(),
+                enabled: true,
+            },
+            AlertEmailRow {
+                project_id: 4,
+                project_name: "Web".into(),
+                enabled: false,
+            },
+        ];
+        let html = page.render();
+        for hook in [
+            "<form id=\"alert-email\" method=\"post\" action=\"/settings/alert-email\">",
+            "<input type=\"hidden\" name=\"project\" value=\"3\">",
+            "name=\"email\" value=\"3\" checked>",
+            "name=\"email\" value=\"4\">",
+            "Email me about new issues and regressions",
+        ] {
+            assert!(html.contains(hook), "missing {hook}: {html}");
+        }
+        assert!(!html.contains("<script>alert"), "{html}");
     }
 }

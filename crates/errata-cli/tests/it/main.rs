@@ -9,6 +9,7 @@
 mod alerts;
 mod bad_input;
 mod bench;
+mod channel;
 mod cli;
 mod corpus_replay;
 mod durability;

@@ -5,7 +5,7 @@
 //! `X-CSRF-Token` header and a same-origin `Origin`); each handler requires the scope
 //! Sentry requires (`event:read` to read issues and events, `event:write` to change an
 //! issue's status, `event:admin` to delete one, `project:read`/`project:write` for
-//! projects and keys, `org:read` for organizations). Errors are [`ApiError`]s rendered
+//! projects, keys, alert rules and channels, `org:read` for organizations). Errors are [`ApiError`]s rendered
 //! as `{"detail": ...}`.
 //!
 //! [`ROUTES`] is the one table of paths: the router is built from it (each path answers
@@ -13,7 +13,9 @@
 //! every path and method in it is documented. View models are built by hand from store
 //! rows, one module per resource.
 
+mod alert_rule;
 mod attachment;
+pub(crate) mod channel;
 mod date;
 pub mod error;
 mod event;
@@ -30,7 +32,7 @@ mod tag;
 mod user_report;
 
 use axum::Router;
-use axum::routing::{MethodRouter, get};
+use axum::routing::{MethodRouter, get, post};
 
 use crate::state::AppState;
 pub use date::iso8601;
@@ -75,6 +77,44 @@ const ROUTES: &[Route] = &[
         path: "/api/0/projects/{org}/{project}/keys/",
         methods: &["get"],
         handler: || get(key::list),
+    },
+    Route {
+        path: "/api/0/projects/{org}/{project}/rules/",
+        methods: &["get", "post"],
+        handler: || get(alert_rule::list).post(alert_rule::create),
+    },
+    Route {
+        path: "/api/0/projects/{org}/{project}/rules/{rule_id}/",
+        methods: &["get", "put", "delete"],
+        handler: || {
+            get(alert_rule::detail)
+                .put(alert_rule::update)
+                .delete(alert_rule::remove)
+        },
+    },
+    Route {
+        path: "/api/0/projects/{org}/{project}/alert-channels/",
+        methods: &["get", "post"],
+        handler: || get(channel::list).post(channel::create),
+    },
+    Route {
+        path: "/api/0/projects/{org}/{project}/alert-channels/{channel_id}/",
+        methods: &["get", "put", "delete"],
+        handler: || {
+            get(channel::detail)
+                .put(channel::update)
+                .delete(channel::remove)
+        },
+    },
+    Route {
+        path: "/api/0/projects/{org}/{project}/alert-channels/{channel_id}/test/",
+        methods: &["post"],
+        handler: || post(channel::test),
+    },
+    Route {
+        path: "/api/0/projects/{org}/{project}/alert-deliveries/",
+        methods: &["get"],
+        handler: || get(channel::deliveries),
     },
     Route {
         path: "/api/0/projects/{org}/{project}/issues/",

@@ -1,15 +1,20 @@
 //! Account pages: `/settings/tokens/` (the viewer's API tokens: create with scopes no
 //! wider than the viewer's own, list, revoke; a new secret is shown once) and
 //! `/settings/users/` (admins: list users, create one with a generated password, reset a
-//! password, which also ends that user's sessions; the password is shown once).
+//! password, which also ends that user's sessions; the password is shown once). The tokens
+//! page also holds the viewer's alert email per project (`POST /settings/alert-email`).
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use errata_store::{NewToken, NewUser, Role, Scope, Scopes, StoreError, TokenId, UserId};
+use errata_store::{
+    NewToken, NewUser, ProjectId, Role, Scope, Scopes, StoreError, TokenId, UserId,
+};
 use errata_web::event_view::Moment;
-use errata_web::{GeneratedPassword, NavItem, TokenRow, TokensPage, UserRow, UsersPage};
+use errata_web::{
+    AlertEmailRow, GeneratedPassword, NavItem, TokenRow, TokensPage, UserRow, UsersPage,
+};
 
 use super::form::checked_form;
 use super::page::{UiError, layout, page, redirect};
@@ -32,8 +37,23 @@ async fn tokens_page(
     extra: TokensExtra,
 ) -> Result<Response, UiError> {
     let user = viewer.user.id;
-    let tokens = state
-        .store_call(move |s| s.store.tokens(Some(user)))
+    let may_read_projects = viewer.scopes.contains(Scope::ProjectRead);
+    let (tokens, alert_email) = state
+        .store_call(move |s| {
+            let tokens = s.store.tokens(Some(user))?;
+            let mut alert_email = Vec::new();
+            if may_read_projects {
+                let off = s.store.member_email_opt_outs(user)?;
+                for project in super::project::all_projects(&*s.store)? {
+                    alert_email.push(AlertEmailRow {
+                        project_id: project.id.0,
+                        project_name: project.name,
+                        enabled: !off.contains(&project.id),
+                    });
+                }
+            }
+            Ok((tokens, alert_email))
+        })
         .await?;
     let now = crate::now_ms();
     let rows = tokens
@@ -60,6 +80,7 @@ async fn tokens_page(
         error: extra.error,
         label: extra.label,
         scopes: extra.scopes,
+        alert_email,
     };
     let mut response = page(headers, tokens.render());
     if failed {
@@ -145,6 +166,38 @@ pub(super) async fn tokens_submit(
         ..TokensExtra::default()
     };
     tokens_page(&state, &viewer, &headers, extra).await
+}
+
+/// `POST /settings/alert-email` with `project` (every project shown) and `email` (those
+/// ticked): turns the viewer's alert email for each project on or off.
+pub(super) async fn alert_email(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, UiError> {
+    let fields = checked_form(&state, &viewer, &headers, &body)?;
+    viewer.require(Scope::ProjectRead)?;
+    let user = viewer.user.id;
+    let shown: Vec<i64> = fields
+        .all("project")
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let ticked: Vec<i64> = fields.all("email").filter_map(|v| v.parse().ok()).collect();
+    state
+        .store_call(move |s| {
+            let projects = super::project::all_projects(&*s.store)?;
+            for id in shown {
+                // Only existing projects; unknown ids are ignored.
+                if projects.iter().any(|p| p.id.0 == id) {
+                    s.store
+                        .set_member_email_enabled(user, ProjectId(id), ticked.contains(&id))?;
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(redirect("/settings/tokens/", Some("Alert email saved.")))
 }
 
 /// What a users page shows besides the list.

@@ -2,7 +2,8 @@
 //! read the issue, the event and everything around them in one store call, then build
 //! the view (event JSON, grouping explanation) and render it on the worker pool. Also the
 //! raw event JSON, attachment downloads (never rendered on our origin), and the status
-//! form (`POST /issues/{id}/status`).
+//! form (`POST /issues/{id}/status`), and filing the issue in a GitHub or GitLab channel
+//! of its project (`POST /issues/{id}/tracker`).
 
 use std::collections::BTreeMap;
 
@@ -11,13 +12,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use errata_store::{
-    Activity, ActivityKind, Actor, Attachment, AttachmentId, EventNavigation, IgnoreUntil, Issue,
-    IssueId, IssueStatus, Project, Resolution, Scope, StatusChange, StoreError, StoredEvent,
-    TagValueCount, USER_TAG, UserReport, Uuid,
+    Activity, ActivityKind, Actor, Attachment, AttachmentId, Channel, ChannelId, EventNavigation,
+    IgnoreUntil, Issue, IssueId, IssueLink, IssueStatus, Project, Resolution, Scope, StatusChange,
+    StoreError, StoredEvent, TagValueCount, USER_TAG, UserReport, Uuid,
 };
 use errata_web::event_view::Moment;
 use errata_web::issue_detail::{
-    ActivityEntry, EventNav, Feedback, GroupingView, IssueHeader, Period, TagDistribution, Trend,
+    ActivityEntry, EventNav, Feedback, GroupingView, IssueHeader, Period, TagDistribution,
+    TrackerLink, TrackerTarget, Trackers, Trend,
 };
 use errata_web::{EventView, IssueDetail, NavItem};
 
@@ -45,6 +47,9 @@ struct Loaded {
     attachments: Vec<Attachment>,
     reports: Vec<UserReport>,
     activity: Vec<Activity>,
+    /// Tracker issues made from it, and its project's enabled tracker channels.
+    links: Vec<IssueLink>,
+    trackers: Vec<Channel>,
 }
 
 fn parse_event_id(raw: &str) -> Result<Uuid, UiError> {
@@ -116,6 +121,12 @@ async fn show(
                 counts: store.issue_hourly_counts(&[id], trend::start_ms(period, now))?,
                 reports: store.issue_user_reports(id)?,
                 activity: store.issue_activity(id)?,
+                links: store.issue_links(id)?,
+                trackers: store
+                    .channels(issue.project_id)?
+                    .into_iter()
+                    .filter(|c| c.enabled && c.kind.is_tracker())
+                    .collect(),
                 navigation,
                 attachments,
                 event,
@@ -126,9 +137,10 @@ async fn show(
         .await
         .map_err(|e| not_found(e, format!("issue {id}")))?;
     let layout = layout(&viewer, &headers, &loaded.issue.title, NavItem::Issues);
+    let may_file = viewer.scopes.contains(Scope::EventWrite);
     let html = state
         .workers
-        .run(move || render(loaded, layout, period, now))
+        .run(move || render(loaded, layout, period, now, may_file))
         .await??;
     Ok(page(&headers, html))
 }
@@ -139,6 +151,7 @@ fn render(
     layout: errata_web::Layout,
     period: Period,
     now: i64,
+    may_file: bool,
 ) -> Result<String, UiError> {
     let Loaded {
         issue,
@@ -150,6 +163,8 @@ fn render(
         attachments,
         reports,
         activity,
+        links,
+        trackers,
     } = loaded;
     let ids = [issue.id];
     let buckets = trend::bucket(period, &ids, &counts, now)
@@ -214,6 +229,25 @@ fn render(
             .collect(),
         grouping,
         activity: activity.iter().rev().map(|a| entry(a, now)).collect(),
+        trackers: Trackers {
+            links: links
+                .iter()
+                .map(|l| TrackerLink {
+                    kind: l.kind.as_str().to_owned(),
+                    url: l.url.clone(),
+                    reference: l.reference.clone(),
+                })
+                .collect(),
+            targets: trackers
+                .iter()
+                .filter(|_| may_file)
+                .map(|c| TrackerTarget {
+                    channel_id: c.id.0,
+                    kind: c.kind.as_str().to_owned(),
+                    name: c.name.clone(),
+                })
+                .collect(),
+        },
     };
     detail
         .render_html()
@@ -465,4 +499,42 @@ pub(super) async fn change_status(
         .describe(updated.status)
         .unwrap_or_else(|| "Unresolved".to_owned());
     Ok(redirect(&back, Some(&format!("{message}."))))
+}
+
+/// `POST /issues/{id}/tracker` with `channel`: files the issue in that GitHub or GitLab
+/// channel of its project now, records the link, and goes back to the issue with the
+/// outcome as the flash message.
+pub(super) async fn file_in_tracker(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, UiError> {
+    let fields = checked_form(&state, &viewer, &headers, &body)?;
+    viewer.require(Scope::EventWrite)?;
+    let back = format!("/issues/{id}/");
+    let Ok(channel_id) = fields.get("channel").parse::<i64>() else {
+        return Ok(redirect(&back, Some("No tracker was chosen.")));
+    };
+    let (issue, channel) = state
+        .store_call(move |s| {
+            let issue = s.store.issue(IssueId(id))?;
+            let channel = s.store.channel(ChannelId(channel_id))?;
+            if channel.project_id != issue.project_id
+                || !channel.kind.is_tracker()
+                || !channel.enabled
+            {
+                return Err(StoreError::not_found("tracker channel of this project"));
+            }
+            Ok((issue, channel))
+        })
+        .await
+        .map_err(|e| not_found(e, "issue or tracker"))?;
+    let name = errata_web::alerts::kind_label(channel.kind.as_str()).to_owned();
+    let message = match crate::alert::file_in_tracker(&state, &issue, &channel).await {
+        Ok(link) => format!("{name} issue {} created.", link.reference),
+        Err(why) => format!("The {name} issue was not created: {why}"),
+    };
+    Ok(redirect(&back, Some(&message)))
 }

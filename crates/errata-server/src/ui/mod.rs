@@ -13,12 +13,18 @@
 //! | GET | `/issues/{id}/`, `/issues/{id}/events/{event_id}/`, `.../json` | [`issue_detail`] |
 //! | GET | `/issues/{id}/attachments/{attachment_id}` | [`issue_detail`] (download) |
 //! | POST | `/issues/{id}/status` | [`issue_detail`] |
+//! | POST | `/issues/{id}/tracker` (file the issue in a GitHub or GitLab channel) | [`issue_detail`] |
 //! | GET | `/projects/`; GET, POST `/projects/new` | [`project`] |
 //! | GET, POST | `/projects/{slug}/settings/`; POST `.../keys`, `.../delete` | [`project`] |
+//! | GET | `/projects/{slug}/alerts/`; POST `.../channels`, `.../channels/{id}` | [`alerts`] |
+//! | GET, POST | `/projects/{slug}/alerts/rules/new`, `.../rules/{id}`; POST `.../rules/{id}/delete` | [`alerts`] |
+//! | GET | `/projects/{slug}/alerts/deliveries/` (the delivery log) | [`alerts`] |
 //! | GET, POST | `/settings/tokens/`, `/settings/users/` | [`account`] |
+//! | POST | `/settings/alert-email` (the viewer's alert email per project) | [`account`] |
 //! | GET | `/static/{name}` | embedded assets, cached for a year |
 
 mod account;
+mod alerts;
 mod form;
 mod issue_detail;
 mod issue_list;
@@ -46,6 +52,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/issues/poll", get(issue_list::poll))
         .route("/issues/{id}/", get(issue_detail::latest))
         .route("/issues/{id}/status", post(issue_detail::change_status))
+        .route("/issues/{id}/tracker", post(issue_detail::file_in_tracker))
         .route(
             "/issues/{id}/events/{event_id}/",
             get(issue_detail::one_event),
@@ -70,10 +77,36 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/projects/{slug}/keys", post(project::keys))
         .route("/projects/{slug}/delete", post(project::delete))
+        .route("/projects/{slug}/alerts/", get(alerts::index))
+        .route(
+            "/projects/{slug}/alerts/channels",
+            post(alerts::add_channel),
+        )
+        .route(
+            "/projects/{slug}/alerts/channels/{id}",
+            post(alerts::channel_action),
+        )
+        .route(
+            "/projects/{slug}/alerts/rules/new",
+            get(alerts::new_rule).post(alerts::create_rule),
+        )
+        .route(
+            "/projects/{slug}/alerts/rules/{id}",
+            get(alerts::edit_rule).post(alerts::save_rule),
+        )
+        .route(
+            "/projects/{slug}/alerts/rules/{id}/delete",
+            post(alerts::delete_rule),
+        )
+        .route(
+            "/projects/{slug}/alerts/deliveries/",
+            get(alerts::deliveries),
+        )
         .route(
             "/settings/tokens/",
             get(account::tokens).post(account::tokens_submit),
         )
+        .route("/settings/alert-email", post(account::alert_email))
         .route(
             "/settings/users/",
             get(account::users).post(account::users_submit),

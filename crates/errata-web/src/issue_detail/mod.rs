@@ -10,6 +10,7 @@ mod grouping;
 mod header;
 mod navigation;
 mod tags;
+mod tracker;
 mod trend;
 
 use askama::Template;
@@ -23,6 +24,7 @@ pub use grouping::{GroupingNode, GroupingVariant, GroupingView};
 pub use header::{IssueHeader, IssueStatus, ignore_detail};
 pub use navigation::EventNav;
 pub use tags::{TagDistribution, TagValueShare};
+pub use tracker::{TrackerLink, TrackerTarget, Trackers};
 pub use trend::{Period, Trend};
 
 /// The issue page (`GET /issues/{id}/` and `/issues/{id}/events/{event_id}/`).
@@ -49,6 +51,8 @@ pub struct IssueDetail {
     pub grouping: Option<GroupingView>,
     /// The activity log, newest first.
     pub activity: Vec<ActivityEntry>,
+    /// Tracker issues made from this one, and the trackers it may be filed in.
+    pub trackers: Trackers,
 }
 
 impl IssueDetail {

@@ -65,6 +65,7 @@ fn page(event: &Value) -> IssueDetail {
             who: "Errata".into(),
             text: "first seen".into(),
         }],
+        trackers: Trackers::default(),
     }
 }
 
@@ -389,4 +390,50 @@ fn hostile_events_arrive_escaped_everywhere() {
         let main = &html[html.find("<main").unwrap()..html.rfind("</main>").unwrap()];
         assert_markup_is_ours(main);
     }
+}
+
+#[test]
+fn tracker_links_and_buttons_are_shown_and_only_http_urls_linked() {
+    let mut page = page(&corpus_event("python/flask_request/0000"));
+    assert!(!page.render_html().unwrap().contains("id=\"trackers\""));
+    page.trackers = Trackers {
+        links: vec![
+            TrackerLink {
+                kind: "github".into(),
+                url: "https://github.com/octo/repo/issues/12".into(),
+                reference: "octo/repo#12".into(),
+            },
+            TrackerLink {
+                kind: "gitlab".into(),
+                url: "javascript:alert(1)".into(),
+                reference: "\"><script>alert(1)</script>".into(),
+            },
+        ],
+        targets: vec![
+            TrackerTarget {
+                channel_id: 3,
+                kind: "github".into(),
+                name: "octo".into(),
+            },
+            TrackerTarget {
+                channel_id: 4,
+                kind: "gitlab".into(),
+                name: "<b>gl</b>".into(),
+            },
+        ],
+    };
+    let html = page.render_html().unwrap();
+    for hook in [
+        "<section id=\"trackers\"",
+        "GitHub <a href=\"https://github.com/octo/repo/issues/12\" rel=\"noopener noreferrer\">octo/repo#12</a>",
+        "<form id=\"tracker-create\" class=\"inline-form\" method=\"post\" action=\"/issues/42/tracker\">",
+        "name=\"channel\" value=\"3\"",
+        ">Create GitHub issue <span class=\"muted\">(octo)</span>",
+        "Create GitLab issue",
+    ] {
+        assert!(html.contains(hook), "missing {hook}: {html}");
+    }
+    assert!(!html.contains("javascript:"), "{html}");
+    assert!(!html.contains("<script>alert"), "{html}");
+    assert!(!html.contains("<b>gl"), "{html}");
 }
