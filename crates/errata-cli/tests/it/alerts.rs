@@ -35,11 +35,16 @@ fn add_channel(server: &ServerProcess, kind: &str, target: &str, secret: Option<
     serde_json::from_slice(&out.stdout).expect("the channel as JSON")
 }
 
+/// The project the first start created (its DSN is the one the harness uses).
 fn project_slug(server: &ServerProcess) -> String {
     let token = server.token();
+    let auth = format!("Bearer {token}");
+    let orgs = get_with(&server.url("/api/0/organizations/"), &[("Authorization", &auth)]);
+    assert_eq!(orgs.status, 200, "{orgs:?}");
+    let org = orgs.json()[0]["slug"].as_str().expect("an organization").to_owned();
     let reply = get_with(
-        &server.url("/api/0/projects/"),
-        &[("Authorization", &format!("Bearer {token}"))],
+        &server.url(&format!("/api/0/organizations/{org}/projects/")),
+        &[("Authorization", &auth)],
     );
     assert_eq!(reply.status, 200, "{reply:?}");
     reply.json()[0]["slug"].as_str().expect("a slug").to_owned()
