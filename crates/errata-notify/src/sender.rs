@@ -150,7 +150,9 @@ fn webhook_request(channel: &Channel, n: &Notification) -> Result<(HeaderMap, Ve
 }
 
 impl Sender {
-    /// Emails `n` to `to` (a member, or an email channel's address).
+    /// Emails `n` to `to` (a member, or an email channel's address). Every attempt past
+    /// the SMTP check takes from the recipient's hourly cap, retries included, so a relay
+    /// that keeps failing cannot turn into a flood once it recovers.
     pub async fn deliver_email(&self, to: &str, n: &Notification) -> Attempt {
         let started = Instant::now();
         let skipped = |why: &str| Attempt {

@@ -10,6 +10,7 @@
 
 use std::fmt::Write as _;
 
+use errata_store::Trigger;
 use serde_json::{Value, json};
 
 use crate::escape::{self, single_line};
@@ -149,17 +150,26 @@ pub fn slack_message(n: &Notification, buttons: bool) -> Value {
     blocks.push(json!({"type": "context", "elements": [mrkdwn(&context)]}));
     if buttons {
         let value = escape::truncate(&n.issue.id.to_string(), BUTTON_VALUE_MAX);
+        let mut elements = Vec::new();
+        // A test notification's made-up issue cannot be resolved or ignored.
+        if n.trigger != Trigger::Test && n.issue.id > 0 {
+            elements.push(
+                json!({"type": "button", "text": plain("Resolve", BUTTON_TEXT_MAX),
+                "style": "primary", "action_id": ACTION_RESOLVE, "value": value}),
+            );
+            elements.push(
+                json!({"type": "button", "text": plain("Ignore", BUTTON_TEXT_MAX),
+                "action_id": ACTION_IGNORE, "value": value}),
+            );
+        }
+        elements.push(
+            json!({"type": "button", "text": plain("View issue", BUTTON_TEXT_MAX),
+            "action_id": ACTION_VIEW, "url": escape::truncate(&n.issue_url, 3000)}),
+        );
         blocks.push(json!({
             "type": "actions",
             "block_id": format!("errata_issue:{}", n.issue.id),
-            "elements": [
-                {"type": "button", "text": plain("Resolve", BUTTON_TEXT_MAX), "style": "primary",
-                 "action_id": ACTION_RESOLVE, "value": value},
-                {"type": "button", "text": plain("Ignore", BUTTON_TEXT_MAX),
-                 "action_id": ACTION_IGNORE, "value": value},
-                {"type": "button", "text": plain("View issue", BUTTON_TEXT_MAX),
-                 "action_id": ACTION_VIEW, "url": escape::truncate(&n.issue_url, 3000)},
-            ],
+            "elements": elements,
         }));
     }
     let mut text = String::new();
@@ -268,6 +278,28 @@ mod tests {
         assert_eq!(t.matches("```").count(), 2, "{t}");
         assert!(m["attachments"][0]["title_link"].is_string());
         assert!(!m["text"].as_str().unwrap().is_empty());
+    }
+
+    #[test]
+    fn test_notifications_only_link_to_the_issue() {
+        let n = Notification::sample(
+            crate::ProjectSummary {
+                slug: "api".into(),
+                name: "API".into(),
+            },
+            "errata_1",
+            "https://e/i/0/",
+            0,
+        );
+        let m = slack_message(&n, true);
+        let actions = m["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["type"] == "actions")
+            .unwrap();
+        assert_eq!(actions["elements"].as_array().unwrap().len(), 1);
+        assert_eq!(actions["elements"][0]["action_id"], ACTION_VIEW);
     }
 
     #[test]

@@ -20,6 +20,7 @@
 //! was accepted, and returns. If the writer thread dies, `run` stops serving and returns
 //! an error, so the process exits non-zero and a supervisor restarts it.
 
+pub mod alert;
 pub mod api;
 pub mod auth;
 pub mod budget;
@@ -72,6 +73,9 @@ pub enum ServerError {
     /// The writer thread could not start or panicked.
     #[error("writer thread: {0}")]
     Writer(String),
+    /// Alerting could not start (its HTTP client or SMTP settings).
+    #[error("alerts: {0}")]
+    Alerts(String),
     /// The admin password could not be hashed.
     #[error("password hashing failed: {0}")]
     Password(String),
@@ -211,7 +215,10 @@ impl Server {
             config.queue.max_batch,
         )
         .map_err(|e| ServerError::Writer(e.to_string()))?;
-        let state = AppState::new(config, store, writer, outcomes, workers);
+        let alerts = alert::Alerts::new(&config)
+            .map_err(|e| ServerError::Alerts(e.to_string()))?;
+        store.set_member_email(config.alerts.smtp_url.is_some());
+        let state = AppState::new(config, store, writer, outcomes, workers, Arc::new(alerts));
         Ok(Self {
             state,
             listener,
@@ -249,6 +256,7 @@ impl Server {
         } = self;
         let app = router::router(state.clone());
         let upkeep = tokio::spawn(maintenance::run(state.clone()));
+        let dispatcher = tokio::spawn(alert::dispatcher::run(state.clone()));
         let writer_died = {
             let writer = state.writer.clone();
             async move { writer.died().await }
@@ -262,6 +270,7 @@ impl Server {
         };
         connection::serve(listener, app, state.config.http, stop).await;
         upkeep.abort();
+        dispatcher.abort();
         if died {
             return Err(ServerError::Writer(
                 "the writer thread died; stopped serving".into(),

@@ -7,6 +7,7 @@
 //! | POST, OPTIONS | `/api/{project_id}/store/` | legacy single events |
 //! | POST, OPTIONS | `{prefix}/api/{project_id}/envelope/`, `.../store/` | the same behind a DSN path prefix, with or without the trailing slash, `//` folded |
 //! | * | `/api/0/...` | the Web API ([`crate::api`]) |
+//! | POST | `/integrations/slack/interactive` | Slack button clicks, signed ([`crate::alert::slack_action`]) |
 //! | GET, POST | `/`, `/login`, `/logout`, `/issues/...`, `/projects/...`, `/settings/...`, `/static/...` | the web UI ([`crate::ui`], its own table) |
 
 use axum::Router;
@@ -21,7 +22,7 @@ use std::sync::LazyLock;
 
 use crate::ingest::{self, Endpoint};
 use crate::state::AppState;
-use crate::{api, health, ui};
+use crate::{alert, api, health, ui};
 
 /// The application router.
 pub fn router(state: AppState) -> Router {
@@ -33,6 +34,10 @@ pub fn router(state: AppState) -> Router {
             post(envelope).options(envelope),
         )
         .route("/api/{project_id}/store/", post(store).options(store))
+        .route(
+            "/integrations/slack/interactive",
+            post(alert::slack_action::interactive),
+        )
         .merge(api::router())
         .merge(ui::router())
         .fallback(fallback)

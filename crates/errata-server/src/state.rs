@@ -10,6 +10,7 @@ use errata_protocol::intake::IntakeLimits;
 use errata_protocol::limits::Limits;
 use errata_store::{Store, StoreError};
 
+use crate::alert::Alerts;
 use crate::auth::LoginThrottle;
 use crate::budget::ByteBudget;
 use crate::config::Config;
@@ -55,6 +56,8 @@ pub struct Inner {
     pub quotas: Quotas,
     /// Failed-login counters (this node's).
     pub login_throttle: LoginThrottle,
+    /// Alert sending and the dispatcher's wake-up.
+    pub alerts: Arc<Alerts>,
 }
 
 impl AppState {
@@ -65,6 +68,7 @@ impl AppState {
         writer: WriterHandle,
         outcomes: Arc<Outcomes>,
         workers: Workers,
+        alerts: Arc<Alerts>,
     ) -> Self {
         let limits = Limits {
             max_envelope_size: config.limits.max_envelope_bytes,
@@ -95,6 +99,7 @@ impl AppState {
             workers,
             quotas: Quotas::default(),
             login_throttle: LoginThrottle::default(),
+            alerts,
         }))
     }
 

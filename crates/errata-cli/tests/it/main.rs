@@ -2,9 +2,11 @@
 //! `127.0.0.1:0` with its own data dir, driven by the official SDKs (Python `sentry-sdk`
 //! in a venv, the Rust `sentry` crate), by every captured request of the SDK corpus, by a
 //! `kill -9` in the middle of a stream of events, by hostile input, and by a short run of
-//! the load generator (`errata bench ingest`) and of `errata bench fill`. `harness` holds the
+//! the load generator (`errata bench ingest`) and of `errata bench fill`, and by alerts
+//! reaching a local receiver and a real SMTP server. `harness` holds the
 //! process, HTTP and read-back helpers they share.
 
+mod alerts;
 mod bad_input;
 mod bench;
 mod channel;
@@ -13,6 +15,7 @@ mod corpus_replay;
 mod durability;
 mod fill;
 mod harness;
+mod receiver;
 mod sdk_python;
 mod sdk_rust;
 mod sentry_cli;

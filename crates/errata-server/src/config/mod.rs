@@ -5,6 +5,7 @@
 //! applies those last through [`Config::apply`]). A value that does not parse is an error
 //! naming the variable or key, never a silent default. Secrets are redacted in `Debug`.
 
+mod alerts;
 mod http;
 mod limits;
 
@@ -13,6 +14,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+pub use alerts::AlertsConfig;
 pub use http::HttpConfig;
 pub use limits::{LimitsConfig, QueueConfig, RateLimitConfig, ScopeLimits, WorkerConfig};
 
@@ -65,6 +67,8 @@ pub struct Config {
     /// Scrub sensitive data before storing. Each project has its own switch (on by
     /// default, changed through the API); this one turns scrubbing off server-wide.
     pub scrub_data: bool,
+    /// Alerting: SMTP, the Slack signing secret, the outbound network policy.
+    pub alerts: AlertsConfig,
 }
 
 impl Default for Config {
@@ -81,6 +85,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             workers: WorkerConfig::default(),
             scrub_data: true,
+            alerts: AlertsConfig::default(),
         }
     }
 }
@@ -100,6 +105,7 @@ struct FileConfig {
     queue: Option<QueueConfig>,
     http: Option<HttpConfig>,
     workers: Option<WorkerConfig>,
+    alerts: Option<AlertsConfig>,
 }
 
 /// What went wrong reading the configuration.
@@ -215,6 +221,9 @@ impl Config {
         if let Some(workers) = file.workers {
             self.workers = workers;
         }
+        if let Some(alerts) = file.alerts {
+            self.alerts = alerts;
+        }
         Ok(())
     }
 
@@ -243,6 +252,7 @@ impl Config {
         self.queue.merge_env(env)?;
         self.http.merge_env(env)?;
         self.workers.merge_env(env)?;
+        self.alerts.merge_env(env)?;
         Ok(())
     }
 
@@ -256,6 +266,7 @@ impl Config {
         self.limits.validate()?;
         self.http.validate()?;
         self.workers.validate()?;
+        self.alerts.validate()?;
         if !self.admin_email.contains('@') {
             return Err(invalid("admin_email", "must be an email address"));
         }

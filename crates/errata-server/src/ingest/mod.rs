@@ -196,10 +196,13 @@ async fn ingest(
                     Submit::Stopped => "the server is shutting down; retry later".into(),
                 })
             })?;
-        receiver
+        let results = receiver
             .await
             .map_err(|_| IngestError::Overloaded("the writer stopped; retry later".into()))?
             .map_err(IngestError::Storage)?;
+        if results.iter().any(|r| r.alerts > 0) {
+            state.alerts.wake();
+        }
     }
     let body = match event_id {
         Some(id) => json!({ "id": id.simple().to_string() }),
