@@ -2,6 +2,11 @@
 //! never read back (a generated webhook secret only in its 201); a 403 naming the missing
 //! scope; a 400 with the reason for an invalid rule; the delivery log with attempts.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "each test walks one resource's life end to end"
+)]
+
 use axum::http::{Method, StatusCode};
 use errata_store::{NewToken, Scope, Scopes};
 use serde_json::{Value, json};
@@ -72,6 +77,15 @@ async fn rules_are_created_read_replaced_and_deleted() {
     assert_eq!(replaced["enabled"], false);
     assert_eq!(replaced["triggers"]["frequency"], Value::Null);
     assert_eq!(replaced["filters"]["minLevel"], Value::Null);
+    // What GET shows may be sent back.
+    let mut again = server.get(&one).await.json();
+    again["cooldownMinutes"] = json!(45);
+    let reply = server
+        .call(Method::PUT, &one, Some(&again.to_string()))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.json());
+    assert_eq!(reply.json()["cooldownMinutes"], 45);
+    assert_eq!(reply.json()["name"], "Renamed");
     // Invalid rules: 400 with the reason.
     let bad = server
         .call(
@@ -146,6 +160,26 @@ async fn channels_never_show_their_secrets() {
     for hidden in [secret.as_str(), "ghp_TOKEN", "PATHSECRET"] {
         assert!(!body.contains(hidden), "{hidden} in {body}");
     }
+    // The webhook as GET shows it, sent back renamed: its masked URL changes nothing.
+    let hook_path = format!("{channels}{}/", hook["id"].as_str().unwrap());
+    let mut shown = server.get(&hook_path).await.json();
+    shown["name"] = json!("hook");
+    let reply = server
+        .call(Method::PUT, &hook_path, Some(&shown.to_string()))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.json());
+    let store = server.state.store.clone();
+    let stored = tokio::task::spawn_blocking(move || store.channels(errata_store::ProjectId(1)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored[0].name, "hook");
+    assert_eq!(stored[0].target, "http://127.0.0.1:9/hook/PATHSECRET");
+    shown["kind"] = json!("slack");
+    let reply = server
+        .call(Method::PUT, &hook_path, Some(&shown.to_string()))
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     let one = format!("{channels}{}/", github["id"].as_str().unwrap());
     let changed = server
         .call(
