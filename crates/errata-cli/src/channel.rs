@@ -120,7 +120,7 @@ pub(crate) fn run(config: &Config, command: ChannelCommand) -> anyhow::Result<()
                     println!(
                         "{:<6} {:<8} {:<9} {:<24} {}",
                         c.id.0,
-                        c.kind,
+                        c.kind.as_str(),
                         if c.enabled { "enabled" } else { "disabled" },
                         c.name,
                         c.target
