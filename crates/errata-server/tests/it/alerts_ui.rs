@@ -313,6 +313,12 @@ async fn admins_add_channels_and_rules_and_read_the_log() {
         .await
         .unwrap()
         .unwrap();
+    // A test send to the webhook (nothing listens there): the outcome is the flash.
+    let hook = format!("{alerts}channels/{}", channels[1].id.0);
+    let reply = browser.submit(&hook, &[("action", "test")]).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let html = text(&browser.get(alerts).await);
+    assert!(html.contains("Test notification failed"), "{html}");
     let slack = format!("{alerts}channels/{}", channels[0].id.0);
     let reply = browser.submit(&slack, &[("action", "disable")]).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
