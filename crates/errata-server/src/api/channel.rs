@@ -81,6 +81,24 @@ pub fn channel_name(kind: ChannelKind, name: &str, target: &str) -> String {
     }
 }
 
+/// `text` (an error from a receiver, a test send's outcome) with every channel's secret
+/// and every Slack or webhook URL (itself a secret) replaced by what may be shown.
+pub(crate) fn redact(text: &str, channels: &[Channel]) -> String {
+    let mut out = text.to_owned();
+    for c in channels {
+        if let Some(secret) = c.secret.as_deref().filter(|s| s.len() >= 4) {
+            out = out.replace(secret, "[redacted]");
+        }
+        if matches!(c.kind, ChannelKind::Slack | ChannelKind::Webhook) && c.target.len() >= 8 {
+            out = out.replace(
+                &c.target,
+                &errata_web::alerts::mask_target(c.kind.as_str(), &c.target),
+            );
+        }
+    }
+    out
+}
+
 /// The body of `POST`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -271,7 +289,7 @@ pub(super) async fn test(
     Ok(Json(TestJson {
         delivered: outcome.delivered,
         status: outcome.status,
-        detail: outcome.detail,
+        detail: redact(&outcome.detail, std::slice::from_ref(&channel)),
     }))
 }
 
@@ -313,7 +331,7 @@ struct AttemptJson {
 }
 
 impl DeliveryJson {
-    fn new(delivery: &Delivery, attempts: &[DeliveryAttempt]) -> Self {
+    fn new(delivery: &Delivery, attempts: &[DeliveryAttempt], channels: &[Channel]) -> Self {
         let recipient = match delivery.recipient {
             Recipient::Channel(id) => RecipientJson {
                 kind: "channel",
@@ -337,14 +355,14 @@ impl DeliveryJson {
             date_created: iso8601(delivery.created_ms),
             next_attempt: pending.then(|| iso8601(delivery.next_attempt_ms)),
             date_finished: delivery.finished_ms.map(iso8601),
-            last_error: delivery.last_error.clone(),
+            last_error: delivery.last_error.as_deref().map(|e| redact(e, channels)),
             attempts: attempts
                 .iter()
                 .map(|a| AttemptJson {
                     date: iso8601(a.at_ms),
                     status: a.status,
                     result: AttemptResult::as_str(&a.result),
-                    error: a.error.clone(),
+                    error: a.error.as_deref().map(|e| redact(e, channels)),
                     duration_ms: a.duration_ms,
                 })
                 .collect(),
@@ -361,13 +379,59 @@ pub(super) async fn deliveries(
     viewer.require(Scope::ProjectRead)?;
     let (_, project) = project::resolve(&state, &params).await?;
     let log = blocking(&state, move |store| {
+        let channels = store.channels(project.id)?;
         let mut log = Vec::new();
         for delivery in store.deliveries(project.id, DELIVERY_LIMIT)? {
             let attempts = store.delivery_attempts(delivery.id)?;
-            log.push(DeliveryJson::new(&delivery, &attempts));
+            log.push(DeliveryJson::new(&delivery, &attempts, &channels));
         }
         Ok(log)
     })
     .await?;
     Ok(Json(log))
+}
+
+#[cfg(test)]
+mod tests {
+    use errata_store::ProjectId;
+
+    use super::*;
+
+    fn channel(kind: ChannelKind, target: &str, secret: Option<&str>) -> Channel {
+        Channel {
+            id: ChannelId(1),
+            project_id: ProjectId(1),
+            kind,
+            name: "n".into(),
+            target: target.into(),
+            secret: secret.map(str::to_owned),
+            api_base: None,
+            enabled: true,
+            created_ms: 0,
+        }
+    }
+
+    #[test]
+    fn errors_never_carry_urls_or_secrets() {
+        let channels = [
+            channel(
+                ChannelKind::Slack,
+                "https://hooks.slack.com/services/T/B/SECRET",
+                None,
+            ),
+            channel(ChannelKind::GitHub, "octo/repo", Some("ghp_TOKEN")),
+        ];
+        let text = "error sending request for url (https://hooks.slack.com/services/T/B/SECRET): \
+                    bad credentials ghp_TOKEN for octo/repo";
+        assert_eq!(
+            redact(text, &channels),
+            "error sending request for url (https://hooks.slack.com/…): bad credentials \
+             [redacted] for octo/repo"
+        );
+        assert_eq!(
+            channel_name(ChannelKind::Webhook, " ", "https://h.example/x?k=1"),
+            "https://h.example/…"
+        );
+        assert_eq!(channel_name(ChannelKind::Email, "", "a@b.c"), "");
+    }
 }

@@ -25,6 +25,7 @@ use errata_web::event_view::Moment;
 use super::form::{Fields, checked_form};
 use super::page::{UiError, layout, not_found, page, redirect};
 use super::project::all_projects;
+use crate::api::channel::redact;
 use crate::auth::Viewer;
 use crate::state::AppState;
 
@@ -281,6 +282,7 @@ pub(super) async fn channel_action(
             .await
             .map_err(|e| not_found(e, "channel"))?;
         let outcome = crate::alert::send_test(&state, &channel).await;
+        let detail = redact(&outcome.detail, std::slice::from_ref(&channel));
         let status = outcome
             .status
             .map(|s| format!(" (HTTP {s})"))
@@ -288,7 +290,7 @@ pub(super) async fn channel_action(
         let message = if outcome.delivered {
             format!("Test notification delivered{status}.")
         } else {
-            format!("Test notification failed{status}: {}", outcome.detail)
+            format!("Test notification failed{status}: {detail}")
         };
         return Ok(redirect(&back, Some(&message)));
     }
@@ -630,7 +632,7 @@ pub(super) async fn deliveries(
     Path(slug): Path<String>,
 ) -> Result<Response, UiError> {
     viewer.require(Scope::ProjectRead)?;
-    let (project, logged) = state
+    let (project, channels, logged) = state
         .store_call(move |s| {
             let store = &*s.store;
             let project = project_by_slug(store, &slug)?;
@@ -671,7 +673,7 @@ pub(super) async fn deliveries(
                     recipient,
                 });
             }
-            Ok((project, logged))
+            Ok((project, channels, logged))
         })
         .await
         .map_err(|e| not_found(e, "project"))?;
@@ -697,7 +699,11 @@ pub(super) async fn deliveries(
                 recipient: l.recipient,
                 state: l.delivery.state.as_str().to_owned(),
                 attempts: l.delivery.attempts,
-                last_error: l.delivery.last_error.clone(),
+                last_error: l
+                    .delivery
+                    .last_error
+                    .as_deref()
+                    .map(|e| redact(e, &channels)),
                 attempt_log: l
                     .attempts
                     .iter()
@@ -705,7 +711,7 @@ pub(super) async fn deliveries(
                         at: Moment::from_millis(a.at_ms, now),
                         status: a.status,
                         result: a.result.as_str().to_owned(),
-                        error: a.error.clone(),
+                        error: a.error.as_deref().map(|e| redact(e, &channels)),
                         duration_ms: a.duration_ms,
                     })
                     .collect(),
