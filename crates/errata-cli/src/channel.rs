@@ -73,7 +73,12 @@ pub(crate) fn run(config: &Config, command: ChannelCommand) -> anyhow::Result<()
                 .create_channel(&NewChannel {
                     project_id: project.id,
                     kind,
-                    name: name.unwrap_or_default(),
+                    // Unnamed Slack and webhook channels are named after their masked URL.
+                    name: errata_server::api::channel::channel_name(
+                        kind,
+                        name.as_deref().unwrap_or_default(),
+                        &target,
+                    ),
                     target,
                     secret: secret.or_else(|| generated.clone()),
                     api_base,

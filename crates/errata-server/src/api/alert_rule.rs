@@ -12,7 +12,7 @@
 //!  "cooldownMinutes": 30, "dateCreated": "..."}
 //! ```
 //!
-//! `POST` and `PUT` take the same body (without `id` and `dateCreated`; a missing part is
+//! `POST` and `PUT` take the same body (`id` and `dateCreated` are ignored; a missing part is
 //! off or empty, a missing `cooldownMinutes` is 30, a missing `enabled` is true); `PUT`
 //! replaces the whole rule. A rule without a trigger or an action is a 400 saying so.
 
@@ -135,6 +135,12 @@ struct RuleBody {
     #[serde(default)]
     actions: ActionsBody,
     cooldown_minutes: Option<u32>,
+    // Read-only fields of a rule as `GET` shows it, so that what was read may be sent back
+    // (ignored).
+    #[serde(default, rename = "id")]
+    _id: Option<serde_json::Value>,
+    #[serde(default, rename = "dateCreated")]
+    _date_created: Option<serde_json::Value>,
 }
 
 fn enabled_by_default() -> bool {

@@ -12,7 +12,8 @@
 //! path masked (`https://hooks.slack.com/…`), since such a URL is itself a secret. `POST`
 //! takes `{"kind", "target", "name"?, "secret"?, "apiBase"?}`; a webhook without a secret
 //! gets a generated one, returned once as `"secret"` in the 201. `PUT` takes any of
-//! `{"name", "target", "secret" (null removes it), "enabled"}`.
+//! `{"name", "target", "secret" (null removes it), "enabled"}`; a channel as `GET` showed
+//! it may be sent back (its masked target and read-only fields then change nothing).
 
 use std::collections::HashMap;
 
@@ -70,6 +71,16 @@ impl ChannelJson {
     }
 }
 
+/// A channel's name: as given, else (the store would name it after its target) a Slack or
+/// webhook channel after its masked URL, since the whole URL is a secret.
+pub fn channel_name(kind: ChannelKind, name: &str, target: &str) -> String {
+    if name.trim().is_empty() && matches!(kind, ChannelKind::Slack | ChannelKind::Webhook) {
+        errata_web::alerts::mask_target(kind.as_str(), target.trim())
+    } else {
+        name.to_owned()
+    }
+}
+
 /// The body of `POST`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -95,6 +106,14 @@ struct ChangeBody {
     #[serde(deserialize_with = "present")]
     secret: Option<Option<String>>,
     enabled: Option<bool>,
+    // Read-only fields of a channel as `GET` shows it, so that what was read may be sent
+    // back: ignored when unchanged, a 400 otherwise.
+    id: Option<String>,
+    kind: Option<String>,
+    #[serde(deserialize_with = "present")]
+    api_base: Option<Option<String>>,
+    has_secret: Option<bool>,
+    date_created: Option<String>,
 }
 
 /// A field that is present (`null` included): absent stays `None` through `default`.
@@ -155,7 +174,7 @@ pub(super) async fn create(
     let new = NewChannel {
         project_id: project.id,
         kind,
-        name: body.name,
+        name: channel_name(kind, &body.name, &body.target),
         target: body.target,
         secret: given.or_else(|| generated.clone()),
         api_base: body.api_base,
@@ -188,9 +207,29 @@ pub(super) async fn update(
     let (_, channel) = resolve(&state, &params).await?;
     let body: ChangeBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("invalid channel change: {e}")))?;
+    let read_only = [
+        ("id", body.id.is_none_or(|v| v == channel.id.0.to_string())),
+        ("kind", body.kind.is_none_or(|v| v == channel.kind.as_str())),
+        (
+            "apiBase",
+            body.api_base.is_none_or(|v| v == channel.api_base),
+        ),
+    ];
+    if let Some((field, _)) = read_only.iter().find(|(_, same)| !same) {
+        return Err(ApiError::BadRequest(format!(
+            "{field} cannot be changed; create another channel"
+        )));
+    }
+    // A target sent back as `GET` showed it (masked) leaves the URL as it is.
+    let shown = errata_web::alerts::mask_target(channel.kind.as_str(), &channel.target);
+    let new_target = body.target.filter(|t| *t != shown);
+    let target = new_target.as_deref().unwrap_or(&channel.target);
     let change = ChannelChange {
-        name: body.name,
-        target: body.target,
+        name: body
+            .name
+            .as_deref()
+            .map(|name| channel_name(channel.kind, name, target)),
+        target: new_target.clone(),
         secret: body.secret,
         enabled: body.enabled,
     };

@@ -15,7 +15,7 @@
 
 mod alert_rule;
 mod attachment;
-pub(crate) mod channel;
+pub mod channel;
 mod date;
 pub mod error;
 mod event;

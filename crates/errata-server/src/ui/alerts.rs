@@ -207,7 +207,8 @@ pub(super) async fn add_channel(
     };
     let api_base = Some(form.api_base.clone()).filter(|_| kind.is_tracker());
     let lookup = slug.clone();
-    let new = (form.name.clone(), form.target.clone(), secret.clone());
+    let name = crate::api::channel::channel_name(kind, &form.name, &form.target);
+    let new = (name, form.target.clone(), secret.clone());
     let created = state
         .store_call(move |s| {
             let project = project_by_slug(&*s.store, &lookup)?;

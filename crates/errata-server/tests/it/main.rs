@@ -3,6 +3,8 @@
 //! thread), driven through its router.
 
 mod abuse;
+mod alerts_api;
+mod alerts_ui;
 mod api;
 mod auth;
 mod ingest;
