@@ -32,6 +32,9 @@ pub(crate) enum BenchCommand {
     Fill(crate::fill::FillArgs),
     /// Measure the web UI's pages over HTTP: latency percentiles, HTML size, requests.
     Ui(crate::ui_bench::UiArgs),
+    /// Measure alert latency (from sending the event that opens an issue to the Slack
+    /// message arriving at a local receiver) under background load.
+    Alerts(crate::alert_bench::AlertArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -80,6 +83,7 @@ pub(crate) fn run(config: &errata_server::Config, command: BenchCommand) -> anyh
         BenchCommand::Ingest(args) => ingest(&args),
         BenchCommand::Fill(args) => crate::fill::run(config, &args),
         BenchCommand::Ui(args) => crate::ui_bench::run(&args),
+        BenchCommand::Alerts(args) => crate::alert_bench::run(&args),
     }
 }
 
@@ -88,7 +92,7 @@ const PLACEHOLDER: &[u8; 32] = b"beefbeefbeefbeefbeefbeefbeefbeef";
 
 /// One ready envelope with the byte offsets of its event id.
 #[derive(Debug)]
-struct Prepared {
+pub(crate) struct Prepared {
     body: Vec<u8>,
     id_offsets: Vec<usize>,
     raw_json: usize,
@@ -107,7 +111,7 @@ impl Prepared {
 }
 
 /// The event payloads of the corpus (every SDK, every scenario), in a stable order.
-fn load_events(corpus: &Path) -> anyhow::Result<Vec<(String, Value)>> {
+pub(crate) fn load_events(corpus: &Path) -> anyhow::Result<Vec<(String, Value)>> {
     let mut requests = Vec::new();
     for sdk in sorted(corpus)?.into_iter().filter(|p| p.is_dir()) {
         for scenario in sorted(&sdk)?.into_iter().filter(|p| p.is_dir()) {
@@ -175,7 +179,7 @@ fn letters(mut n: usize) -> String {
 }
 
 /// One envelope per group: group `g` takes event `g % events`, renamed by `g`.
-fn prepare(events: &[(String, Value)], groups: usize) -> anyhow::Result<Vec<Prepared>> {
+pub(crate) fn prepare(events: &[(String, Value)], groups: usize) -> anyhow::Result<Vec<Prepared>> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
@@ -237,9 +241,9 @@ fn prepare(events: &[(String, Value)], groups: usize) -> anyhow::Result<Vec<Prep
 
 /// What one worker saw.
 #[derive(Debug, Default)]
-struct WorkerStats {
+pub(crate) struct WorkerStats {
     latencies_us: Vec<u32>,
-    accepted: u64,
+    pub(crate) accepted: u64,
     accepted_json_bytes: u64,
     statuses: std::collections::BTreeMap<u16, u64>,
     transport_errors: u64,
@@ -270,14 +274,14 @@ impl Rng {
     }
 }
 
-struct Target {
-    url: String,
-    auth: String,
-    gzip: bool,
+pub(crate) struct Target {
+    pub(crate) url: String,
+    pub(crate) auth: String,
+    pub(crate) gzip: bool,
 }
 
 #[allow(clippy::too_many_arguments, reason = "one worker's whole setup")]
-fn worker(
+pub(crate) fn worker(
     target: &Target,
     prepared: &[Prepared],
     seed: u64,
@@ -531,7 +535,7 @@ fn stored_events(store: &SqliteStore, project: ProjectId) -> anyhow::Result<u64>
     }
 }
 
-fn percentile(sorted: &[u32], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }

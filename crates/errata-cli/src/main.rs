@@ -2,6 +2,7 @@
 //! beside a running server on the same data dir and configuration, so the DSNs they
 //! print use the same public URL.
 
+mod alert_bench;
 mod bench;
 mod channel;
 mod fill;

@@ -32,7 +32,7 @@
 //!     "culprit": "app/main.js in handler", "level": "error", "status": "unresolved",
 //!     "count": 17, "user_count": 3,
 //!     "first_seen": "2026-01-31T12:00:00Z", "last_seen": "2026-01-31T12:05:00Z",
-//!     "url": "https://errata.example.com/organizations/acme/issues/42/"
+//!     "url": "https://errata.example.com/issues/42/"
 //!   },
 //!   "event": {
 //!     "event_id": "0123456789abcdef0123456789abcdef",
