@@ -122,7 +122,9 @@ pub(crate) fn run(args: &AlertArgs) -> anyhow::Result<()> {
     {
         std::thread::sleep(Duration::from_millis(50));
     }
-    let table = probes.lock().map_err(|_| anyhow::anyhow!("receiver panicked"))?;
+    let table = probes
+        .lock()
+        .map_err(|_| anyhow::anyhow!("receiver panicked"))?;
     let mut latencies: Vec<u32> = table
         .values()
         .filter_map(|(sent, got)| got.map(|g| g.duration_since(*sent)))
@@ -223,10 +225,7 @@ fn receive(stream: std::net::TcpStream, probes: &Probes) {
     let arrived = Instant::now();
     let text = String::from_utf8_lossy(&body);
     if let Some(at) = text.find(PROBE_PREFIX) {
-        let token: String = text[at..]
-            .chars()
-            .take(PROBE_PREFIX.len() + 32)
-            .collect();
+        let token: String = text[at..].chars().take(PROBE_PREFIX.len() + 32).collect();
         if let Ok(mut p) = probes.lock()
             && let Some(entry) = p.get_mut(&token)
             && entry.1.is_none()

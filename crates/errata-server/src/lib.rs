@@ -215,8 +215,7 @@ impl Server {
             config.queue.max_batch,
         )
         .map_err(|e| ServerError::Writer(e.to_string()))?;
-        let alerts = alert::Alerts::new(&config)
-            .map_err(|e| ServerError::Alerts(e.to_string()))?;
+        let alerts = alert::Alerts::new(&config).map_err(|e| ServerError::Alerts(e.to_string()))?;
         store.set_member_email(config.alerts.smtp_url.is_some());
         let state = AppState::new(config, store, writer, outcomes, workers, Arc::new(alerts));
         Ok(Self {

@@ -138,7 +138,7 @@ impl NewChannel {
     pub fn normalized(&self) -> Result<Self> {
         let target = self.target.trim().to_owned();
         let name = match self.name.trim() {
-            "" => target.clone(),
+            "" => default_name(self.kind, &target),
             name => name.to_owned(),
         };
         let secret = self
@@ -190,6 +190,20 @@ impl NewChannel {
             secret,
             api_base,
         })
+    }
+}
+
+/// An unnamed channel's name: its target, except that a Slack or webhook URL (a secret in
+/// itself: whoever has it can post) is cut to its scheme and host.
+fn default_name(kind: ChannelKind, target: &str) -> String {
+    match kind {
+        ChannelKind::Slack | ChannelKind::Webhook => {
+            let (scheme, rest) = target.split_once("://").unwrap_or(("", target));
+            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            let host = host.rsplit('@').next().unwrap_or_default();
+            format!("{scheme}://{host}/…")
+        }
+        _ => target.to_owned(),
     }
 }
 
@@ -362,10 +376,17 @@ mod tests {
                 .normalized()
                 .is_ok()
         );
-        let c = new(ChannelKind::Slack, " https://h/x ", None)
-            .normalized()
-            .unwrap();
-        assert_eq!(c.name, "https://h/x");
+        let c = new(
+            ChannelKind::Slack,
+            " https://u:p@h/services/T0/B0/secret ",
+            None,
+        )
+        .normalized()
+        .unwrap();
+        assert_eq!(c.name, "https://h/…", "a Slack URL is a secret");
+        assert_eq!(c.target, "https://u:p@h/services/T0/B0/secret");
+        let e = new(ChannelKind::Email, "a@b.c", None).normalized().unwrap();
+        assert_eq!(e.name, "a@b.c");
         for k in ChannelKind::ALL {
             assert_eq!(ChannelKind::parse(k.as_str()).unwrap(), k);
         }

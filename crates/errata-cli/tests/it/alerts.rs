@@ -20,9 +20,14 @@ const SLACK_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 /// `errata channel add SLUG KIND TARGET [--secret S] --json` against the server's data dir.
 fn add_channel(server: &ServerProcess, kind: &str, target: &str, secret: Option<&str>) -> Value {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_errata"));
-    cmd.arg("--data-dir")
-        .arg(&server.data_dir)
-        .args(["channel", "add", &project_slug(server), kind, target, "--json"]);
+    cmd.arg("--data-dir").arg(&server.data_dir).args([
+        "channel",
+        "add",
+        &project_slug(server),
+        kind,
+        target,
+        "--json",
+    ]);
     if let Some(s) = secret {
         cmd.args(["--secret", s]);
     }
@@ -39,9 +44,15 @@ fn add_channel(server: &ServerProcess, kind: &str, target: &str, secret: Option<
 fn project_slug(server: &ServerProcess) -> String {
     let token = server.token();
     let auth = format!("Bearer {token}");
-    let orgs = get_with(&server.url("/api/0/organizations/"), &[("Authorization", &auth)]);
+    let orgs = get_with(
+        &server.url("/api/0/organizations/"),
+        &[("Authorization", &auth)],
+    );
     assert_eq!(orgs.status, 200, "{orgs:?}");
-    let org = orgs.json()[0]["slug"].as_str().expect("an organization").to_owned();
+    let org = orgs.json()[0]["slug"]
+        .as_str()
+        .expect("an organization")
+        .to_owned();
     let reply = get_with(
         &server.url(&format!("/api/0/organizations/{org}/projects/")),
         &[("Authorization", &auth)],
@@ -115,8 +126,10 @@ fn url_encode(s: &str) -> String {
 fn a_python_error_reaches_slack_and_a_webhook_and_slack_resolves_it() {
     let tmp = tempfile::tempdir().unwrap();
     let receiver = Receiver::start();
-    let server =
-        ServerProcess::start_with(&tmp.path().join("data"), &[("ERRATA_SLACK_SIGNING_SECRET", SLACK_SECRET)]);
+    let server = ServerProcess::start_with(
+        &tmp.path().join("data"),
+        &[("ERRATA_SLACK_SIGNING_SECRET", SLACK_SECRET)],
+    );
     let slack = add_channel(&server, "slack", &receiver.url("/slack"), None);
     assert_eq!(slack["kind"], "slack", "{slack}");
     let hook = add_channel(
@@ -139,8 +152,14 @@ fn a_python_error_reaches_slack_and_a_webhook_and_slack_resolves_it() {
     let rendered = m.to_string();
     assert!(rendered.contains("production"), "environment: {m}");
     assert!(rendered.contains("shop@1.4.2"), "release: {m}");
-    assert!(rendered.contains(&format!("http://{}/issues/", server.addr)), "link: {m}");
-    assert!(rendered.contains("errata_resolve") && rendered.contains("errata_ignore"), "buttons: {m}");
+    assert!(
+        rendered.contains(&format!("http://{}/issues/", server.addr)),
+        "link: {m}"
+    );
+    assert!(
+        rendered.contains("errata_resolve") && rendered.contains("errata_ignore"),
+        "buttons: {m}"
+    );
     assert!(m["attachments"].is_array(), "Mattermost attachments: {m}");
     let issue_id = blocks
         .iter()
@@ -154,10 +173,19 @@ fn a_python_error_reaches_slack_and_a_webhook_and_slack_resolves_it() {
     for header in ["webhook-id", "webhook-timestamp", "webhook-signature"] {
         assert!(delivery.header(header).is_some(), "{header}: {delivery:?}");
     }
-    assert!(delivery.header("webhook-signature").unwrap().starts_with("v1,"));
+    assert!(
+        delivery
+            .header("webhook-signature")
+            .unwrap()
+            .starts_with("v1,")
+    );
     let payload = delivery.json();
     assert_eq!(payload["trigger"], "new_issue", "{payload}");
-    assert_eq!(payload["event"]["event_id"], event_id.replace('-', ""), "{payload}");
+    assert_eq!(
+        payload["event"]["event_id"],
+        event_id.replace('-', ""),
+        "{payload}"
+    );
 
     // Slack's button clicks: missing, wrong and stale signatures change nothing.
     let url = server.url("/integrations/slack/interactive");
@@ -172,14 +200,28 @@ fn a_python_error_reaches_slack_and_a_webhook_and_slack_resolves_it() {
     assert_eq!(missing.status, 401, "{missing:?}");
     let wrong = post(
         &url,
-        &[form, ("X-Slack-Request-Timestamp", &now), ("X-Slack-Signature", &slack_signature("not-the-secret", &now, &body))],
+        &[
+            form,
+            ("X-Slack-Request-Timestamp", &now),
+            (
+                "X-Slack-Signature",
+                &slack_signature("not-the-secret", &now, &body),
+            ),
+        ],
         body.as_bytes(),
     );
     assert_eq!(wrong.status, 401, "{wrong:?}");
     let old = (now.parse::<i64>().unwrap() - 600).to_string();
     let replayed = post(
         &url,
-        &[form, ("X-Slack-Request-Timestamp", &old), ("X-Slack-Signature", &slack_signature(SLACK_SECRET, &old, &body))],
+        &[
+            form,
+            ("X-Slack-Request-Timestamp", &old),
+            (
+                "X-Slack-Signature",
+                &slack_signature(SLACK_SECRET, &old, &body),
+            ),
+        ],
         body.as_bytes(),
     );
     assert_eq!(replayed.status, 401, "{replayed:?}");
@@ -188,12 +230,22 @@ fn a_python_error_reaches_slack_and_a_webhook_and_slack_resolves_it() {
 
     let valid = post(
         &url,
-        &[form, ("X-Slack-Request-Timestamp", &now), ("X-Slack-Signature", &slack_signature(SLACK_SECRET, &now, &body))],
+        &[
+            form,
+            ("X-Slack-Request-Timestamp", &now),
+            (
+                "X-Slack-Signature",
+                &slack_signature(SLACK_SECRET, &now, &body),
+            ),
+        ],
         body.as_bytes(),
     );
     assert_eq!(valid.status, 200, "{valid:?}");
     assert_eq!(issue(&server, &issue_id)["status"], "resolved");
-    let update = poll("the message update", || receiver.requests("/response").pop()).json();
+    let update = poll("the message update", || {
+        receiver.requests("/response").pop()
+    })
+    .json();
     assert_eq!(update["replace_original"], true, "{update}");
     assert!(update.to_string().contains("Resolved by ada"), "{update}");
     let store = errata_store_sqlite::SqliteStore::open(&server.data_dir).expect("the store");
@@ -240,7 +292,12 @@ fn alerts_survive_an_outage_and_a_sigkill_and_arrive_exactly_once() {
     // Nothing more comes: each arrived once.
     std::thread::sleep(Duration::from_secs(3));
     for t in titles {
-        assert_eq!(delivered(t), 1, "{t}: {:?}", receiver.requests("/slack").len());
+        assert_eq!(
+            delivered(t),
+            1,
+            "{t}: {:?}",
+            receiver.requests("/slack").len()
+        );
     }
     drop(server);
 }
@@ -309,7 +366,10 @@ fn members_get_an_email_about_a_new_issue_over_real_smtp() {
     let smtp = format!("smtp://127.0.0.1:{}", sink.port);
     let server = ServerProcess::start_with(
         &tmp.path().join("data"),
-        &[("ERRATA_SMTP_URL", &smtp), ("ERRATA_SMTP_FROM", "alerts@errata.test")],
+        &[
+            ("ERRATA_SMTP_URL", &smtp),
+            ("ERRATA_SMTP_FROM", "alerts@errata.test"),
+        ],
     );
     python_exception(&server, "the <b>basket</b> is empty");
     let mail: Value = poll("the alert email", || {
@@ -320,11 +380,26 @@ fn members_get_an_email_about_a_new_issue_over_real_smtp() {
         serde_json::from_slice(&std::fs::read(entry.path()).ok()?).ok()
     });
     assert_eq!(mail["rcpt_tos"], json!([server.login.0.clone()]), "{mail}");
-    assert!(mail["from"].as_str().unwrap().contains("alerts@errata.test"), "{mail}");
-    assert!(mail["subject"].as_str().unwrap().contains("basket"), "{mail}");
+    assert!(
+        mail["from"]
+            .as_str()
+            .unwrap()
+            .contains("alerts@errata.test"),
+        "{mail}"
+    );
+    assert!(
+        mail["subject"].as_str().unwrap().contains("basket"),
+        "{mail}"
+    );
     let text = mail["text"].as_str().expect("a text part");
     let html = mail["html"].as_str().expect("an HTML part");
     assert!(text.contains("the <b>basket</b> is empty"), "{text}");
-    assert!(html.contains("the &lt;b&gt;basket&lt;/b&gt; is empty"), "{html}");
-    assert!(html.contains(&format!("http://{}/issues/", server.addr)), "{html}");
+    assert!(
+        html.contains("the &lt;b&gt;basket&lt;/b&gt; is empty"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("http://{}/issues/", server.addr)),
+        "{html}"
+    );
 }

@@ -9,9 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use errata_notify::sender::Attempt;
-use errata_store::{
-    AttemptResult, Delivery, DeliveryAttempt, IssueLink, Recipient, StoreError,
-};
+use errata_store::{AttemptResult, Delivery, DeliveryAttempt, IssueLink, Recipient, StoreError};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -120,7 +118,9 @@ async fn deliver(state: &AppState, delivery: &Delivery) {
             error = ?done.last_error,
             "alert delivery attempt"
         ),
-        Err(e) => tracing::warn!(delivery = %delivery.id, error = %e, "recording an alert attempt failed"),
+        Err(e) => {
+            tracing::warn!(delivery = %delivery.id, error = %e, "recording an alert attempt failed")
+        }
     }
 }
 

@@ -35,7 +35,11 @@ impl Alerts {
         Ok(Self {
             sender: sender(config)?,
             wake: Notify::new(),
-            claimer: format!("errata-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+            claimer: format!(
+                "errata-{}-{}",
+                std::process::id(),
+                uuid::Uuid::new_v4().simple()
+            ),
         })
     }
 

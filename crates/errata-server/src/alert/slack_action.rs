@@ -62,9 +62,9 @@ pub(crate) async fn interactive(
     };
     let changed = state
         .store_call(move |s| {
-            let issue = s
-                .store
-                .change_issue_status(issue_id, &StatusChange::from(status), &actor)?;
+            let issue =
+                s.store
+                    .change_issue_status(issue_id, &StatusChange::from(status), &actor)?;
             let project = s.store.project(issue.project_id)?;
             Ok((issue, project))
         })

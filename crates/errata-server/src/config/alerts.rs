@@ -55,8 +55,7 @@ impl AlertsConfig {
             self.slack_signing_secret = Some(Secret::new(v));
         }
         if let Some(v) = env("ERRATA_ALERTS_ALLOW_PRIVATE_ADDRESSES") {
-            self.allow_private_addresses =
-                parse_bool("ERRATA_ALERTS_ALLOW_PRIVATE_ADDRESSES", &v)?;
+            self.allow_private_addresses = parse_bool("ERRATA_ALERTS_ALLOW_PRIVATE_ADDRESSES", &v)?;
         }
         env_number(
             env,
@@ -112,7 +111,10 @@ mod tests {
         let e = c.validate().unwrap_err().to_string();
         assert!(e.contains("ERRATA_SMTP_URL"), "{e}");
         let bad = |k: &str| (k == "ERRATA_ALERTS_ALLOW_PRIVATE_ADDRESSES").then(|| "maybe".into());
-        let e = AlertsConfig::default().merge_env(&bad).unwrap_err().to_string();
+        let e = AlertsConfig::default()
+            .merge_env(&bad)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("ERRATA_ALERTS_ALLOW_PRIVATE_ADDRESSES"), "{e}");
     }
 }
