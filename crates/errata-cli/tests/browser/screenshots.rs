@@ -169,6 +169,24 @@ fn screenshots() {
     let Some(browser) = browser() else { return };
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path());
+    // Channels for the alerts pages: Slack at a port nothing listens on (its deliveries
+    // wait for a retry, with the error in the log) and a webhook.
+    for (kind, target) in [
+        ("slack", "http://127.0.0.1:9/services/T0/B0/secret"),
+        ("webhook", "http://127.0.0.1:9/errata-hook"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_errata"))
+            .arg("--data-dir")
+            .arg(&server.data_dir)
+            .args(["channel", "add", "default", kind, target])
+            .output()
+            .expect("running errata channel add");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     send_shop_events(&server, dir.path());
     let issue = server
         .stored()
@@ -193,6 +211,11 @@ fn screenshots() {
         ("issues", "/issues/".to_owned()),
         ("issue", format!("/issues/{}/", issue.id)),
         ("project-settings", "/projects/default/settings/".to_owned()),
+        ("alerts", "/projects/default/alerts/".to_owned()),
+        (
+            "alert-deliveries",
+            "/projects/default/alerts/deliveries/".to_owned(),
+        ),
         ("tokens", "/settings/tokens/".to_owned()),
         ("users", "/settings/users/".to_owned()),
     ];
@@ -201,7 +224,7 @@ fn screenshots() {
             saved.extend(shoot(&browser, &server.url(path), page, theme, path));
         }
     }
-    assert_eq!(saved.len(), 24);
+    assert_eq!(saved.len(), 32);
     #[allow(clippy::print_stderr, reason = "where to look")]
     {
         eprintln!("screenshots in {}", shots_dir().display());
