@@ -244,11 +244,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     // condition fires when the issue's events (distinct users, from at most
     // [`crate::USER_COUNT_SCAN_LIMIT`] recent events) received within the window reach
     // the count, unless it fired for the issue less than its cooldown ago. A rule whose
-    // filters the event fails stays quiet. A rule fires at most once per issue per batch. A firing rule queues one delivery per recipient
-    // (each enabled notifying channel with `all_channels`, each named enabled channel,
-    // each member who kept email on when member email is enabled) and records the firing
-    // for its cooldown. [`IngestResult::alerts`](crate::IngestResult) counts the deliveries
-    // queued for each event.
+    // filters the event fails stays quiet. A rule fires at most once per issue per batch.
+    // A firing rule queues one delivery per recipient (each enabled notifying channel with
+    // `all_channels`, each named enabled channel, each member who kept email on when member
+    // email is enabled) and records the firing for its cooldown.
+    // [`IngestResult::alerts`](crate::IngestResult) counts the deliveries queued per event.
 
     /// Whether rules that email the members queue those emails (the server has SMTP).
     /// Off until set; a setting of this handle, not stored.

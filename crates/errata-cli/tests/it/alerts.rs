@@ -123,6 +123,7 @@ fn url_encode(s: &str) -> String {
 }
 
 #[test]
+#[allow(clippy::too_many_lines, reason = "one scenario, read top to bottom")]
 fn a_python_error_reaches_slack_and_a_webhook_and_slack_resolves_it() {
     let tmp = tempfile::tempdir().unwrap();
     let receiver = Receiver::start();

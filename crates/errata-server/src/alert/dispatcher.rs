@@ -119,7 +119,7 @@ async fn deliver(state: &AppState, delivery: &Delivery) {
             "alert delivery attempt"
         ),
         Err(e) => {
-            tracing::warn!(delivery = %delivery.id, error = %e, "recording an alert attempt failed")
+            tracing::warn!(delivery = %delivery.id, error = %e, "recording an alert attempt failed");
         }
     }
 }
