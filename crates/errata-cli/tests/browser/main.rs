@@ -119,8 +119,9 @@ pub(crate) fn login_as(browser: &Browser, server: &ServerProcess, email: &str, p
     assert_ne!(
         path_of(&browser.current_url()),
         "/login",
-        "logging in as {email} failed: {:?}",
-        browser.try_find(".form-error").map(|e| browser.text(&e))
+        "logging in as {email} failed: {:?}; {}",
+        browser.try_find(".form-error").map(|e| browser.text(&e)),
+        ui_missing(browser, "the page after logging in")
     );
 }
 

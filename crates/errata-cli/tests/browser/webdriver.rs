@@ -359,6 +359,14 @@ impl Browser {
     /// Clicks like a person when the element is interactable, else through the DOM
     /// (`element.click()`: a button in a closed `<details>`, say); waits for the page.
     pub(crate) fn activate(&self, element: &Element) {
+        // Mark the document, and note when it starts to unload: a click that submits a form
+        // leaves the old page "complete" until the answer arrives, so waiting on
+        // `readyState` alone could read the old page.
+        let _ = self.try_execute(
+            "window.__erratadoc = 1; window.__erratagoing = false; \
+             window.addEventListener('beforeunload', () => { window.__erratagoing = true; });",
+            &[],
+        );
         match self.try_click(element) {
             Ok(()) => {}
             Err(e)
@@ -369,7 +377,28 @@ impl Browser {
             }
             Err(e) => panic!("clicking: {e}"),
         }
+        self.wait_navigated();
         self.wait_loaded();
+    }
+
+    /// After a click: if it started a navigation (within half a second), waits until the
+    /// new document replaced the marked one; otherwise returns.
+    fn wait_navigated(&self) {
+        let start = Instant::now();
+        let mut going = false;
+        while start.elapsed() < DEADLINE {
+            match self.try_execute(
+                "return [window.__erratadoc === 1, window.__erratagoing === true];",
+                &[],
+            ) {
+                Ok(v) if v[0] == Value::Bool(false) => return,
+                Ok(v) if v[1] == Value::Bool(true) => going = true,
+                Ok(_) if !going && start.elapsed() > Duration::from_millis(500) => return,
+                Err(e) if e.error == "unexpected alert open" => return,
+                _ => {}
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
     }
 
     /// Sets an input's or select's value through the DOM (and fires `input`/`change`),
