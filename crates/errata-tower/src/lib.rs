@@ -14,6 +14,14 @@
 //! `ureq`, `reqwest`, `curl`, or its own) and everything in the `sentry` ecosystem
 //! (`before_send`, `sentry-tracing`, test transports) keeps working.
 //!
+//! The layer also writes each recovered panic and each failed request to the error log, through
+//! `tracing` at error level (target [`LOG_TARGET`]), or to stderr when no subscriber is active.
+//! With `sentry-tracing` installed that record does **not** become a second Sentry event, even
+//! with its default filter (error level → event): it is emitted under a child of the request's
+//! hub that drops events, so each failure is exactly one event, the layer's, with the request
+//! data. No special `event_filter` is needed; breadcrumbs and Sentry logs of the record follow
+//! the application's filter as usual.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use axum::{Router, body::Body, routing::get};
@@ -83,6 +91,7 @@ mod event;
 mod extract;
 mod future;
 mod layer;
+mod log;
 mod options;
 pub mod panic;
 mod request;
@@ -98,6 +107,7 @@ pub use error::LayerError;
 pub use extract::RequestHub;
 pub use future::ResponseFuture;
 pub use layer::ErrataLayer;
+pub use log::LOG_TARGET;
 pub use options::{DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, Options, ReportPolicy};
 pub use panic::PanicReport;
 pub use responder::{DefaultResponder, Responder};

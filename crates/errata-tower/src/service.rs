@@ -21,7 +21,7 @@ use tower_service::Service;
 
 use crate::panic::{CatchPanic, resume_reported};
 use crate::{
-    GuardedBody, Options, Outcome, RequestContext, ResponseFuture, delivery, event, request,
+    GuardedBody, Options, Outcome, RequestContext, ResponseFuture, delivery, event, log, request,
 };
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -158,7 +158,7 @@ where
 /// for delivery when asked, and stores the [`Outcome`].
 async fn finish<ResB>(
     opts: &Options,
-    hub: &Hub,
+    hub: &Arc<Hub>,
     ctx: &RequestContext,
     mut res: Response<ResB>,
 ) -> Response<ResB> {
@@ -178,11 +178,7 @@ async fn finish<ResB>(
         delivered: None,
     };
     if opts.report.reports_errors(&outcome) {
-        tracing::error!(
-            status = outcome.status.as_u16(),
-            "request failed\n{}",
-            outcome.errors
-        );
+        log::errors(hub, outcome.status, &outcome.errors);
         let options = hub.client().map(|c| c.options().clone());
         let ev = event::errors_event(&outcome.errors, outcome.status.as_u16(), options.as_ref());
         outcome.event_id = non_nil(hub.capture_event(ev));

@@ -10,4 +10,5 @@ mod isolation;
 mod panics;
 mod real_delivery;
 mod request_data;
+mod sentry_tracing;
 mod support;

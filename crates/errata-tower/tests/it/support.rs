@@ -54,6 +54,14 @@ impl RecordingTransport {
             .collect()
     }
 
+    /// The events recorded so far, clearing them.
+    pub(crate) fn take_events(&self) -> Vec<Event<'static>> {
+        std::mem::take(&mut *self.envelopes.lock().unwrap())
+            .iter()
+            .filter_map(|e| e.event().cloned())
+            .collect()
+    }
+
     /// The timeouts `flush` was called with.
     pub(crate) fn flushes(&self) -> Vec<Duration> {
         self.flushes.lock().unwrap().clone()
