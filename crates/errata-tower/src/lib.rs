@@ -78,8 +78,11 @@
 //! panic may leave shared state (a poisoned `Mutex`, a half-updated cache) inconsistent, the
 //! same hazard as in Go; panics in tasks spawned with plain `tokio::spawn` are not caught (use
 //! [`spawn`]); a panic in the inner service's `poll_ready` is not caught (as in tower-http,
-//! readiness has no response to replace); the delivery wait runs on tokio's blocking pool, so
-//! a saturated pool can stretch it past `timeout`.
+//! readiness has no response to replace); the delivery wait returns within `timeout` even if
+//! the transport ignores it, but it waits on tokio's blocking pool, so only a fully saturated
+//! pool can stretch it; the `sentry` HTTP transports set no connect/read timeouts of their own,
+//! so dropping the client (e.g. `sentry::init`'s guard at exit) can hang on a server that
+//! accepts and never answers, a `sentry` limitation this crate does not change.
 
 mod body;
 mod context;
@@ -101,7 +104,7 @@ mod service;
 pub use body::GuardedBody;
 pub use context::{Outcome, RequestContext, hub_from_request};
 pub use dedup::prepare_client_options;
-pub use delivery::{flush, spawn};
+pub use delivery::{MAX_STUCK_FLUSHES, flush, spawn};
 pub use error::LayerError;
 #[cfg(feature = "axum")]
 pub use extract::RequestHub;

@@ -23,6 +23,8 @@ pub(crate) enum FlushMode {
     UntilReleased,
     /// Fails at once (a broken transport).
     Fail,
+    /// Ignores the flush timeout: blocks until `release()` (a misbehaving custom transport).
+    IgnoresTimeout,
 }
 
 #[derive(Debug)]
@@ -92,6 +94,11 @@ impl Transport for RecordingTransport {
                     .wait_timeout_while(guard, timeout, |released| !*released)
                     .unwrap();
                 *guard
+            }
+            FlushMode::IgnoresTimeout => {
+                let guard = self.released.lock().unwrap();
+                drop(self.cond.wait_while(guard, |released| !*released).unwrap());
+                true
             }
         }
     }
