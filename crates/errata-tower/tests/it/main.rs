@@ -5,6 +5,7 @@
 #![allow(clippy::manual_assert)]
 
 mod delivery;
+mod error_log;
 mod errors;
 mod isolation;
 mod panics;
