@@ -19,8 +19,8 @@
 //! With `sentry-tracing` installed that record does **not** become a second Sentry event, even
 //! with its default filter (error level → event): it is emitted under a child of the request's
 //! hub that drops events, so each failure is exactly one event, the layer's, with the request
-//! data. No special `event_filter` is needed; breadcrumbs and Sentry logs of the record follow
-//! the application's filter as usual.
+//! data. No special `event_filter` is needed, and the application's own error logs still become
+//! events as its filter says.
 //!
 //! ```
 //! use std::sync::Arc;

@@ -8,9 +8,10 @@
 //! - **No duplicate events.** `sentry-tracing`'s default filter turns every error-level record into
 //!   a Sentry event, captured on the *current* hub. The layer already reports the failure itself
 //!   (with request data), so the log record is emitted while the current hub is a child of the
-//!   request's hub whose scope drops every event. `sentry-tracing` breadcrumbs and Sentry logs
-//!   (its `logs` feature) of the record are unaffected in kind, and events the application logs
-//!   itself are untouched. This works with the default filter, a custom one and an event mapper.
+//!   request's hub whose scope drops every event. Events the application logs itself are
+//!   untouched. This works with the default filter, a custom one and an event mapper. A
+//!   breadcrumb made of the record lands on that short-lived child scope and is discarded with it
+//!   (it would only have repeated the event it precedes).
 //! - **Never silent.** The panic hook suppresses std's panic message for caught panics, so when
 //!   no `tracing` subscriber is active the same lines go to stderr instead.
 
