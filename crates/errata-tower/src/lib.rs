@@ -14,6 +14,14 @@
 //! `ureq`, `reqwest`, `curl`, or its own) and everything in the `sentry` ecosystem
 //! (`before_send`, `sentry-tracing`, test transports) keeps working.
 //!
+//! The layer also writes each recovered panic and each failed request to the error log, through
+//! `tracing` at error level (target [`LOG_TARGET`]), or to stderr when no subscriber is active.
+//! With `sentry-tracing` installed that record does **not** become a second Sentry event, even
+//! with its default filter (error level → event): it is emitted under a child of the request's
+//! hub that drops events, so each failure is exactly one event, the layer's, with the request
+//! data. No special `event_filter` is needed, and the application's own error logs still become
+//! events as its filter says.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use axum::{Router, body::Body, routing::get};
@@ -70,8 +78,11 @@
 //! panic may leave shared state (a poisoned `Mutex`, a half-updated cache) inconsistent, the
 //! same hazard as in Go; panics in tasks spawned with plain `tokio::spawn` are not caught (use
 //! [`spawn`]); a panic in the inner service's `poll_ready` is not caught (as in tower-http,
-//! readiness has no response to replace); the delivery wait runs on tokio's blocking pool, so
-//! a saturated pool can stretch it past `timeout`.
+//! readiness has no response to replace); the delivery wait returns within `timeout` even if
+//! the transport ignores it, but it waits on tokio's blocking pool, so only a fully saturated
+//! pool can stretch it; the `sentry` HTTP transports set no connect/read timeouts of their own,
+//! so dropping the client (e.g. `sentry::init`'s guard at exit) can hang on a server that
+//! accepts and never answers, a `sentry` limitation this crate does not change.
 
 mod body;
 mod context;
@@ -83,6 +94,7 @@ mod event;
 mod extract;
 mod future;
 mod layer;
+mod log;
 mod options;
 pub mod panic;
 mod request;
@@ -92,12 +104,13 @@ mod service;
 pub use body::GuardedBody;
 pub use context::{Outcome, RequestContext, hub_from_request};
 pub use dedup::prepare_client_options;
-pub use delivery::{flush, spawn};
+pub use delivery::{MAX_STUCK_FLUSHES, flush, spawn};
 pub use error::LayerError;
 #[cfg(feature = "axum")]
 pub use extract::RequestHub;
 pub use future::ResponseFuture;
 pub use layer::ErrataLayer;
+pub use log::LOG_TARGET;
 pub use options::{DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, Options, ReportPolicy};
 pub use panic::PanicReport;
 pub use responder::{DefaultResponder, Responder};

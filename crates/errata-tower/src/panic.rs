@@ -20,6 +20,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
@@ -27,7 +28,7 @@ use sentry_core::Hub;
 use sentry_core::protocol::Stacktrace;
 use sentry_core::types::Uuid;
 
-use crate::event;
+use crate::{event, log};
 
 thread_local! {
     static DEPTH: Cell<u32> = const { Cell::new(0) };
@@ -167,20 +168,14 @@ impl Caught {
         self.already_reported
     }
 
-    /// Reports the panic on `hub` (once: not if an inner layer already did) and logs it with its
-    /// location and stack through `tracing` at error level. Returns the report and event id.
-    pub(crate) fn report_on(&mut self, hub: &Hub, what: &str) -> (PanicReport, Option<Uuid>) {
+    /// Reports the panic on `hub` (once: not if an inner layer already did) and writes it to the
+    /// error log (see the `log` module). Returns the report and event id.
+    pub(crate) fn report_on(&mut self, hub: &Arc<Hub>, what: &str) -> (PanicReport, Option<Uuid>) {
         let report = self.report();
         let id = match self.already_reported {
             Prior::Reported(id) => id,
             Prior::Fresh => {
-                tracing::error!(
-                    panic.message = %report.message,
-                    panic.location = report.location.as_deref().unwrap_or("?"),
-                    panic.thread = report.thread.as_deref().unwrap_or("?"),
-                    "{what} panicked\n{}",
-                    event::stack_lines(report.stacktrace.as_ref())
-                );
+                log::panic(hub, what, &report);
                 let options = hub.client().map(|c| c.options().clone());
                 let id = hub.capture_event(event::panic_event(&report, options.as_ref()));
                 (!id.is_nil()).then_some(id)

@@ -21,7 +21,7 @@ use tower_service::Service;
 
 use crate::panic::{CatchPanic, resume_reported};
 use crate::{
-    GuardedBody, Options, Outcome, RequestContext, ResponseFuture, delivery, event, request,
+    GuardedBody, Options, Outcome, RequestContext, ResponseFuture, delivery, event, log, request,
 };
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -154,11 +154,11 @@ where
     req
 }
 
-/// After a normal response: records errors carried by the response, reports per policy, waits
-/// for delivery when asked, and stores the [`Outcome`].
+/// After a normal response: records errors carried by the response, logs a 5xx with errors,
+/// reports per policy, waits for delivery when asked, and stores the [`Outcome`].
 async fn finish<ResB>(
     opts: &Options,
-    hub: &Hub,
+    hub: &Arc<Hub>,
     ctx: &RequestContext,
     mut res: Response<ResB>,
 ) -> Response<ResB> {
@@ -177,12 +177,12 @@ async fn finish<ResB>(
         event_id: None,
         delivered: None,
     };
-    if opts.report.reports_errors(&outcome) {
-        tracing::error!(
-            status = outcome.status.as_u16(),
-            "request failed\n{}",
-            outcome.errors
-        );
+    let report = opts.report.reports_errors(&outcome);
+    // GoFrame logs every 500 whatever the report policy (also under `PanicsOnly`).
+    if report || (outcome.status.is_server_error() && !outcome.errors.is_empty()) {
+        log::errors(hub, outcome.status, &outcome.errors);
+    }
+    if report {
         let options = hub.client().map(|c| c.options().clone());
         let ev = event::errors_event(&outcome.errors, outcome.status.as_u16(), options.as_ref());
         outcome.event_id = non_nil(hub.capture_event(ev));

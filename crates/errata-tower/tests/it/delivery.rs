@@ -1,9 +1,10 @@
 //! `wait_for_delivery`: bounded by `timeout`, never blocking a runtime worker, skipped when no
 //! event was sent; a dropping `before_send` or a failing transport never fails the request.
-//! No wall-clock assertions: the transport's flush is held open and released by the test.
+//! Wall-clock assertions only for the hard bound (a transport ignoring its timeout); elsewhere
+//! the transport's flush is held open and released by the test.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::get;
@@ -37,6 +38,9 @@ fn panic_app(
     )
 }
 
+/// How far past `timeout` a bounded wait may return (scheduling on a loaded 2-core machine).
+const MARGIN: Duration = Duration::from_millis(700);
+
 /// Fails the test instead of hanging if the layer ever waits unboundedly.
 async fn bounded<F: std::future::Future>(f: F) -> F::Output {
     tokio::time::timeout(Duration::from_secs(60), f)
@@ -60,6 +64,37 @@ async fn wait_is_bounded_by_the_timeout() {
         res.extensions().get::<Outcome>().unwrap().delivered,
         Some(false)
     );
+}
+
+#[tokio::test]
+async fn wait_is_bounded_even_when_the_transport_ignores_the_timeout() {
+    let transport = RecordingTransport::new(FlushMode::IgnoresTimeout);
+    let timeout = Duration::from_millis(300);
+    let app = panic_app(
+        &transport,
+        ClientOptions::new(),
+        Options::new().wait_for_delivery(true).timeout(timeout),
+    );
+    let started = Instant::now();
+    let (res, _) = bounded(send(&app, get_req("/panic"))).await;
+    let elapsed = started.elapsed();
+    assert!(elapsed >= timeout, "{elapsed:?}");
+    assert!(elapsed < timeout + MARGIN, "{elapsed:?}");
+    assert_eq!(res.status(), 500);
+    assert_eq!(
+        res.extensions().get::<Outcome>().unwrap().delivered,
+        Some(false)
+    );
+
+    let hub = hub_with(&transport, ClientOptions::new());
+    let started = Instant::now();
+    assert!(!errata_tower::flush(&hub, timeout).await);
+    assert!(
+        started.elapsed() < timeout + MARGIN,
+        "{:?}",
+        started.elapsed()
+    );
+    transport.release(); // let the stuck helper threads end
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -201,4 +236,7 @@ async fn flush_at_shutdown_drains_through_the_transport() {
     let failing = RecordingTransport::new(FlushMode::Fail);
     let hub = hub_with(&failing, ClientOptions::new());
     assert!(!errata_tower::flush(&hub, Duration::from_secs(1)).await);
+
+    let no_client = errata_tower::sentry_core::Hub::new(None, Arc::default());
+    assert!(!errata_tower::flush(&no_client, Duration::from_secs(1)).await);
 }

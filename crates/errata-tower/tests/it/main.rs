@@ -5,9 +5,11 @@
 #![allow(clippy::manual_assert)]
 
 mod delivery;
+mod error_log;
 mod errors;
 mod isolation;
 mod panics;
 mod real_delivery;
 mod request_data;
+mod sentry_tracing;
 mod support;

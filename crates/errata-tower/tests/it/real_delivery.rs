@@ -1,5 +1,6 @@
 //! Real delivery: the official `sentry` HTTP transport (ureq) posts the envelope to a loopback
-//! Sentry envelope endpoint stood up in the test, which decodes and records it.
+//! Sentry envelope endpoint stood up in the test, which decodes and records it; and the delivery
+//! wait against a server that accepts and never answers.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,4 +73,59 @@ async fn the_sentry_http_transport_delivers_the_panic_event_to_an_envelope_endpo
         event.request.as_ref().unwrap().method.as_deref(),
         Some("GET")
     );
+}
+
+/// A server that accepts connections and never answers (a black hole).
+fn black_hole() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming() {
+            held.push(conn);
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wait_is_bounded_when_the_sentry_server_never_answers() {
+    let port = black_hole();
+    let options = sentry::apply_defaults(
+        ClientOptions::new().dsn(&format!("http://public@127.0.0.1:{port}/42")),
+    );
+    let hub = Arc::new(Hub::new(
+        Some(Arc::new(sentry::Client::from(options))),
+        Arc::new(Scope::default()),
+    ));
+    let timeout = Duration::from_millis(300);
+    let app = layered(
+        Router::new().route(
+            "/panic",
+            get(|| async {
+                if true {
+                    panic!("checkout crashed");
+                }
+                ""
+            }),
+        ),
+        &hub,
+        Options::new().wait_for_delivery(true).timeout(timeout),
+    );
+    let started = std::time::Instant::now();
+    let (res, _) = send(&app, get_req("/panic")).await;
+    let elapsed = started.elapsed();
+    assert_eq!(res.status(), 500);
+    assert!(
+        elapsed < timeout + Duration::from_millis(700),
+        "{elapsed:?}"
+    );
+    assert_eq!(
+        res.extensions().get::<Outcome>().unwrap().delivered,
+        Some(false)
+    );
+    // The ureq transport has no read timeout: dropping the client would join its worker, which
+    // waits on the black hole forever. Leak it instead (the process exits anyway).
+    drop(app);
+    std::mem::forget(hub);
 }

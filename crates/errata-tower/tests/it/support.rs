@@ -23,6 +23,8 @@ pub(crate) enum FlushMode {
     UntilReleased,
     /// Fails at once (a broken transport).
     Fail,
+    /// Ignores the flush timeout: blocks until `release()` (a misbehaving custom transport).
+    IgnoresTimeout,
 }
 
 #[derive(Debug)]
@@ -49,6 +51,14 @@ impl RecordingTransport {
         self.envelopes
             .lock()
             .unwrap()
+            .iter()
+            .filter_map(|e| e.event().cloned())
+            .collect()
+    }
+
+    /// The events recorded so far, clearing them.
+    pub(crate) fn take_events(&self) -> Vec<Event<'static>> {
+        std::mem::take(&mut *self.envelopes.lock().unwrap())
             .iter()
             .filter_map(|e| e.event().cloned())
             .collect()
@@ -84,6 +94,11 @@ impl Transport for RecordingTransport {
                     .wait_timeout_while(guard, timeout, |released| !*released)
                     .unwrap();
                 *guard
+            }
+            FlushMode::IgnoresTimeout => {
+                let guard = self.released.lock().unwrap();
+                drop(self.cond.wait_while(guard, |released| !*released).unwrap());
+                true
             }
         }
     }
