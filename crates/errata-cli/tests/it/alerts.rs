@@ -404,3 +404,95 @@ fn members_get_an_email_about_a_new_issue_over_real_smtp() {
         "{html}"
     );
 }
+
+#[test]
+fn a_rule_files_new_issues_in_github_and_the_issue_keeps_the_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    let github = Receiver::start();
+    github.reply_json(
+        "/repos/octo/shop/issues",
+        201,
+        r#"{"number": 12, "html_url": "https://github.example/octo/shop/issues/12"}"#,
+    );
+    let server = ServerProcess::start(tmp.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_errata"))
+        .arg("--data-dir")
+        .arg(&server.data_dir)
+        .args(["channel", "add", "default", "github", "octo/shop", "--json"])
+        .args(["--secret", "ghp_test_token", "--api-base", &github.url("")])
+        .output()
+        .expect("running errata channel add");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let channel: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(
+        !out.stdout.windows(14).any(|w| w == b"ghp_test_token"),
+        "the token is never printed"
+    );
+
+    // A rule that names the tracker (trackers are never part of "all channels").
+    let token = server.token();
+    let auth = format!("Bearer {token}");
+    let org = get_with(
+        &server.url("/api/0/organizations/"),
+        &[("Authorization", &auth)],
+    )
+    .json()[0]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rule = json!({
+        "name": "file in GitHub",
+        "triggers": {"newIssue": true},
+        "actions": {"channels": [channel["id"]]},
+    });
+    let created = post(
+        &server.url(&format!("/api/0/projects/{org}/default/rules/")),
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        rule.to_string().as_bytes(),
+    );
+    assert_eq!(created.status, 201, "{created:?}");
+
+    python_exception(&server, "stock went negative");
+    let request = poll("the GitHub issue request", || {
+        github.requests("/repos/octo/shop/issues").pop()
+    });
+    assert_eq!(
+        request.header("authorization"),
+        Some("Bearer ghp_test_token")
+    );
+    assert_eq!(request.header("x-github-api-version"), Some("2022-11-28"));
+    assert!(request.header("user-agent").is_some());
+    let body = request.json();
+    assert!(
+        body["title"]
+            .as_str()
+            .unwrap()
+            .contains("stock went negative"),
+        "{body}"
+    );
+    assert!(
+        body["body"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("http://{}/issues/", server.addr)),
+        "a link back: {body}"
+    );
+    let issue_id = server.stored().issues()[0].id.clone();
+    let store = errata_store_sqlite::SqliteStore::open(&server.data_dir).expect("the store");
+    let id = errata_store::IssueId(issue_id.parse().expect("a numeric id"));
+    let links = poll("the issue's link", || {
+        let links = errata_store::Store::issue_links(&store, id).ok()?;
+        (!links.is_empty()).then_some(links)
+    });
+    assert_eq!(links[0].kind, errata_store::ChannelKind::GitHub);
+    assert_eq!(links[0].reference, "octo/shop#12");
+    assert_eq!(links[0].url, "https://github.example/octo/shop/issues/12");
+    assert_eq!(github.requests("/repos/octo/shop/issues").len(), 1);
+}

@@ -3,6 +3,7 @@
 //! connection) that records every request with the status it answered, and can be told to
 //! answer 503 for a while (an outage).
 
+use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU16, Ordering};
@@ -47,6 +48,8 @@ pub(crate) struct Receiver {
     pub(crate) addr: SocketAddr,
     requests: Arc<Mutex<Vec<Received>>>,
     status: Arc<AtomicU16>,
+    /// Path -> (status, JSON body) answered instead of `200 ok` (a tracker's API).
+    replies: Arc<Mutex<HashMap<String, (u16, String)>>>,
 }
 
 impl Receiver {
@@ -57,6 +60,7 @@ impl Receiver {
             addr,
             requests: Arc::default(),
             status: Arc::new(AtomicU16::new(200)),
+            replies: Arc::default(),
         };
         let shared = receiver.clone();
         std::thread::spawn(move || {
@@ -75,6 +79,14 @@ impl Receiver {
     /// From now on, answer `status` (503: an outage; 200: back up).
     pub(crate) fn answer(&self, status: u16) {
         self.status.store(status, Ordering::SeqCst);
+    }
+
+    /// Answers requests to `path` with `status` and the JSON `body`.
+    pub(crate) fn reply_json(&self, path: &str, status: u16, body: &str) {
+        self.replies
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), (status, body.to_owned()));
     }
 
     /// Every request to `path` so far.
@@ -113,7 +125,15 @@ impl Receiver {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        let answered = self.status.load(Ordering::SeqCst);
+        let custom = self.replies.lock().unwrap().get(&path).cloned();
+        let (answered, content_type, text) = match custom {
+            Some((status, body)) => (status, "application/json", body),
+            None => (
+                self.status.load(Ordering::SeqCst),
+                "text/plain",
+                "ok".to_owned(),
+            ),
+        };
         self.requests.lock().unwrap().push(Received {
             path,
             headers,
@@ -122,7 +142,8 @@ impl Receiver {
             at: Instant::now(),
         });
         let reply = format!(
-            "HTTP/1.1 {answered} X\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+            "HTTP/1.1 {answered} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+            text.len()
         );
         let _ = reader.get_mut().write_all(reply.as_bytes());
     }
