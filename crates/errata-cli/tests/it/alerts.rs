@@ -272,8 +272,27 @@ fn alerts_survive_an_outage_and_a_sigkill_and_arrive_exactly_once() {
     for t in titles {
         server.send_event(t);
     }
-    poll("a first attempt of each alert", || {
-        (receiver.requests("/slack").len() >= titles.len()).then_some(())
+    // Each first attempt failed and is recorded (so no delivery is held mid-send: one that
+    // is would wait out its lease, a minute, before the next node may send it).
+    let token = server.token();
+    let auth = format!("Bearer {token}");
+    let org = get_with(
+        &server.url("/api/0/organizations/"),
+        &[("Authorization", &auth)],
+    )
+    .json()[0]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let log_url = server.url(&format!("/api/0/projects/{org}/default/alert-deliveries/"));
+    poll("a recorded first attempt of each alert", || {
+        let log = get_with(&log_url, &[("Authorization", &auth)]).json();
+        let log = log.as_array()?;
+        (log.len() == titles.len()
+            && log
+                .iter()
+                .all(|d| d["attemptCount"].as_u64() >= Some(1) && d["state"] == "pending"))
+        .then_some(())
     });
     // The node dies with every alert pending; a new one takes over; the receiver comes back.
     let env = server.env();
