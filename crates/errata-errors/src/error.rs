@@ -38,12 +38,12 @@ pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 /// ```
 #[derive(Clone)]
 pub struct Error {
-    source: Arc<dyn StdError + Send + Sync + 'static>,
-    ty: ErrorType,
-    meta: Option<Value>,
-    status: Option<u16>,
-    location: &'static Location<'static>,
-    backtrace: Option<Arc<LazyBacktrace>>,
+    pub(crate) source: Arc<dyn StdError + Send + Sync + 'static>,
+    pub(crate) ty: ErrorType,
+    pub(crate) meta: Option<Value>,
+    pub(crate) status: Option<u16>,
+    pub(crate) location: &'static Location<'static>,
+    pub(crate) backtrace: Option<Arc<LazyBacktrace>>,
 }
 
 /// A plain-text error (what `Error::public("...")` and the format macros wrap).
@@ -93,7 +93,7 @@ impl Error {
         Self::message(msg, ErrorType::PRIVATE, None)
     }
 
-    fn from_arc(
+    pub(crate) fn from_arc(
         source: Arc<dyn StdError + Send + Sync + 'static>,
         ty: ErrorType,
         meta: Option<Value>,
@@ -264,26 +264,11 @@ impl Error {
         }
         Value::Object(map)
     }
-
-    fn fmt_report(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.source)?;
-        let mut causes = self.chain().skip(1).peekable();
-        if causes.peek().is_some() {
-            write!(f, "\n\nCaused by:")?;
-            for (i, cause) in causes.enumerate() {
-                write!(f, "\n    {i}: {cause}")?;
-            }
-        }
-        write!(f, "\n\nat {}", self.location)?;
-        if let Some(bt) = &self.backtrace {
-            write!(f, "\n\nStack backtrace:\n{bt:?}")?;
-        }
-        Ok(())
-    }
 }
 
-/// `{}` prints the message; `{:#}` prints the message, the source chain, the location and the
-/// stack (`GoFrame`'s `%+v`).
+/// `{}` prints this layer's message (like anyhow, the outermost context only); `{:#}` prints
+/// the whole [`report`](Error::report), `GoFrame`'s `%+v`: every layer newest first with its
+/// location and stack, then the plain causes.
 ///
 /// ```
 /// #[derive(Debug)] struct Outer(std::io::Error);
@@ -292,24 +277,24 @@ impl Error {
 ///
 /// let e: errata_errors::Error = Outer(std::io::Error::other("disk gone")).into();
 /// let report = format!("{e:#}");
-/// assert!(report.starts_with("load failed\n\nCaused by:\n    0: disk gone\n\nat "));
-/// assert!(report.contains("Stack backtrace:"));
+/// assert!(report.starts_with("1. load failed\n    at "), "{report}");
+/// assert!(report.ends_with("\n2. disk gone"), "{report}");
 /// assert_eq!(format!("{e}"), "load failed");
 /// ```
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if f.alternate() {
-            self.fmt_report(f)
+            fmt::Display::fmt(&self.report(), f)
         } else {
             write!(f, "{}", self.source)
         }
     }
 }
 
-/// `{:?}` is the same report as `{:#}`: message, causes, location and stack.
+/// `{:?}` is the same report as `{:#}`: every layer with its location and stack, then the causes.
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.fmt_report(f)
+        fmt::Display::fmt(&self.report(), f)
     }
 }
 
@@ -327,8 +312,9 @@ impl AsRef<dyn StdError + Send + Sync + 'static> for Error {
     }
 }
 
-/// The `std::error::Error` view of an [`Error`] (what `Box<dyn Error>::from(Error)` holds).
-struct StdAdapter(Error);
+/// The `std::error::Error` view of an [`Error`] (what `Box<dyn Error>::from(Error)` holds, and
+/// how a wrapped layer is reached through `source()`).
+pub(crate) struct StdAdapter(pub(crate) Error);
 
 impl fmt::Debug for StdAdapter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -416,7 +402,7 @@ mod tests {
     fn debug_shows_chain_location_and_a_stack_with_this_test() {
         let e = Error::new(std::io::Error::other("inner"), ErrorType::PRIVATE, None);
         let dbg = format!("{e:?}");
-        assert!(dbg.starts_with("inner\n\nat "), "{dbg}");
+        assert!(dbg.starts_with("1. inner\n    at "), "{dbg}");
         assert!(dbg.contains(file!()), "{dbg}");
         assert!(
             dbg.contains("debug_shows_chain_location_and_a_stack_with_this_test"),

@@ -4,7 +4,8 @@
 //! (Hertz's flag values), [`Error`] (a type-erased source with a type, optional JSON
 //! meta, the caller's location and a cheaply captured, lazily resolved backtrace) and
 //! [`ErrorChain`] (Hertz's `errors.ErrorChain`: `String()`, `Errors()`, `ByType()`, `Last()`,
-//! `JSON()`). The HTTP side (recording on a request, reporting to Sentry, rendering) lives in
+//! `JSON()`). [`Error::wrap`] and the [`Context`] trait add layers (`GoFrame`'s `gerror.Wrap`),
+//! each with its own location and stack, printed newest first by [`Error::report`]. The HTTP side (recording on a request, reporting to Sentry, rendering) lives in
 //! `errata-tower`; keeping this crate HTTP-free lets domain code depend on it cheaply.
 //!
 //! ```
@@ -24,12 +25,16 @@
 mod chain;
 mod error;
 mod error_type;
+mod report;
 mod trace;
+mod wrap;
 
 pub use chain::ErrorChain;
 pub use error::{BoxError, Error};
 pub use error_type::ErrorType;
+pub use report::Report;
 pub use trace::{BacktraceMode, backtrace_mode, set_backtrace_mode};
+pub use wrap::{Context, Wrappable};
 
 /// Hertz's `Newf`: an [`Error`] of the given type and meta from a format string.
 ///

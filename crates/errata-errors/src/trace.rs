@@ -76,6 +76,68 @@ impl LazyBacktrace {
     }
 }
 
+/// Function-name prefixes of library frames, left out of the written stack.
+const LIBRARY: &[&str] = &[
+    "std::",
+    "core::",
+    "alloc::",
+    "backtrace::",
+    "test::",
+    "__rust",
+    "rust_begin_unwind",
+    "__libc_start",
+    "start_thread",
+    "clone",
+];
+
+/// Names of the C runtime's entry frames.
+const C_ENTRY: &[&str] = &["main", "_start"];
+
+/// Whether a frame belongs to error construction in this crate (trimmed from the newest end).
+fn is_construction(name: &str) -> bool {
+    name.contains("errata_errors::") && !name.contains("::tests::")
+}
+
+fn is_library(name: &str) -> bool {
+    let owner = name.trim_start_matches('<');
+    LIBRARY.iter().any(|p| owner.starts_with(p)) || C_ENTRY.contains(&name)
+}
+
+impl LazyBacktrace {
+    /// Writes the user frames of the stack, newest first, one `N: function` line plus an
+    /// `at file:line` line each, every line prefixed by `indent`. Error construction frames at
+    /// the newest end and library frames (std, core, backtrace) are left out, like `GoFrame`
+    /// filters its own and the Go runtime's frames from `%+v`.
+    pub(crate) fn write_frames(&self, f: &mut fmt::Formatter<'_>, indent: &str) -> fmt::Result {
+        let bt = self.resolved();
+        let symbols = bt
+            .frames()
+            .iter()
+            .flat_map(backtrace::BacktraceFrame::symbols);
+        let mut started = false;
+        let mut n = 0;
+        for sym in symbols {
+            let name = sym
+                .name()
+                .map_or_else(|| "<unknown>".to_owned(), |n| format!("{n:#}"));
+            if !started && (is_construction(&name) || is_library(&name)) {
+                continue;
+            }
+            started = true;
+            let std_source = sym.filename().is_some_and(|p| p.starts_with("/rustc/"));
+            if is_library(&name) || std_source {
+                continue;
+            }
+            write!(f, "\n{indent}{n:>2}: {name}")?;
+            if let (Some(file), Some(line)) = (sym.filename(), sym.lineno()) {
+                write!(f, "\n{indent}        at {}:{line}", file.display())?;
+            }
+            n += 1;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Debug for LazyBacktrace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.resolved(), f)
