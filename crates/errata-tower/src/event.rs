@@ -179,8 +179,8 @@ fn error_stacktrace(err: &Error, options: Option<&ClientOptions>) -> Stacktrace 
     st
 }
 
-/// The single event for a request's recorded errors: each error's source chain, root cause
-/// first, in recording order, the outermost exception of each carrying the creation stack.
+/// The single event for a request's recorded errors: the [`chained exceptions`](error_exceptions)
+/// of each error, in recording order.
 pub(crate) fn errors_event(
     chain: &ErrorChain,
     status: u16,
@@ -188,16 +188,8 @@ pub(crate) fn errors_event(
 ) -> Event<'static> {
     let mut exceptions = Vec::new();
     for err in chain {
-        let mut ev = sentry_core::event_from_error(err.inner());
-        if let Some(last) = ev.exception.values.last_mut() {
-            last.stacktrace = Some(error_stacktrace(err, options));
-            last.mechanism = Some(Mechanism {
-                ty: "errata".to_owned(),
-                handled: Some(true),
-                ..Mechanism::default()
-            });
-        }
-        exceptions.extend(ev.exception.values);
+        let first_id = exceptions.len() as u64;
+        exceptions.extend(error_exceptions(err, first_id, options));
     }
     let mut extra = BTreeMap::new();
     extra.insert("http.status".to_owned(), Value::from(status));
@@ -207,6 +199,61 @@ pub(crate) fn errors_event(
         exception: exceptions.into(),
         extra,
         ..Event::default()
+    }
+}
+
+/// One recorded error as Sentry chained exceptions: every layer of it (see
+/// [`Error::layers`]) with its own creation stack, then the plain `source()` causes under the
+/// innermost layer (no stack: they have none of their own).
+///
+/// Sentry's order: the innermost cause first, the outermost layer (the error the handler
+/// returned) last. Sentry's exception-chaining ids number from the outermost layer, the root
+/// (`first_id`), each cause pointing at the layer that wraps it. `sentry-types` 0.49 has no
+/// `exception_id`/`parent_id` fields on `Mechanism`, so the ids travel in `mechanism.data`
+/// under those names until it does.
+fn error_exceptions(err: &Error, first_id: u64, options: Option<&ClientOptions>) -> Vec<Exception> {
+    let mut outer_first: Vec<Exception> = Vec::new();
+    let mut innermost = err;
+    for layer in err.layers() {
+        outer_first.push(exception_of(
+            layer.inner(),
+            Some(error_stacktrace(layer, options)),
+        ));
+        innermost = layer;
+    }
+    for cause in innermost.plain_causes() {
+        outer_first.push(exception_of(cause, None));
+    }
+    for (i, exc) in (0u64..).zip(outer_first.iter_mut()) {
+        let mut data = sentry_core::protocol::Map::new();
+        data.insert("exception_id".to_owned(), Value::from(first_id + i));
+        if i > 0 {
+            data.insert("parent_id".to_owned(), Value::from(first_id + i - 1));
+            data.insert("source".to_owned(), Value::from("source"));
+        }
+        exc.mechanism = Some(Mechanism {
+            ty: if i == 0 { "errata" } else { "chained" }.to_owned(),
+            handled: Some(true),
+            data,
+            ..Mechanism::default()
+        });
+    }
+    outer_first.reverse();
+    outer_first
+}
+
+/// An exception for one error of a chain: type from its `Debug` output (as `sentry-core`
+/// does), value from its `Display`.
+fn exception_of(
+    err: &(dyn std::error::Error + 'static),
+    stacktrace: Option<Stacktrace>,
+) -> Exception {
+    let dbg = format!("{err:?}");
+    Exception {
+        ty: sentry_core::parse_type_from_debug(&dbg).to_owned(),
+        value: Some(err.to_string()),
+        stacktrace,
+        ..Exception::default()
     }
 }
 

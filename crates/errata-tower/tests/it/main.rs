@@ -13,3 +13,4 @@ mod real_delivery;
 mod request_data;
 mod sentry_tracing;
 mod support;
+mod wrapped;
