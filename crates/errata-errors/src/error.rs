@@ -237,6 +237,20 @@ impl Error {
         self.backtrace.as_ref().map(|b| b.resolved())
     }
 
+    /// The text of a backtrace captured by a third-party error this was converted from (anyhow's
+    /// `std::backtrace::Backtrace`, captured under `RUST_BACKTRACE`/`RUST_LIB_BACKTRACE`), if
+    /// any. It shows where the failure *originated*; [`Error::backtrace`] shows the conversion.
+    pub fn foreign_backtrace(&self) -> Option<&str> {
+        #[cfg(feature = "anyhow")]
+        {
+            self.anyhow_backtrace()
+        }
+        #[cfg(not(feature = "anyhow"))]
+        {
+            None
+        }
+    }
+
     /// Hertz's `JSON()`: an object meta is merged, any other meta goes under `"meta"`, and
     /// `"error"` is set to the message unless the meta already has that key.
     ///

@@ -25,6 +25,8 @@
 mod chain;
 mod error;
 mod error_type;
+#[cfg(feature = "anyhow")]
+mod from_anyhow;
 mod report;
 mod trace;
 mod wrap;
@@ -32,6 +34,8 @@ mod wrap;
 pub use chain::ErrorChain;
 pub use error::{BoxError, Error};
 pub use error_type::ErrorType;
+#[cfg(feature = "anyhow")]
+pub use from_anyhow::AnyhowExt;
 pub use report::Report;
 pub use trace::{BacktraceMode, backtrace_mode, set_backtrace_mode};
 pub use wrap::{Context, Wrappable};
