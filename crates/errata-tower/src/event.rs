@@ -91,7 +91,13 @@ pub(crate) fn trimmed_stacktrace(
     bt: &backtrace::Backtrace,
     machinery: &[&str],
 ) -> Option<Stacktrace> {
-    let mut st = sentry_backtrace::backtrace_to_stacktrace(bt)?;
+    let st = sentry_backtrace::backtrace_to_stacktrace(bt)?;
+    trim_and_mark(st, machinery)
+}
+
+/// Trims the newest frames of the panic entry and `machinery`, and marks framework frames
+/// not in-app; `None` when nothing is left.
+fn trim_and_mark(mut st: Stacktrace, machinery: &[&str]) -> Option<Stacktrace> {
     // Everything newer than the panic entry point is hook code (ours, sentry-panic's, anyone's).
     if let Some(entry) = st.frames.iter().position(|f| {
         f.function
@@ -140,6 +146,20 @@ pub(crate) fn panic_event(report: &PanicReport, options: Option<&ClientOptions>)
     if let Some(thread) = &report.thread {
         extra.insert("panic.thread".to_owned(), Value::from(thread.clone()));
     }
+    if let Some(err) = &report.error {
+        // `panic_any(errata_errors::Error)`: the error's own chain, type and stacks.
+        let mut exceptions = error_exceptions(err, 0, options);
+        if let Some(root) = exceptions.last_mut().and_then(|e| e.mechanism.as_mut()) {
+            "panic".clone_into(&mut root.ty);
+            root.handled = Some(false);
+        }
+        return Event {
+            level: Level::Fatal,
+            exception: exceptions.into(),
+            extra,
+            ..Event::default()
+        };
+    }
     Event {
         level: Level::Fatal,
         exception: vec![Exception {
@@ -159,11 +179,31 @@ pub(crate) fn panic_event(report: &PanicReport, options: Option<&ClientOptions>)
     }
 }
 
-/// The stack of where `err` was created: its backtrace, or a one-frame stack of its location.
+/// Frame prefixes of a third-party error's construction (trimmed from the top of its stack).
+const FOREIGN_MACHINERY: &[&str] = &["anyhow::", "std::", "core::", "alloc::"];
+
+/// A third-party error's backtrace text (anyhow's `std::backtrace::Backtrace`) as a trimmed
+/// stack, when it parses: the parser takes any line for a frame, so at least one frame must
+/// have a source line.
+fn foreign_stacktrace(text: &str) -> Option<Stacktrace> {
+    let st = sentry_backtrace::parse_stacktrace(text)?;
+    if !st.frames.iter().any(|f| f.lineno.is_some()) {
+        return None;
+    }
+    trim_and_mark(st, FOREIGN_MACHINERY)
+}
+
+/// The stack of where `err` was created: where a third-party error it was converted from
+/// originated (when that error captured a parseable backtrace), else its own backtrace, else a
+/// one-frame stack of its location.
 fn error_stacktrace(err: &Error, options: Option<&ClientOptions>) -> Stacktrace {
     let mut st = err
-        .backtrace()
-        .and_then(|bt| trimmed_stacktrace(&bt, ERROR_MACHINERY))
+        .foreign_backtrace()
+        .and_then(foreign_stacktrace)
+        .or_else(|| {
+            err.backtrace()
+                .and_then(|bt| trimmed_stacktrace(&bt, ERROR_MACHINERY))
+        })
         .unwrap_or_else(|| Stacktrace {
             frames: vec![Frame {
                 filename: Some(err.location().file().to_owned()),
@@ -192,6 +232,19 @@ pub(crate) fn errors_event(
         exceptions.extend(error_exceptions(err, first_id, options));
     }
     let mut extra = BTreeMap::new();
+    let unparsed: Vec<Value> = chain
+        .iter()
+        .flat_map(Error::layers)
+        .filter_map(Error::foreign_backtrace)
+        .filter(|text| foreign_stacktrace(text).is_none())
+        .map(Value::from)
+        .collect();
+    if !unparsed.is_empty() {
+        extra.insert(
+            "errata.foreign_backtraces".to_owned(),
+            Value::from(unparsed),
+        );
+    }
     extra.insert("http.status".to_owned(), Value::from(status));
     extra.insert("errata.errors".to_owned(), chain.to_json());
     Event {
@@ -205,6 +258,10 @@ pub(crate) fn errors_event(
 /// One recorded error as Sentry chained exceptions: every layer of it (see
 /// [`Error::layers`]) with its own creation stack, then the plain `source()` causes under the
 /// innermost layer (no stack: they have none of their own).
+///
+/// A layer converted from a third-party error (anyhow) gets that error's origin stack when its
+/// backtrace parses; the text of one that does not goes to the event's
+/// `errata.foreign_backtraces` extra.
 ///
 /// Sentry's order: the innermost cause first, the outermost layer (the error the handler
 /// returned) last. Sentry's exception-chaining ids number from the outermost layer, the root
@@ -318,6 +375,19 @@ mod tests {
             "<errata_shop::Cart as core::fmt::Display>::fmt",
             NOT_IN_APP
         ));
+    }
+
+    #[inline(never)]
+    fn capture_std_backtrace() -> String {
+        std::backtrace::Backtrace::force_capture().to_string()
+    }
+
+    #[test]
+    fn a_foreign_std_backtrace_parses_into_a_trimmed_stack() {
+        let st = foreign_stacktrace(&capture_std_backtrace()).unwrap();
+        let top = st.frames.last().unwrap().function.as_deref().unwrap();
+        assert!(top.ends_with("capture_std_backtrace"), "{top}");
+        assert!(foreign_stacktrace("no frames here\n").is_none());
     }
 
     #[test]

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
+use errata_errors::Error;
 use sentry_core::Hub;
 use sentry_core::protocol::Stacktrace;
 use sentry_core::types::Uuid;
@@ -192,6 +193,7 @@ impl Caught {
         });
         PanicReport {
             message: payload_message(&*self.payload),
+            error: self.payload.downcast_ref::<Error>().cloned(),
             location: self.location.clone(),
             thread: std::thread::current().name().map(ToOwned::to_owned),
             stacktrace,
@@ -205,6 +207,8 @@ pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> String {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {
         s.clone()
+    } else if let Some(err) = payload.downcast_ref::<Error>() {
+        err.to_string()
     } else {
         "Box<dyn Any>".to_owned()
     }
@@ -218,6 +222,9 @@ pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> String {
 pub struct PanicReport {
     /// The panic message (`"Box<dyn Any>"` for payloads that are not strings).
     pub message: String,
+    /// The payload, when it was an `errata_errors::Error` (`std::panic::panic_any(err)`): the
+    /// event then carries that error's chain, types and stacks, and `message` is its message.
+    pub error: Option<Error>,
     /// `file:line:col` of the panic, when the hook saw it.
     pub location: Option<String>,
     /// The name of the thread that panicked.
@@ -308,6 +315,10 @@ mod tests {
         assert_eq!(payload_message(&*c.payload), "Box<dyn Any>");
         let c = catch(|| panic!("{}-{}", 1, 2)).unwrap_err();
         assert_eq!(payload_message(&*c.payload), "1-2");
+        let mut c =
+            catch(|| std::panic::panic_any(Error::private("ledger out of balance"))).unwrap_err();
+        assert_eq!(payload_message(&*c.payload), "ledger out of balance");
+        assert!(c.report().error.is_some());
     }
 
     #[test]

@@ -13,4 +13,6 @@ mod real_delivery;
 mod request_data;
 mod sentry_tracing;
 mod support;
+#[cfg(feature = "anyhow")]
+mod third_party;
 mod wrapped;
