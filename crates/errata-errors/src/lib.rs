@@ -27,6 +27,8 @@ mod error;
 mod error_type;
 #[cfg(feature = "anyhow")]
 mod from_anyhow;
+#[cfg(feature = "eyre")]
+mod from_eyre;
 mod report;
 mod trace;
 mod wrap;
@@ -36,6 +38,8 @@ pub use error::{BoxError, Error};
 pub use error_type::ErrorType;
 #[cfg(feature = "anyhow")]
 pub use from_anyhow::AnyhowExt;
+#[cfg(feature = "eyre")]
+pub use from_eyre::EyreExt;
 pub use report::Report;
 pub use trace::{BacktraceMode, backtrace_mode, set_backtrace_mode};
 pub use wrap::{Context, Wrappable};

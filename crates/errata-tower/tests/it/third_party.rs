@@ -84,6 +84,41 @@ async fn anyhow_errors_keep_their_chain_as_chained_causes() {
     );
 }
 
+#[cfg(feature = "eyre")]
+#[tokio::test]
+async fn eyre_reports_keep_their_chain_as_chained_causes() {
+    use errata_errors::EyreExt;
+    use eyre::WrapErr as _;
+    async fn handler() -> Result<(), Error> {
+        Err::<(), _>(std::io::Error::other("quota exceeded"))
+            .wrap_err("uploading invoice")
+            .errata()
+    }
+    let (transport, hub) = recording();
+    let app = layered(
+        Router::new().route("/eyre", get(handler)),
+        &hub,
+        Options::new(),
+    );
+    let (res, _) = send(&app, get_req("/eyre")).await;
+    assert_eq!(res.status(), 500);
+    let events = transport.events();
+    let values: Vec<(&str, Option<&str>)> = events[0]
+        .exception
+        .values
+        .iter()
+        .map(|e| (e.ty.as_str(), e.value.as_deref()))
+        .collect();
+    assert_eq!(
+        values,
+        [
+            ("Custom", Some("quota exceeded")),
+            ("EyreReport", Some("uploading invoice"))
+        ]
+    );
+    assert!(top_in_app(&events[0].exception.values[1]).contains("third_party::"));
+}
+
 #[tokio::test]
 async fn a_panic_with_an_errata_error_payload_reports_that_error() {
     let (transport, app) = app();
