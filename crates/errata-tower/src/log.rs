@@ -64,17 +64,25 @@ pub(crate) fn errors(hub: &Arc<Hub>, status: StatusCode, errors: &ErrorChain) {
 fn errors_text(status: StatusCode, errors: &ErrorChain) -> String {
     let mut text = format!("request failed with {status}");
     for (i, err) in errors.iter().enumerate() {
-        let _ = write!(text, "\nError #{:02}: {err}", i + 1);
-        for cause in err.chain().skip(1) {
-            let _ = write!(text, "\n  caused by: {cause}");
-        }
-        let _ = write!(text, "\n  location: {}", err.location());
-        if let Some(st) = err
-            .backtrace()
-            .and_then(|bt| event::trimmed_stacktrace(&bt, event::ERROR_MACHINERY))
-        {
-            text.push('\n');
-            text.push_str(&event::stack_lines(Some(&st)));
+        // Each layer of a wrapped error (newest first) with its plain causes, its location
+        // and its stack, like GoFrame's `%+v`.
+        for (depth, layer) in err.layers().enumerate() {
+            if depth == 0 {
+                let _ = write!(text, "\nError #{:02}: {layer}", i + 1);
+            } else {
+                let _ = write!(text, "\n  caused by: {layer}");
+            }
+            for cause in layer.plain_causes() {
+                let _ = write!(text, "\n  caused by: {cause}");
+            }
+            let _ = write!(text, "\n  location: {}", layer.location());
+            if let Some(st) = layer
+                .backtrace()
+                .and_then(|bt| event::trimmed_stacktrace(&bt, event::ERROR_MACHINERY))
+            {
+                text.push('\n');
+                text.push_str(&event::stack_lines(Some(&st)));
+            }
         }
     }
     text
@@ -138,5 +146,28 @@ mod tests {
         );
         assert!(text.contains("\n  caused by: connection refused"), "{text}");
         assert!(text.contains(&format!("log.rs:{line}:")), "{text}");
+    }
+
+    #[test]
+    fn errors_text_lists_every_layer_with_its_own_location() {
+        let inner = Error::private("ledger locked");
+        let inner_line = line!() - 1;
+        let err = inner.context("closing the day");
+        let outer_line = line!() - 1;
+        let chain: ErrorChain = [err].into_iter().collect();
+        let text = errors_text(StatusCode::INTERNAL_SERVER_ERROR, &chain);
+        let outer = text
+            .find(&format!(
+                "Error #01: closing the day\n  location: {}:{outer_line}:",
+                file!()
+            ))
+            .unwrap_or_else(|| panic!("{text}"));
+        let inner = text
+            .find(&format!(
+                "\n  caused by: ledger locked\n  location: {}:{inner_line}:",
+                file!()
+            ))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(outer < inner, "{text}");
     }
 }
