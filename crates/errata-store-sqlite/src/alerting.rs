@@ -5,15 +5,15 @@
 //! deliveries in the outbox. So an alert is committed with the event that triggers it or
 //! not at all, and a project without rules costs one indexed read per batch.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
 use errata_store::{
-    AlertEvent, AlertRule, Channel, ChannelId, IssueId, NewDelivery, NewEvent, ProjectId,
-    Recipient, Result, Trigger, USER_COUNT_SCAN_LIMIT, UserId, WindowCondition,
+    AlertEvent, AlertRule, Channel, IssueId, NewDelivery, NewEvent, ProjectId, Recipient, Result,
+    Trigger, USER_COUNT_SCAN_LIMIT, UserId, WindowCondition,
 };
 
 use crate::error::db;
@@ -31,8 +31,8 @@ pub(crate) struct Touched<'a> {
 /// What a project offers its firing rules, read once per batch.
 struct ProjectAlerting {
     rules: Vec<AlertRule>,
-    channels: Vec<Channel>,
-    /// Loaded on first need.
+    /// The enabled channels and the members to email, loaded when a rule first fires.
+    channels: Option<Vec<Channel>>,
     members: Option<Vec<UserId>>,
 }
 
@@ -44,11 +44,21 @@ pub(crate) fn fire(
     now_ms: i64,
 ) -> Result<HashMap<Uuid, u32>> {
     let mut queued: HashMap<Uuid, u32> = HashMap::new();
+    // Projects with a state change in this batch; the others only need their windowed
+    // rules, and most projects have none: then the batch costs one indexed read.
+    let changed: HashSet<i64> = touched
+        .iter()
+        .filter(|t| !t.changes.is_empty())
+        .map(|t| t.project)
+        .collect();
     let mut projects: HashMap<i64, Option<ProjectAlerting>> = HashMap::new();
     for t in touched {
         let project = match projects.entry(t.project) {
             Entry::Occupied(o) => o.into_mut(),
-            Entry::Vacant(v) => v.insert(load_project(tx, ProjectId(t.project))?),
+            Entry::Vacant(v) => {
+                let windowed_only = !changed.contains(&t.project);
+                v.insert(load_project(tx, ProjectId(t.project), windowed_only)?)
+            }
         };
         let Some(project) = project else {
             continue;
@@ -83,9 +93,21 @@ pub(crate) fn fire(
     Ok(queued)
 }
 
-fn load_project(tx: &Transaction<'_>, project: ProjectId) -> Result<Option<ProjectAlerting>> {
+/// The project's enabled rules (only when one could fire: with `windowed_only`, when one
+/// has a frequency or user-count condition), or `None`.
+fn load_project(
+    tx: &Transaction<'_>,
+    project: ProjectId,
+    windowed_only: bool,
+) -> Result<Option<ProjectAlerting>> {
+    let sql = if windowed_only {
+        "SELECT 1 FROM alert_rules WHERE project_id = ?1 AND enabled = 1
+            AND (frequency_count IS NOT NULL OR users_count IS NOT NULL)"
+    } else {
+        "SELECT 1 FROM alert_rules WHERE project_id = ?1 AND enabled = 1"
+    };
     let has_rules = tx
-        .prepare_cached("SELECT 1 FROM alert_rules WHERE project_id = ?1 AND enabled = 1")
+        .prepare_cached(sql)
         .and_then(|mut s| s.exists([project.0]))
         .map_err(db)?;
     if !has_rules {
@@ -95,13 +117,9 @@ fn load_project(tx: &Transaction<'_>, project: ProjectId) -> Result<Option<Proje
         .into_iter()
         .filter(|r| r.spec.enabled)
         .collect();
-    let channels = crate::channel::of_project(tx, project)?
-        .into_iter()
-        .filter(|c| c.enabled)
-        .collect();
     Ok(Some(ProjectAlerting {
         rules,
-        channels,
+        channels: None,
         members: None,
     }))
 }
@@ -206,12 +224,20 @@ fn recipients(
     member_email: bool,
     project_id: i64,
 ) -> Result<Vec<Recipient>> {
+    if project.channels.is_none() {
+        let enabled = crate::channel::of_project(tx, ProjectId(project_id))?
+            .into_iter()
+            .filter(|c| c.enabled)
+            .collect();
+        project.channels = Some(enabled);
+    }
     let actions = &project.rules[rule_index].spec.actions;
     let mut out: Vec<Recipient> = project
         .channels
         .iter()
+        .flatten()
         .filter(|c| (actions.all_channels && c.kind.notifies()) || actions.channels.contains(&c.id))
-        .map(|c| Recipient::Channel(ChannelId(c.id.0)))
+        .map(|c| Recipient::Channel(c.id))
         .collect();
     if member_email && actions.email_members {
         if project.members.is_none() {

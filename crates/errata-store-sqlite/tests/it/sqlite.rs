@@ -93,6 +93,8 @@ fn every_query_uses_an_index() {
         "DELETE FROM grouphashes WHERE issue_id = ?1",
         // alerting
         "SELECT 1 FROM alert_rules WHERE project_id = ?1 AND enabled = 1",
+        "SELECT 1 FROM alert_rules WHERE project_id = ?1 AND enabled = 1 \
+         AND (frequency_count IS NOT NULL OR users_count IS NOT NULL)",
         "SELECT * FROM alert_rules WHERE project_id = ?1 ORDER BY id",
         "SELECT * FROM alert_channels WHERE project_id = ?1 ORDER BY id",
         "SELECT last_fired_ms FROM alert_rule_issues WHERE rule_id = ?1 AND issue_id = ?2",
