@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use errata_notify::sender::Attempt;
-use errata_store::{AttemptResult, Delivery, DeliveryAttempt, IssueLink, Recipient, StoreError};
+use errata_store::{
+    AttemptResult, ChannelKind, Delivery, DeliveryAttempt, IssueLink, Recipient, StoreError,
+};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -68,19 +70,22 @@ pub(crate) async fn round(state: &AppState, permits: &Arc<Semaphore>) -> usize {
 /// Sends one delivery and records the attempt.
 async fn deliver(state: &AppState, delivery: &Delivery) {
     let started = Instant::now();
-    let attempt = match send(state, delivery).await {
-        Ok(attempt) => attempt,
-        Err(e) => Attempt {
-            result: if e.is_not_found() {
-                AttemptResult::Failed
-            } else {
-                AttemptResult::Retry
+    let (attempt, tracker) = match send(state, delivery).await {
+        Ok(sent) => sent,
+        Err(e) => (
+            Attempt {
+                result: if e.is_not_found() {
+                    AttemptResult::Failed
+                } else {
+                    AttemptResult::Retry
+                },
+                status: None,
+                error: Some(format!("cannot prepare the alert: {e}")),
+                duration_ms: 0,
+                link: None,
             },
-            status: None,
-            error: Some(format!("cannot prepare the alert: {e}")),
-            duration_ms: 0,
-            link: None,
-        },
+            None,
+        ),
     };
     let record = DeliveryAttempt {
         delivery_id: delivery.id,
@@ -91,20 +96,18 @@ async fn deliver(state: &AppState, delivery: &Delivery) {
         result: attempt.result.clone(),
     };
     let claimer = state.alerts.claimer.clone();
-    let link = attempt.link.map(|created| IssueLink {
+    let link = attempt.link.zip(tracker).map(|(created, kind)| IssueLink {
         issue_id: delivery.issue_id,
-        kind: errata_store::ChannelKind::GitHub,
+        kind,
         url: created.url,
         reference: created.reference,
         created_ms: record.at_ms,
     });
-    let recipient = delivery.recipient;
     let result = state
         .store_call(move |s| {
             let done = s.store.record_attempt(&claimer, &record)?;
-            if let (Some(mut link), Recipient::Channel(channel)) = (link, recipient) {
-                link.kind = s.store.channel(channel)?.kind;
-                s.store.add_issue_link(&link)?;
+            if let Some(link) = &link {
+                s.store.add_issue_link(link)?;
             }
             Ok(done)
         })
@@ -124,8 +127,12 @@ async fn deliver(state: &AppState, delivery: &Delivery) {
     }
 }
 
-/// Builds the notification and sends it to the delivery's recipient.
-async fn send(state: &AppState, delivery: &Delivery) -> Result<Attempt, StoreError> {
+/// Builds the notification and sends it to the delivery's recipient; with the channel's
+/// kind when the recipient is a tracker (its issue link is of that kind).
+async fn send(
+    state: &AppState,
+    delivery: &Delivery,
+) -> Result<(Attempt, Option<ChannelKind>), StoreError> {
     let d = delivery.clone();
     let (project, issue, event, rule, target) = state
         .store_call(move |s| {
@@ -160,15 +167,21 @@ async fn send(state: &AppState, delivery: &Delivery) -> Result<Attempt, StoreErr
         rule,
     );
     Ok(match target {
-        Target::Channel(channel) if !channel.enabled => Attempt {
-            result: AttemptResult::Skipped,
-            status: None,
-            error: Some("the channel is disabled".to_owned()),
-            duration_ms: 0,
-            link: None,
-        },
-        Target::Channel(channel) => state.alerts.sender.deliver(&channel, &n).await,
-        Target::Email(address) => state.alerts.sender.deliver_email(&address, &n).await,
+        Target::Channel(channel) if !channel.enabled => (
+            Attempt {
+                result: AttemptResult::Skipped,
+                status: None,
+                error: Some("the channel is disabled".to_owned()),
+                duration_ms: 0,
+                link: None,
+            },
+            None,
+        ),
+        Target::Channel(channel) => {
+            let tracker = channel.kind.is_tracker().then_some(channel.kind);
+            (state.alerts.sender.deliver(&channel, &n).await, tracker)
+        }
+        Target::Email(address) => (state.alerts.sender.deliver_email(&address, &n).await, None),
     })
 }
 
