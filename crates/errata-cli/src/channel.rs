@@ -74,11 +74,7 @@ pub(crate) fn run(config: &Config, command: ChannelCommand) -> anyhow::Result<()
                     project_id: project.id,
                     kind,
                     // Unnamed Slack and webhook channels are named after their masked URL.
-                    name: errata_server::api::channel::channel_name(
-                        kind,
-                        name.as_deref().unwrap_or_default(),
-                        &target,
-                    ),
+                    name: name.unwrap_or_default(),
                     target,
                     secret: secret.or_else(|| generated.clone()),
                     api_base,

@@ -194,14 +194,19 @@ impl NewChannel {
 }
 
 /// An unnamed channel's name: its target, except that a Slack or webhook URL (a secret in
-/// itself: whoever has it can post) is cut to its scheme and host.
+/// itself: whoever has it can post) is cut to its scheme and host, with `/…` when a path
+/// or query was cut (the UI masks targets the same way when it shows them).
 fn default_name(kind: ChannelKind, target: &str) -> String {
     match kind {
         ChannelKind::Slack | ChannelKind::Webhook => {
             let (scheme, rest) = target.split_once("://").unwrap_or(("", target));
-            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-            let host = host.rsplit('@').next().unwrap_or_default();
-            format!("{scheme}://{host}/…")
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let host = rest[..end].rsplit('@').next().unwrap_or_default();
+            if end < rest.len() && &rest[end..] != "/" {
+                format!("{scheme}://{host}/…")
+            } else {
+                format!("{scheme}://{host}")
+            }
         }
         _ => target.to_owned(),
     }
@@ -387,6 +392,10 @@ mod tests {
         assert_eq!(c.target, "https://u:p@h/services/T0/B0/secret");
         let e = new(ChannelKind::Email, "a@b.c", None).normalized().unwrap();
         assert_eq!(e.name, "a@b.c");
+        let w = new(ChannelKind::Webhook, " https://h.example/x?k=1", None);
+        assert_eq!(w.normalized().unwrap().name, "https://h.example/…");
+        let bare = new(ChannelKind::Webhook, "https://h.example/", None);
+        assert_eq!(bare.normalized().unwrap().name, "https://h.example");
         for k in ChannelKind::ALL {
             assert_eq!(ChannelKind::parse(k.as_str()).unwrap(), k);
         }

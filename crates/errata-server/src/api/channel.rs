@@ -71,16 +71,6 @@ impl ChannelJson {
     }
 }
 
-/// A channel's name: as given, else (the store would name it after its target) a Slack or
-/// webhook channel after its masked URL, since the whole URL is a secret.
-pub fn channel_name(kind: ChannelKind, name: &str, target: &str) -> String {
-    if name.trim().is_empty() && matches!(kind, ChannelKind::Slack | ChannelKind::Webhook) {
-        errata_web::alerts::mask_target(kind.as_str(), target.trim())
-    } else {
-        name.to_owned()
-    }
-}
-
 /// `text` (an error from a receiver, a test send's outcome) with every channel's secret
 /// and every Slack or webhook URL (itself a secret) replaced by what may be shown.
 pub(crate) fn redact(text: &str, channels: &[Channel]) -> String {
@@ -192,7 +182,7 @@ pub(super) async fn create(
     let new = NewChannel {
         project_id: project.id,
         kind,
-        name: channel_name(kind, &body.name, &body.target),
+        name: body.name,
         target: body.target,
         secret: given.or_else(|| generated.clone()),
         api_base: body.api_base,
@@ -241,13 +231,9 @@ pub(super) async fn update(
     // A target sent back as `GET` showed it (masked) leaves the URL as it is.
     let shown = errata_web::alerts::mask_target(channel.kind.as_str(), &channel.target);
     let new_target = body.target.filter(|t| *t != shown);
-    let target = new_target.as_deref().unwrap_or(&channel.target);
     let change = ChannelChange {
-        name: body
-            .name
-            .as_deref()
-            .map(|name| channel_name(channel.kind, name, target)),
-        target: new_target.clone(),
+        name: body.name,
+        target: new_target,
         secret: body.secret,
         enabled: body.enabled,
     };
@@ -428,10 +414,5 @@ mod tests {
             "error sending request for url (https://hooks.slack.com/…): bad credentials \
              [redacted] for octo/repo"
         );
-        assert_eq!(
-            channel_name(ChannelKind::Webhook, " ", "https://h.example/x?k=1"),
-            "https://h.example/…"
-        );
-        assert_eq!(channel_name(ChannelKind::Email, "", "a@b.c"), "");
     }
 }

@@ -15,7 +15,7 @@
 
 mod alert_rule;
 mod attachment;
-pub mod channel;
+pub(crate) mod channel;
 mod date;
 pub mod error;
 mod event;

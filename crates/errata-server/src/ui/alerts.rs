@@ -208,7 +208,7 @@ pub(super) async fn add_channel(
     };
     let api_base = Some(form.api_base.clone()).filter(|_| kind.is_tracker());
     let lookup = slug.clone();
-    let name = crate::api::channel::channel_name(kind, &form.name, &form.target);
+    let name = form.name.clone();
     let new = (name, form.target.clone(), secret.clone());
     let created = state
         .store_call(move |s| {
