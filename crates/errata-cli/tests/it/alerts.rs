@@ -40,21 +40,28 @@ fn add_channel(server: &ServerProcess, kind: &str, target: &str, secret: Option<
     serde_json::from_slice(&out.stdout).expect("the channel as JSON")
 }
 
-/// The project the first start created (its DSN is the one the harness uses).
-fn project_slug(server: &ServerProcess) -> String {
-    let token = server.token();
-    let auth = format!("Bearer {token}");
+/// The first organization's slug (the one the first start created).
+fn org_slug(server: &ServerProcess) -> String {
+    let auth = format!("Bearer {}", server.token());
     let orgs = get_with(
         &server.url("/api/0/organizations/"),
         &[("Authorization", &auth)],
     );
     assert_eq!(orgs.status, 200, "{orgs:?}");
-    let org = orgs.json()[0]["slug"]
+    orgs.json()[0]["slug"]
         .as_str()
         .expect("an organization")
-        .to_owned();
+        .to_owned()
+}
+
+/// The project the first start created (its DSN is the one the harness uses).
+fn project_slug(server: &ServerProcess) -> String {
+    let auth = format!("Bearer {}", server.token());
     let reply = get_with(
-        &server.url(&format!("/api/0/organizations/{org}/projects/")),
+        &server.url(&format!(
+            "/api/0/organizations/{}/projects/",
+            org_slug(server)
+        )),
         &[("Authorization", &auth)],
     );
     assert_eq!(reply.status, 200, "{reply:?}");
@@ -276,14 +283,7 @@ fn alerts_survive_an_outage_and_a_sigkill_and_arrive_exactly_once() {
     // is would wait out its lease, a minute, before the next node may send it).
     let token = server.token();
     let auth = format!("Bearer {token}");
-    let org = get_with(
-        &server.url("/api/0/organizations/"),
-        &[("Authorization", &auth)],
-    )
-    .json()[0]["slug"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let org = org_slug(&server);
     let log_url = server.url(&format!("/api/0/projects/{org}/default/alert-deliveries/"));
     poll("a recorded first attempt of each alert", || {
         let log = get_with(&log_url, &[("Authorization", &auth)]).json();
@@ -455,14 +455,7 @@ fn a_rule_files_new_issues_in_github_and_the_issue_keeps_the_link() {
     // A rule that names the tracker (trackers are never part of "all channels").
     let token = server.token();
     let auth = format!("Bearer {token}");
-    let org = get_with(
-        &server.url("/api/0/organizations/"),
-        &[("Authorization", &auth)],
-    )
-    .json()[0]["slug"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let org = org_slug(&server);
     let rule = json!({
         "name": "file in GitHub",
         "triggers": {"newIssue": true},
