@@ -2,7 +2,7 @@
 //! the channels it names in `alert_rule_channels`. Every new project gets the default rule
 //! ([`RuleSpec::default_rule`]) in its creation's transaction.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter};
 
 use errata_store::{
     AlertRule, AlertRuleId, ChannelId, Level, ProjectId, Result, RuleActions, RuleFilters,
@@ -113,8 +113,6 @@ pub(crate) fn insert(
 ) -> Result<AlertRuleId> {
     let spec = spec.normalized()?;
     check_channels(conn, project, &spec)?;
-    let t = &spec.triggers;
-    let f = &spec.filters;
     conn.prepare_cached(
         "INSERT INTO alert_rules (project_id, name, enabled, on_new_issue, on_regression,
             on_unignored, frequency_count, frequency_minutes, users_count, users_minutes,
@@ -123,33 +121,54 @@ pub(crate) fn insert(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
             ?18, ?19)",
     )
-    .and_then(|mut s| {
-        s.execute(params![
-            project.0,
-            spec.name,
-            spec.enabled,
-            t.new_issue,
-            t.regression,
-            t.unignored,
-            t.frequency.map(|c| c.count),
-            t.frequency.map(|c| c.minutes),
-            t.user_count.map(|c| c.count),
-            t.user_count.map(|c| c.minutes),
-            f.min_level.map(Level::as_str),
-            f.environment,
-            f.release,
-            f.tag.as_ref().map(|(k, _)| k),
-            f.tag.as_ref().map(|(_, v)| v),
-            spec.actions.all_channels,
-            spec.actions.email_members,
-            spec.cooldown_minutes,
-            now_ms,
-        ])
-    })
+    .and_then(|mut s| execute_with_spec(&mut s, project.0, &spec, Some(now_ms)))
     .map_err(db)?;
     let id = AlertRuleId(conn.last_insert_rowid());
     insert_channels(conn, id, &spec.actions.channels)?;
     Ok(id)
+}
+
+/// Runs an insert or update whose parameters are `head` (the project or rule id), the
+/// rule's 17 columns in table order (`?2` to `?18`), then `tail` (the creation time).
+fn execute_with_spec(
+    stmt: &mut rusqlite::Statement<'_>,
+    head: i64,
+    spec: &RuleSpec,
+    tail: Option<i64>,
+) -> rusqlite::Result<usize> {
+    let (t, f) = (&spec.triggers, &spec.filters);
+    let frequency = (t.frequency.map(|c| c.count), t.frequency.map(|c| c.minutes));
+    let users = (
+        t.user_count.map(|c| c.count),
+        t.user_count.map(|c| c.minutes),
+    );
+    let min_level = f.min_level.map(Level::as_str);
+    let tag = (
+        f.tag.as_ref().map(|(k, _)| k),
+        f.tag.as_ref().map(|(_, v)| v),
+    );
+    let values: [&dyn ToSql; 18] = [
+        &head,
+        &spec.name,
+        &spec.enabled,
+        &t.new_issue,
+        &t.regression,
+        &t.unignored,
+        &frequency.0,
+        &frequency.1,
+        &users.0,
+        &users.1,
+        &min_level,
+        &f.environment,
+        &f.release,
+        &tag.0,
+        &tag.1,
+        &spec.actions.all_channels,
+        &spec.actions.email_members,
+        &spec.cooldown_minutes,
+    ];
+    let tail: Option<&dyn ToSql> = tail.as_ref().map(|t| t as &dyn ToSql);
+    stmt.execute(params_from_iter(values.into_iter().chain(tail)))
 }
 
 fn insert_channels(conn: &Connection, rule: AlertRuleId, channels: &[ChannelId]) -> Result<()> {
@@ -204,36 +223,15 @@ pub(crate) fn replace(
     let tx = conn.transaction().map_err(db)?;
     let old = get(&tx, id)?;
     check_channels(&tx, old.project_id, &spec)?;
-    let t = &spec.triggers;
-    let f = &spec.filters;
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE alert_rules SET name = ?2, enabled = ?3, on_new_issue = ?4, on_regression = ?5,
             on_unignored = ?6, frequency_count = ?7, frequency_minutes = ?8, users_count = ?9,
             users_minutes = ?10, min_level = ?11, environment = ?12, release = ?13,
             tag_key = ?14, tag_value = ?15, all_channels = ?16, email_members = ?17,
             cooldown_minutes = ?18
          WHERE id = ?1",
-        params![
-            id.0,
-            spec.name,
-            spec.enabled,
-            t.new_issue,
-            t.regression,
-            t.unignored,
-            t.frequency.map(|c| c.count),
-            t.frequency.map(|c| c.minutes),
-            t.user_count.map(|c| c.count),
-            t.user_count.map(|c| c.minutes),
-            f.min_level.map(Level::as_str),
-            f.environment,
-            f.release,
-            f.tag.as_ref().map(|(k, _)| k),
-            f.tag.as_ref().map(|(_, v)| v),
-            spec.actions.all_channels,
-            spec.actions.email_members,
-            spec.cooldown_minutes,
-        ],
     )
+    .and_then(|mut s| execute_with_spec(&mut s, id.0, &spec, None))
     .map_err(db)?;
     tx.execute("DELETE FROM alert_rule_channels WHERE rule_id = ?1", [id.0])
         .map_err(db)?;
