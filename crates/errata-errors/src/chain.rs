@@ -2,7 +2,8 @@
 //!
 //! Order is recording order; `Display` numbers from 1 (`Error #01: ...`), `by_type(ANY)` returns
 //! everything, `to_json` is `null` / one object / an array, exactly like Hertz's `String()`,
-//! `ByType()` and `JSON()`.
+//! `ByType()` and `JSON()`. Meta is printed as Go's `%v` prints the same value (`map[k:v]` with
+//! sorted keys, bare strings, `[a b]`, `<nil>`), so a line reads the same from either server.
 
 use std::fmt;
 
@@ -77,6 +78,11 @@ impl ErrorChain {
         }
     }
 
+    /// The error at `index` (recording order), to adjust it in place.
+    pub fn get_mut(&mut self, index: usize) -> Option<&mut Error> {
+        self.0.get_mut(index)
+    }
+
     /// The errors, in recording order.
     pub fn iter(&self) -> std::slice::Iter<'_, Error> {
         self.0.iter()
@@ -93,16 +99,89 @@ impl ErrorChain {
     }
 }
 
-/// Hertz's `String()`: `Error #NN: msg\n` per error plus `     Meta: {meta}\n` when present.
+/// Hertz's `String()`: `Error #NN: msg\n` per error plus `     Meta: %v\n` when present.
+///
+/// ```
+/// use errata_errors::{Error, ErrorChain};
+/// let chain: ErrorChain = [
+///     Error::private("db down").with_meta(serde_json::json!({"table": "orders", "attempt": 3})),
+///     Error::public("retry later").with_meta("see status page"),
+/// ].into_iter().collect();
+/// assert_eq!(chain.to_string(), "Error #01: db down\n     Meta: map[attempt:3 table:orders]\n\
+///                                Error #02: retry later\n     Meta: see status page\n");
+/// ```
 impl fmt::Display for ErrorChain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, err) in self.0.iter().enumerate() {
             writeln!(f, "Error #{:02}: {err}", i + 1)?;
             if let Some(meta) = err.meta() {
-                writeln!(f, "     Meta: {meta}")?;
+                writeln!(f, "     Meta: {}", GoValue(meta))?;
             }
         }
         Ok(())
+    }
+}
+
+/// A JSON value printed as Go's `%v` prints the `interface{}` it would decode to.
+struct GoValue<'a>(&'a Value);
+
+impl fmt::Display for GoValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Value::Null => f.write_str("<nil>"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::String(s) => f.write_str(s),
+            Value::Number(n) => match n.as_f64() {
+                Some(x) if !n.is_i64() && !n.is_u64() => write_go_float(f, x),
+                _ => write!(f, "{n}"),
+            },
+            Value::Array(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    write!(f, "{}", GoValue(item))?;
+                }
+                f.write_str("]")
+            }
+            Value::Object(map) => {
+                // Go prints map keys sorted; serde_json's map may keep insertion order.
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                f.write_str("map[")?;
+                for (i, key) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    write!(f, "{key}:{}", GoValue(&map[key]))?;
+                }
+                f.write_str("]")
+            }
+        }
+    }
+}
+
+/// Go's `%v` for a float64: the shortest digits, in exponent form (`1e+06`, `1.5e-05`) when the
+/// exponent is below -4 or at least 6.
+fn write_go_float(f: &mut fmt::Formatter<'_>, x: f64) -> fmt::Result {
+    if !x.is_finite() {
+        return f.write_str(if x.is_nan() {
+            "NaN"
+        } else if x > 0.0 {
+            "+Inf"
+        } else {
+            "-Inf"
+        });
+    }
+    let sci = format!("{x:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if x != 0.0 && !(-4..6).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        write!(f, "{mantissa}e{sign}{:02}", exp.unsigned_abs())
+    } else {
+        write!(f, "{x}")
     }
 }
 
@@ -160,9 +239,47 @@ mod tests {
         let s = c.to_string();
         assert!(s.starts_with("Error #01: e0\nError #02: e1\n"), "{s}");
         assert!(
-            s.ends_with("Error #10: e9\nError #11: last\n     Meta: {\"k\":\"v\"}\n"),
+            s.ends_with("Error #10: e9\nError #11: last\n     Meta: map[k:v]\n"),
             "{s}"
         );
+    }
+
+    /// Each line is what Hertz's `String()` prints for the same meta (Go's `%v`).
+    #[test]
+    fn meta_prints_as_go_prints_it() {
+        let line = |meta: Value| {
+            let chain: ErrorChain = [Error::public("m").with_meta(meta)].into_iter().collect();
+            chain.to_string()
+        };
+        assert_eq!(
+            line(json!("plain text")),
+            "Error #01: m\n     Meta: plain text\n"
+        );
+        assert_eq!(
+            line(json!({"b": "x", "a": 1, "c": {"z": true, "y": null}})),
+            "Error #01: m\n     Meta: map[a:1 b:x c:map[y:<nil> z:true]]\n"
+        );
+        assert_eq!(
+            line(json!(["a", 2, [3]])),
+            "Error #01: m\n     Meta: [a 2 [3]]\n"
+        );
+        assert_eq!(line(json!(42)), "Error #01: m\n     Meta: 42\n");
+        for (x, go) in [
+            (1.5, "1.5"),
+            (100_000.0, "100000"),
+            (1_000_000.0, "1e+06"),
+            (1_234_567.0, "1.234567e+06"),
+            (0.0001, "0.0001"),
+            (0.000_015, "1.5e-05"),
+            (-2.5, "-2.5"),
+            (0.0, "0"),
+        ] {
+            assert_eq!(
+                line(json!(x)),
+                format!("Error #01: m\n     Meta: {go}\n"),
+                "{x}"
+            );
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //! chain.push(public_errorf!("item {} not found", 42)).set_meta_mut(serde_json::json!({"id": 42}));
 //!
 //! assert_eq!(chain.to_string(),
-//!     "Error #01: database unreachable\nError #02: item 42 not found\n     Meta: {\"id\":42}\n");
+//!     "Error #01: database unreachable\nError #02: item 42 not found\n     Meta: map[id:42]\n");
 //! assert_eq!(chain.by_type(ErrorType::PUBLIC).len(), 1);
 //! assert_eq!(chain.by_type(ErrorType::ANY).len(), 2);
 //! assert_eq!(chain.last().unwrap().to_string(), "item 42 not found");

@@ -128,3 +128,32 @@ where
         }
     })
 }
+
+/// `tokio::task::spawn_blocking` with the current hub carried into the closure (bound as its
+/// current hub, a child of the request's), and a panic in it reported on that hub before it
+/// propagates to the `JoinHandle` as usual: the counterpart of [`spawn`] for CPU-heavy or
+/// blocking work started from a handler.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let handle = errata_tower::spawn_blocking(|| "x".repeat(3));
+/// assert_eq!(handle.await.unwrap(), "xxx");
+/// # }
+/// ```
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    crate::panic::ensure_installed();
+    let hub = Arc::new(Hub::new_from_top(Hub::current()));
+    tokio::task::spawn_blocking(move || {
+        Hub::run(hub.clone(), || match crate::panic::catch(f) {
+            Ok(v) => v,
+            Err(mut caught) => {
+                let (_, id) = caught.report_on(&hub, "blocking task");
+                resume_reported(caught.payload, id)
+            }
+        })
+    })
+}

@@ -93,6 +93,7 @@ mod event;
 #[cfg(feature = "axum")]
 mod extract;
 mod future;
+mod guard;
 mod layer;
 mod log;
 mod options;
@@ -102,13 +103,14 @@ mod responder;
 mod service;
 
 pub use body::GuardedBody;
-pub use context::{Outcome, RequestContext, hub_from_request};
+pub use context::{Outcome, Recorded, RequestContext, hub_from_request};
 pub use dedup::prepare_client_options;
-pub use delivery::{MAX_STUCK_FLUSHES, flush, spawn};
+pub use delivery::{MAX_STUCK_FLUSHES, flush, spawn, spawn_blocking};
 pub use error::LayerError;
 #[cfg(feature = "axum")]
 pub use extract::RequestHub;
 pub use future::ResponseFuture;
+pub use guard::{GuardFuture, PanicGuard, PanicGuardLayer};
 pub use layer::ErrataLayer;
 pub use log::LOG_TARGET;
 pub use options::{DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, Options, ReportPolicy};

@@ -123,6 +123,7 @@ pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Caught> {
             location: record.as_ref().and_then(|r| r.location.clone()),
             backtrace: record.map(|r| r.backtrace),
             already_reported,
+            report: None,
         }
     })
 }
@@ -151,6 +152,8 @@ pub struct Caught {
     backtrace: Option<backtrace::Backtrace>,
     /// Whether an inner layer already reported this panic and re-panicked.
     already_reported: Prior,
+    /// The report, once resolved (resolving consumes the backtrace).
+    report: Option<Box<PanicReport>>,
 }
 
 impl std::fmt::Debug for Caught {
@@ -185,19 +188,25 @@ impl Caught {
         (report, id)
     }
 
-    /// Resolves the backtrace (expensive: symbolication) and builds the report.
+    /// Resolves the backtrace (expensive: symbolication) and builds the report; later calls
+    /// return the same report.
     pub fn report(&mut self) -> PanicReport {
+        if let Some(report) = &self.report {
+            return (**report).clone();
+        }
         let stacktrace = self.backtrace.take().and_then(|mut bt| {
             bt.resolve();
             event::trimmed_stacktrace(&bt, event::PANIC_MACHINERY)
         });
-        PanicReport {
+        let report = PanicReport {
             message: payload_message(&*self.payload),
             error: self.payload.downcast_ref::<Error>().cloned(),
             location: self.location.clone(),
             thread: std::thread::current().name().map(ToOwned::to_owned),
             stacktrace,
-        }
+        };
+        self.report = Some(Box::new(report.clone()));
+        report
     }
 }
 
@@ -208,6 +217,8 @@ pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> String {
     } else if let Some(s) = payload.downcast_ref::<String>() {
         s.clone()
     } else if let Some(err) = payload.downcast_ref::<Error>() {
+        err.to_string()
+    } else if let Some(err) = payload.downcast_ref::<errata_errors::BoxError>() {
         err.to_string()
     } else {
         "Box<dyn Any>".to_owned()
@@ -220,7 +231,8 @@ pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> String {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PanicReport {
-    /// The panic message (`"Box<dyn Any>"` for payloads that are not strings).
+    /// The panic message: the string, or the error's message for an `errata_errors::Error` or
+    /// `Box<dyn std::error::Error + Send + Sync>` payload (`"Box<dyn Any>"` for anything else).
     pub message: String,
     /// The payload, when it was an `errata_errors::Error` (`std::panic::panic_any(err)`): the
     /// event then carries that error's chain, types and stacks, and `message` is its message.
@@ -319,6 +331,13 @@ mod tests {
             catch(|| std::panic::panic_any(Error::private("ledger out of balance"))).unwrap_err();
         assert_eq!(payload_message(&*c.payload), "ledger out of balance");
         assert!(c.report().error.is_some());
+    }
+
+    #[test]
+    fn boxed_std_error_payloads_give_their_message() {
+        let boxed: errata_errors::BoxError = Box::new(std::io::Error::other("disk full"));
+        let c = catch(|| std::panic::panic_any(boxed)).unwrap_err();
+        assert_eq!(payload_message(&*c.payload), "disk full");
     }
 
     #[test]

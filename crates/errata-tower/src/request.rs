@@ -6,13 +6,21 @@
 //! handed to the handler rebuilt from the same bytes; a larger or streamed body is not read, and
 //! the event gets a note with its size instead (never a truncated body, which would be invalid
 //! and more prone to leak).
+//!
+//! The layer accepts any request body type, but only some can be rebuilt from bytes: those
+//! `replay` knows (axum's `Body`, `Full<Bytes>`, `String`, and the boxed bodies with a
+//! boxed error). Others, hyper's `Incoming` among them, are never read; the event says so. The
+//! check is a `TypeId` comparison (axum's `Body::new` does the same to avoid double boxing),
+//! because a trait bound would exclude `Incoming` and coherence forbids one impl per case.
 
+use std::any::Any;
 use std::collections::BTreeMap;
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use http::{HeaderMap, Request, header};
 use http_body::Body;
-use http_body_util::{BodyExt, Limited};
+use http_body_util::combinators::{BoxBody, UnsyncBoxBody};
+use http_body_util::{BodyExt, Full, Limited};
 use sentry_core::protocol::Request as EventRequest;
 use sentry_core::protocol::Url;
 
@@ -89,9 +97,19 @@ fn known_size<B: Body>(req: &Request<B>) -> Option<u64> {
 /// the identical bytes and what to attach to events (the body, lossily decoded, or a note).
 pub(crate) async fn capture_body<B>(req: Request<B>, max: usize) -> (Request<B>, Option<String>)
 where
-    B: Body + From<Bytes>,
+    B: Body + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
+    // Proves the type can be rebuilt, and is the fallback body if reading fails.
+    let Some(empty) = replay::<B>(Bytes::new()) else {
+        return (
+            req,
+            Some(format!(
+                "[body omitted: a {} cannot be rebuilt for the handler]",
+                std::any::type_name::<B>()
+            )),
+        );
+    };
     match known_size(&req) {
         Some(0) => (req, None),
         None => (
@@ -108,20 +126,49 @@ where
             let (parts, body) = req.into_parts();
             match Limited::new(body, max).collect().await {
                 Ok(collected) => {
-                    let bytes = collected.to_bytes();
+                    let mut buf = collected.aggregate();
+                    let bytes = buf.copy_to_bytes(buf.remaining());
                     let data = String::from_utf8_lossy(&bytes).into_owned();
-                    (Request::from_parts(parts, B::from(bytes)), Some(data))
+                    let body = replay(bytes).unwrap_or(empty);
+                    (Request::from_parts(parts, body), Some(data))
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "errata-tower: reading the request body failed");
                     (
-                        Request::from_parts(parts, B::from(Bytes::new())),
+                        Request::from_parts(parts, empty),
                         Some("[body omitted: reading it failed]".to_owned()),
                     )
                 }
             }
         }
     }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Rebuilds a body of type `B` from bytes, for the types that allow it (see the module docs).
+fn replay<B: 'static>(bytes: Bytes) -> Option<B> {
+    fn cast<T: 'static, B: 'static>(value: T) -> Option<B> {
+        let boxed: Box<dyn Any> = Box::new(value);
+        boxed.downcast::<B>().ok().map(|b| *b)
+    }
+    let full = || Full::new(bytes.clone());
+    #[cfg(feature = "axum")]
+    if std::any::TypeId::of::<B>() == std::any::TypeId::of::<axum::body::Body>() {
+        return cast(axum::body::Body::from(bytes));
+    }
+    cast(full())
+        .or_else(|| cast(String::from_utf8_lossy(&bytes).into_owned()))
+        .or_else(|| {
+            cast(BoxBody::<Bytes, BoxError>::new(
+                full().map_err(|e| match e {}),
+            ))
+        })
+        .or_else(|| {
+            cast(UnsyncBoxBody::<Bytes, BoxError>::new(
+                full().map_err(|e| match e {}),
+            ))
+        })
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use sentry_core::types::Uuid;
 use sentry_core::{Hub, SentryFutureExt};
 use tower_service::Service;
 
-use crate::panic::{CatchPanic, resume_reported};
+use crate::panic::{CatchPanic, Caught, resume_reported};
 use crate::{
     GuardedBody, Options, Outcome, RequestContext, ResponseFuture, delivery, event, log, request,
 };
@@ -44,7 +44,7 @@ where
     S: Service<Request<B>, Response = Response<ResB>> + Clone + Send + 'static,
     S::Future: Send + 'static,
     S::Error: Send + 'static,
-    B: Body + From<Bytes> + Send + 'static,
+    B: Body + Send + 'static,
     B::Data: Send,
     B::Error: Into<BoxError>,
     ResB: Body<Data = Bytes> + Send + 'static,
@@ -77,7 +77,7 @@ async fn handle<S, B, ResB>(
 where
     S: Service<Request<B>, Response = Response<ResB>> + Send + 'static,
     S::Future: Send + 'static,
-    B: Body + From<Bytes> + Send + 'static,
+    B: Body + Send + 'static,
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
@@ -93,41 +93,57 @@ where
     req.extensions_mut().insert(ctx.clone());
 
     let caught = CatchPanic::new(async move { inner.call(req).await }.bind_hub(hub.clone())).await;
-    match caught {
-        Ok(Ok(res)) => Ok(finish(&opts, &hub, &ctx, res)
-            .await
-            .map(|body| GuardedBody::inner(body, hub))),
-        Ok(Err(e)) => Err(e),
-        Err(mut caught) => {
-            let (report, event_id) = caught.report_on(&hub, "handler");
-            let mut delivered = None;
-            if opts.wait_for_delivery && event_id.is_some() {
-                delivered = Some(delivery::flush(&hub, opts.timeout).await);
+    let caught = match caught {
+        // A panic the innermost `PanicGuardLayer` turned into a 500 is reported as if caught here.
+        Ok(Ok(res)) => match ctx.take_panic() {
+            None => {
+                let res = finish(&opts, &hub, &ctx, res).await;
+                return Ok(res.map(|body| GuardedBody::inner(body, hub)));
             }
-            if opts.re_panic {
-                resume_reported(caught.payload, event_id);
-            }
-            let mut res = opts.responder.panic_response(accept.as_ref(), event_id);
-            if let Some(id) = event_id {
-                set_event_header(&opts, res.headers_mut(), id);
-            }
-            let outcome = Outcome {
-                status: res.status(),
-                errors: ctx.take_errors(),
-                panic: Some(Arc::new(report)),
-                event_id,
-                delivered,
-            };
-            res.extensions_mut().insert(outcome);
-            Ok(res.map(GuardedBody::replaced))
-        }
+            Some(caught) => caught,
+        },
+        Ok(Err(e)) => return Err(e),
+        Err(caught) => caught,
+    };
+    Ok(panicked(&opts, &hub, &ctx, accept.as_ref(), caught).await)
+}
+
+/// After a caught panic: one fatal event, the delivery wait when asked, then the friendly
+/// response (or the unwind resumed with `re_panic`) with its [`Outcome`].
+async fn panicked<ResB>(
+    opts: &Options,
+    hub: &Arc<Hub>,
+    ctx: &RequestContext,
+    accept: Option<&HeaderValue>,
+    mut caught: Caught,
+) -> Response<GuardedBody<ResB>> {
+    let (report, event_id) = caught.report_on(hub, "handler");
+    let mut delivered = None;
+    if opts.wait_for_delivery && event_id.is_some() {
+        delivered = Some(delivery::flush(hub, opts.timeout).await);
     }
+    if opts.re_panic {
+        resume_reported(caught.payload, event_id);
+    }
+    let mut res = opts.responder.panic_response(accept, event_id);
+    if let Some(id) = event_id {
+        set_event_header(opts, res.headers_mut(), id);
+    }
+    let outcome = Outcome {
+        status: res.status(),
+        errors: ctx.take_errors(),
+        panic: Some(Arc::new(report)),
+        event_id,
+        delivered,
+    };
+    res.extensions_mut().insert(outcome);
+    res.map(GuardedBody::replaced)
 }
 
 /// Describes the request (and buffers the body) into an event processor of the request's hub.
 async fn attach_request<B>(opts: &Options, hub: &Hub, req: Request<B>) -> Request<B>
 where
-    B: Body + From<Bytes>,
+    B: Body + 'static,
     B::Error: Into<BoxError>,
 {
     let pii = hub.client().is_some_and(|c| c.options().send_default_pii);

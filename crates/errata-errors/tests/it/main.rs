@@ -69,7 +69,7 @@ fn hertz_error_chain() {
     assert!(errs.by_type(ErrorType::BIND).is_empty());
     assert_eq!(
         errs.to_string(),
-        "Error #01: first\nError #02: second\n     Meta: \"some data\"\nError #03: third\n     Meta: {\"status\":\"400\"}\n"
+        "Error #01: first\nError #02: second\n     Meta: some data\nError #03: third\n     Meta: map[status:400]\n"
     );
     assert_eq!(
         errs.to_json(),

@@ -7,8 +7,10 @@
 mod delivery;
 mod error_log;
 mod errors;
+mod guard;
 mod isolation;
 mod panics;
+mod plain_hyper;
 mod real_delivery;
 mod request_data;
 mod sentry_tracing;

@@ -287,6 +287,47 @@ async fn spawn_carries_the_request_hub_and_reports_task_panics() {
     assert!(!events[0].tags.contains_key("plain"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spawn_blocking_carries_the_request_hub_and_reports_panics() {
+    let (transport, hub) = recording();
+    let app = layered(
+        Router::new().route(
+            "/crunch",
+            get(|| async {
+                Hub::current().configure_scope(|s| s.set_tag("report", "q3"));
+                let ok = errata_tower::spawn_blocking(|| {
+                    Hub::current().configure_scope(|s| s.set_tag("rows", "12"));
+                    12
+                });
+                assert_eq!(ok.await.unwrap(), 12);
+                let failed = errata_tower::spawn_blocking(|| -> u32 {
+                    panic!("spreadsheet export failed");
+                });
+                assert!(failed.await.unwrap_err().is_panic());
+                let plain = tokio::task::spawn_blocking(|| {
+                    Hub::current().configure_scope(|s| s.set_tag("plain", "1"));
+                });
+                plain.await.unwrap();
+                "done"
+            }),
+        ),
+        &hub,
+        Options::new(),
+    );
+    let (res, _) = send(&app, get_req("/crunch")).await;
+    assert_eq!(res.status(), 200);
+    let events = transport.events();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0].tags.get("report").map(String::as_str), Some("q3"));
+    // The first task's tag stayed in its own child hub.
+    assert!(!events[0].tags.contains_key("rows"));
+    assert!(!events[0].tags.contains_key("plain"));
+    assert_eq!(
+        events[0].exception.values[0].value.as_deref(),
+        Some("spreadsheet export failed")
+    );
+}
+
 struct Branded;
 
 impl errata_tower::Responder for Branded {
