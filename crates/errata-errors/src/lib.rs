@@ -5,7 +5,8 @@
 //! meta, the caller's location and a cheaply captured, lazily resolved backtrace) and
 //! [`ErrorChain`] (Hertz's `errors.ErrorChain`: `String()`, `Errors()`, `ByType()`, `Last()`,
 //! `JSON()`). [`Error::wrap`] and the [`Context`] trait add layers (`GoFrame`'s `gerror.Wrap`),
-//! each with its own location and stack, printed newest first by [`Error::report`]. The HTTP side (recording on a request, reporting to Sentry, rendering) lives in
+//! each with its own location and stack, printed newest first by [`Error::report`]. A
+//! `thiserror` enum declares its types and statuses once with [`Classify`]. The HTTP side (recording on a request, reporting to Sentry, rendering) lives in
 //! `errata-tower`; keeping this crate HTTP-free lets domain code depend on it cheaply.
 //!
 //! ```
@@ -23,6 +24,7 @@
 //! ```
 
 mod chain;
+mod classify;
 mod error;
 mod error_type;
 #[cfg(feature = "anyhow")]
@@ -34,6 +36,7 @@ mod trace;
 mod wrap;
 
 pub use chain::ErrorChain;
+pub use classify::{Classified, Classify};
 pub use error::{BoxError, Error};
 pub use error_type::ErrorType;
 #[cfg(feature = "anyhow")]
@@ -90,3 +93,10 @@ macro_rules! private_errorf {
 
 #[cfg(feature = "axum")]
 mod response;
+
+/// What [`into_response!`] expands to refer to; not a public API.
+#[cfg(feature = "axum")]
+#[doc(hidden)]
+pub mod __private {
+    pub use axum_core::response::{IntoResponse, Response};
+}

@@ -169,3 +169,78 @@ async fn extractor_without_the_layer_is_a_500() {
     assert_eq!(res.status(), 500);
     assert_eq!(body, "Internal Server Error");
 }
+
+/// A `thiserror` enum that declares its types and statuses once (`Classify`).
+#[derive(Debug, thiserror::Error)]
+enum CartError {
+    #[error("item {0} is sold out")]
+    SoldOut(u32),
+    #[error("cart store unreachable")]
+    Store(#[source] std::io::Error),
+}
+
+impl errata_errors::Classify for CartError {
+    fn error_type(&self) -> ErrorType {
+        match self {
+            Self::SoldOut(_) => ErrorType::PUBLIC,
+            Self::Store(_) => ErrorType::PRIVATE,
+        }
+    }
+    fn status(&self) -> Option<u16> {
+        match self {
+            Self::SoldOut(_) => Some(409),
+            Self::Store(_) => Some(503),
+        }
+    }
+}
+
+errata_errors::into_response!(CartError);
+
+#[tokio::test]
+async fn a_classified_enum_is_rendered_and_reported_as_it_declares() {
+    use errata_errors::Classified;
+    let (transport, hub) = recording();
+    let app = layered(
+        Router::new()
+            .route(
+                "/sold-out",
+                get(|| async { Err::<(), _>(CartError::SoldOut(4)) }),
+            )
+            .route(
+                "/store",
+                get(|| async {
+                    Err::<(), _>(CartError::Store(std::io::Error::other("10.0.0.7 refused")))
+                }),
+            )
+            .route(
+                "/question-mark",
+                get(|| async {
+                    let qty: u32 = Err(CartError::SoldOut(9)).classified()?;
+                    Ok::<_, Error>(qty.to_string())
+                }),
+            ),
+        &hub,
+        Options::new(),
+    );
+    let (res, body) = send(&app, get_req("/sold-out")).await;
+    assert_eq!(res.status(), 409);
+    assert!(body.contains("item 4 is sold out"), "{body}");
+    let (res, body) = send(&app, get_req("/question-mark")).await;
+    assert_eq!(res.status(), 409);
+    assert!(body.contains("item 9 is sold out"), "{body}");
+    assert!(transport.take_events().is_empty(), "4xx are not reported");
+
+    let (res, body) = send(&app, get_req("/store")).await;
+    assert_eq!(res.status(), 503);
+    assert_no_leak(&body, &["unreachable", "10.0.0.7"]);
+    let events = transport.take_events();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    let values: Vec<_> = events[0]
+        .exception
+        .values
+        .iter()
+        .filter_map(|e| e.value.as_deref())
+        .collect();
+    assert!(values.contains(&"cart store unreachable"), "{values:?}");
+    assert!(values.contains(&"10.0.0.7 refused"), "{values:?}");
+}
