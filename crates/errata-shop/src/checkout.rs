@@ -1,11 +1,12 @@
 //! Checkout handlers: one per shop route, each calling into [`crate::pricing`].
 
 use axum::Json;
+use axum::extract::Path;
 use axum::extract::rejection::JsonRejection;
 use errata_errors::{Error, ErrorType};
 use serde::Deserialize;
 
-use crate::pricing;
+use crate::{orders, pricing};
 
 /// `GET /panic`: quotes a price for a loyalty level that does not exist (a helper panics).
 pub(crate) async fn quote() -> String {
@@ -21,6 +22,16 @@ pub(crate) async fn stock() -> Result<String, Error> {
 /// `GET /error/public`: an expired coupon, a 422 whose message the client may read.
 pub(crate) async fn redeem() -> Result<String, Error> {
     Ok(format!("discount: {}%\n", pricing::redeem("SPRING24")?))
+}
+
+/// `POST /orders/{id}/reorder`: fails three layers down; the event carries every layer.
+pub(crate) async fn reorder(Path(id): Path<u32>) -> Result<String, Error> {
+    Ok(format!("reordered as {}\n", orders::reorder(id)?))
+}
+
+/// `POST /prices/import`: an `anyhow` error from library-style code, converted with `?`.
+pub(crate) async fn import() -> Result<String, Error> {
+    Ok(format!("imported {} prices\n", orders::import_prices()?))
 }
 
 /// An order as posted by clients.

@@ -1,5 +1,6 @@
 //! The example shop: an axum app wired with `errata-tower`, whose routes succeed, panic, fail
-//! privately, fail publicly and fail to bind, so a newcomer sees real Rust issues in Errata.
+//! privately, fail publicly, fail to bind, fail three layers deep and fail in `anyhow` code, so
+//! a newcomer sees real Rust issues in Errata.
 //!
 //! The binary (`main.rs`) only reads the environment, initialises `sentry` and serves [`app`];
 //! keeping the router here lets the integration tests drive it without a socket.
@@ -10,6 +11,7 @@
 //! ```
 
 mod checkout;
+mod orders;
 mod pricing;
 
 use axum::Router;
@@ -25,5 +27,7 @@ pub fn app(options: Options) -> Router {
         .route("/error/public", get(checkout::redeem))
         .route("/error/bind", post(checkout::order))
         .route("/background", get(checkout::receipt))
+        .route("/orders/{id}/reorder", post(checkout::reorder))
+        .route("/prices/import", post(checkout::import))
         .layer(ErrataLayer::new(options))
 }

@@ -6,12 +6,16 @@ use std::time::Duration;
 
 use errata_tower::Options;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::prelude::*;
 
 fn main() -> std::io::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
+    // sentry-tracing with its default filter (error → event, warn/info → breadcrumb), as most
+    // services have it: the layer's own error log still gives one event per failure.
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        ))
+        .with(sentry_tracing::layer())
         .init();
     let dsn = std::env::var("SENTRY_DSN").unwrap_or_default();
     if dsn.is_empty() {
