@@ -29,7 +29,7 @@ pub type AgentConfigBuilder = ConfigBuilder<AgentScope>;
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Default bound on one whole envelope delivery (resolve, connect, send, and read the answer):
-/// 5 s. An envelope is a few kilobytes, and the server answers before it processes it.
+/// 5 s, generous for an envelope of a few kilobytes on a healthy server.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A [`TransportFactory`] for `sentry`'s ureq transport with timeouts and a bounded shutdown.
@@ -47,10 +47,15 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 ///   transport does, and then returns even if a request is still in flight: the transport is
 ///   released on a helper thread, which ends within the request timeout (or with the process).
 ///
-/// So the exit takes at most `shutdown_timeout` (plus a few milliseconds) whatever the two
-/// timeouts are. Keep `request_timeout` at or below `shutdown_timeout` when envelopes must have a
-/// chance to complete at exit: an envelope whose request cannot finish before the deadline is
-/// abandoned. With the plain transport a request has no bound, and the close joins it.
+/// So the close takes at most `shutdown_timeout` (plus a few milliseconds) whatever the two
+/// timeouts are; with the plain transport it joins a request that has no bound. How they relate:
+/// a request stuck at the close gives up `request_timeout` after it started, and the worker then
+/// tries the envelopes queued behind it. With `request_timeout` at or below `shutdown_timeout`,
+/// a stuck request ends before the close's deadline, so the worker thread is done by then unless
+/// it started another envelope; with a longer one (the defaults against `sentry`'s 2 s
+/// `shutdown_timeout`), the close returns at its deadline anyway and the request is left to end
+/// on its own, or with the process at exit. Either way, what is not delivered by the deadline is
+/// lost, as with any transport.
 ///
 /// The agent is built like `sentry`'s own: the HTTP/HTTPS proxy of the options, and ureq's
 /// default TLS settings (the rustls provider, which `sentry`'s `rustls` feature compiles in). TLS
