@@ -1,7 +1,9 @@
 //! Per-request overhead of `ErrataLayer` on a trivial axum handler when nothing goes wrong,
-//! measured in one run against the bare handler and against `sentry-tower`'s layers
-//! (`NewSentryLayer` + `SentryHttpLayer`, the documented setup). All three report to a client
-//! bound to the main hub with a transport that discards envelopes.
+//! measured in one run side by side: the bare handler, the layer with default options and with
+//! `send_request`, `sentry-tower`'s layers (`NewSentryLayer` + `SentryHttpLayer`, the
+//! documented setup), and tower-http's `CatchPanicLayer` (panic recovery alone, no reporting).
+//! The reporting ones report to a client bound to the main hub with a transport that discards
+//! envelopes.
 //!
 //! Run: `cargo bench -p errata-tower --features axum --bench overhead`.
 
@@ -42,9 +44,12 @@ fn overhead(c: &mut Criterion) {
         .unwrap();
     let bare = handler_app();
     let errata = handler_app().layer(ErrataLayer::new(Options::new()));
+    let errata_send_request =
+        handler_app().layer(ErrataLayer::new(Options::new().send_request(true)));
     let sentry_tower = handler_app()
         .layer(sentry_tower::SentryHttpLayer::new())
         .layer(sentry_tower::NewSentryLayer::<Request<Body>>::new_from_top());
+    let catch_panic = handler_app().layer(tower_http::catch_panic::CatchPanicLayer::new());
 
     let mut group = c.benchmark_group("per_request");
     group
@@ -54,7 +59,9 @@ fn overhead(c: &mut Criterion) {
     for (name, app) in [
         ("bare", bare),
         ("errata_tower", errata),
+        ("errata_tower_send_request", errata_send_request),
         ("sentry_tower", sentry_tower),
+        ("tower_http_catch_panic", catch_panic),
     ] {
         group.bench_function(name, |b| {
             b.to_async(&rt).iter(|| {

@@ -13,7 +13,12 @@ use sentry_core::protocol::Event;
 
 use crate::panic::in_catch_scope;
 
-/// Wraps `before_send` so panic events from other hooks are dropped for panics the layer owns.
+/// Wraps `before_send` so panic events from other hooks are dropped for panics the layer owns;
+/// with the `ureq` feature, also installs [`UreqTransportFactory`] (timeouts, a close bounded by
+/// `shutdown_timeout`) when `options` has no transport yet. `sentry::apply_defaults` sets the
+/// plain transport, so prepare the options before it (`sentry::init` applies it afterwards).
+///
+/// [`UreqTransportFactory`]: crate::transport::UreqTransportFactory
 ///
 /// ```
 /// let options = errata_tower::prepare_client_options(
@@ -23,6 +28,8 @@ use crate::panic::in_catch_scope;
 /// // let _guard = sentry::init(options);
 /// ```
 pub fn prepare_client_options(mut options: ClientOptions) -> ClientOptions {
+    #[cfg(feature = "ureq")]
+    crate::transport::install_default(&mut options);
     let user = options.before_send.take();
     options.before_send = Some(Arc::new(move |event: Event<'static>| {
         if in_catch_scope() && is_unhandled_panic(&event) {

@@ -81,8 +81,12 @@
 //! readiness has no response to replace); the delivery wait returns within `timeout` even if
 //! the transport ignores it, but it waits on tokio's blocking pool, so only a fully saturated
 //! pool can stretch it; the `sentry` HTTP transports set no connect/read timeouts of their own,
-//! so dropping the client (e.g. `sentry::init`'s guard at exit) can hang on a server that
-//! accepts and never answers, a `sentry` limitation this crate does not change.
+//! so with them closing the client (dropping `sentry::init`'s guard at exit) hangs for good on
+//! a server that accepts and never answers: with the `ureq` feature, [`prepare_client_options`]
+//! installs [`transport::UreqTransportFactory`] when no transport is set (call it before
+//! `sentry::apply_defaults`, or let `sentry::init` apply them), whose requests have connect and
+//! overall timeouts and whose close returns within `shutdown_timeout`; other transports are the
+//! application's to bound.
 
 mod body;
 mod context;
@@ -101,6 +105,8 @@ pub mod panic;
 mod request;
 mod responder;
 mod service;
+#[cfg(feature = "ureq")]
+pub mod transport;
 
 pub use body::GuardedBody;
 pub use context::{Outcome, Recorded, RequestContext, hub_from_request};

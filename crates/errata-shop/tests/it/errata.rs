@@ -29,7 +29,8 @@ async fn panics_and_private_errors_become_issues_in_errata() {
     // A client of our own (not the process-global one other tests could share).
     let mut options = sentry::ClientOptions::new();
     options.dsn = Some(dsn.parse().unwrap());
-    let options = errata_tower::prepare_client_options(sentry::apply_defaults(options));
+    // Prepared before the defaults, so the transport is errata-tower's (with timeouts).
+    let options = sentry::apply_defaults(errata_tower::prepare_client_options(options));
     let client = Arc::new(sentry::Client::from(options));
     let hub = Arc::new(sentry::Hub::new(
         Some(client),

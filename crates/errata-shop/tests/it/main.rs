@@ -1,7 +1,9 @@
 //! Integration tests of `errata-shop`: every route answers as documented, and no private text
 //! or panic detail reaches a response body; and, in `errata`, the shop reports to a real
-//! Errata server.
+//! Errata server; in `default_path`, as its binary does (`sentry::init`, the main hub, real HTTP,
+//! in a child process).
 
+mod default_path;
 mod errata;
 
 use axum::body::Body;

@@ -17,4 +17,6 @@ mod sentry_tracing;
 mod support;
 #[cfg(feature = "anyhow")]
 mod third_party;
+#[cfg(feature = "ureq")]
+mod transport_timeouts;
 mod wrapped;
