@@ -84,6 +84,7 @@
 //! so dropping the client (e.g. `sentry::init`'s guard at exit) can hang on a server that
 //! accepts and never answers, a `sentry` limitation this crate does not change.
 
+pub mod adapter;
 mod body;
 mod context;
 mod dedup;
