@@ -58,7 +58,8 @@
 //!     assert_eq!(outcome.panic.as_ref().unwrap().message, "price table missing");
 //!     let events = transport.fetch_and_clear_events();
 //!     assert_eq!(events.len(), 1);
-//!     assert_eq!(res.headers()["x-sentry-event"], events[0].event_id.simple().to_string());
+//!     let header = res.headers().get("x-sentry-event").unwrap();
+//!     assert_eq!(header.to_str().unwrap(), events[0].event_id.simple().to_string());
 //!
 //!     // A 5xx with a recorded error: one event carrying the error.
 //!     let res = test::call_service(&app, test::TestRequest::get().uri("/failing").to_request()).await;
