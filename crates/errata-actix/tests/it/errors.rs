@@ -178,3 +178,40 @@ async fn the_extractors_fail_with_a_plain_500_without_the_middleware() {
     assert_eq!(res.body, "Internal Server Error");
     assert!(res.outcome.is_none());
 }
+
+/// An error returned by an inner *middleware* (not a handler) is recorded and reported, and
+/// passed on unchanged for actix to render.
+#[actix_web::test]
+async fn an_inner_middleware_error_is_reported_and_passed_on() {
+    use actix_web::dev::Service;
+
+    let (transport, hub) = recording();
+    let app = test::init_service(
+        App::new()
+            .configure(routes)
+            .wrap_fn(|req, srv| {
+                let fail = req.path() == "/recorded";
+                let fut = srv.call(req);
+                async move {
+                    if fail {
+                        drop(fut);
+                        return Err(actix_web::error::ErrorServiceUnavailable(
+                            "session store down",
+                        ));
+                    }
+                    fut.await
+                }
+            })
+            .wrap(Errata::new(Options::new().hub(hub))),
+    )
+    .await;
+    let err = app.call(get("/recorded")).await.unwrap_err();
+    assert_eq!(err.to_string(), "session store down");
+    assert_eq!(err.error_response().status(), 503);
+    let events = transport.fetch_and_clear_events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0].exception.values[0].value.as_deref(),
+        Some("session store down")
+    );
+}
