@@ -75,15 +75,18 @@
 //! `ServiceResponse` can only be built from the request, which the panicked handler consumed),
 //! so outer actix middleware sees `Err` and finds the `Outcome` through
 //! [`RecoveredPanic::outcome`]; an error returned by an *inner middleware* (not a handler) is
-//! recorded and reported but passed on unchanged, without an `Outcome`; panics while streaming
-//! the response body are not caught. The caveats of errata-tower apply too (`panic = "abort"`,
+//! recorded and reported but passed on unchanged, without an `Outcome`. Panics while streaming
+//! the response body are caught and reported once ([`GuardedBody`]); the client then sees a
+//! truncated response. The caveats of errata-tower apply too (`panic = "abort"`,
 //! state left inconsistent by a caught panic, plain `tokio::spawn`/`actix_web::rt::spawn` tasks).
 
+mod body;
 mod error;
 mod extract;
 mod middleware;
 mod request;
 
+pub use body::GuardedBody;
 pub use error::{HttpError, RecoveredPanic};
 pub use extract::{Ctx, RequestHub, hub_from_request, request_context};
 pub use middleware::{Errata, ErrataMiddleware};

@@ -6,10 +6,11 @@
 //! scope (`CatchPanic` polls the whole call, so a panic while building the future is caught as
 //! well as one while polling it). Afterwards, the flow is errata-tower's own: errors carried by
 //! the response are recorded, `adapter::finish` logs, reports per policy and waits for delivery,
-//! and the `Outcome` goes into the response extensions. A caught panic goes through
-//! `adapter::recover` and comes back as the service's `Err` ([`RecoveredPanic`]): actix builds a
-//! `ServiceResponse` only from the request, which the panicked handler took with it, and holding
-//! a clone of the request would break actix's router (it needs the request uniquely owned).
+//! and the `Outcome` goes into the response extensions; the body is wrapped in [`GuardedBody`].
+//! A caught panic goes through `adapter::recover` and comes back as the service's `Err`
+//! ([`RecoveredPanic`]): actix builds a `ServiceResponse` only from the request, which the
+//! panicked handler took with it, and holding a clone of the request would break actix's router
+//! (it needs the request uniquely owned).
 
 use std::future::{Ready, ready};
 use std::rc::Rc;
@@ -26,7 +27,7 @@ use errata_tower::{Options, RequestContext};
 use futures_core::future::LocalBoxFuture;
 use sentry_core::SentryFutureExt;
 
-use crate::{HttpError, RecoveredPanic, request};
+use crate::{GuardedBody, HttpError, RecoveredPanic, request};
 
 /// Reports panics and recorded errors of the wrapped actix-web app, scope or resource
 /// (hertzsentry's `NewSentry`, with errata-tower's [`Options`]).
@@ -72,7 +73,7 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
     B: MessageBody + 'static,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<GuardedBody<B>>;
     type Error = actix_web::Error;
     type Transform = ErrataMiddleware<S>;
     type InitError = ();
@@ -98,9 +99,9 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
     B: MessageBody + 'static,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<GuardedBody<B>>;
     type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<ServiceResponse<B>, actix_web::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, actix_web::Error>>;
 
     forward_ready!(service);
 
@@ -113,7 +114,7 @@ async fn handle<S, B>(
     options: Arc<Options>,
     service: Rc<S>,
     mut req: ServiceRequest,
-) -> Result<ServiceResponse<B>, actix_web::Error>
+) -> Result<ServiceResponse<GuardedBody<B>>, actix_web::Error>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
 {
@@ -136,13 +137,14 @@ where
                 set_event_header(opts, res.headers_mut(), id);
             }
             res.response_mut().extensions_mut().insert(outcome);
-            Ok(res)
+            Ok(res.map_body(|_, body| GuardedBody::new(body, hub)))
         }
         Ok(Err(err)) => {
-            // An inner middleware's error: actix renders it later; report it like a response.
-            record_actix_error(&ctx, &err, err.as_response_error().status_code());
-            let status = http_status(err.as_response_error().status_code());
-            adapter::finish(opts, &hub, &ctx, status).await;
+            // An inner middleware's error: actix renders it later; report it like a response
+            // (no `Outcome` or event header: there is no response to carry them yet).
+            let status = err.as_response_error().status_code();
+            record_actix_error(&ctx, &err, status);
+            adapter::finish(opts, &hub, &ctx, http_status(status)).await;
             Err(err)
         }
         Err(caught) => {

@@ -11,7 +11,8 @@
 //! 3. run the handler inside [`CatchPanic`](crate::panic::CatchPanic) (or [`catch`]);
 //! 4. after a response: record the errors it carries (`ctx.error(e);`), then [`finish`]; after a
 //!    caught panic: [`recover`], which reports, waits for delivery when asked, resumes the unwind
-//!    under `re_panic`, and renders the friendly 500.
+//!    under `re_panic`, and renders the friendly 500;
+//! 5. while streaming the response body: poll it inside [`catch`] and [`report_panic`] a panic.
 //!
 //! Everything else (the panic hook, event building, the error log, the bounded flush) happens
 //! inside these functions, so an adapter cannot diverge from the tower layer's behaviour.
@@ -118,6 +119,13 @@ pub fn attach_request(hub: &Hub, info: EventRequest) {
 pub fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Caught> {
     crate::panic::ensure_installed();
     crate::panic::catch(f)
+}
+
+/// Reports a panic caught outside the handler's future, e.g. while streaming the response body
+/// (`what` says where, for the error log): once (not if an inner layer already did), logged,
+/// without waiting and without a response. Returns the event id.
+pub fn report_panic(hub: &Arc<Hub>, caught: &mut Caught, what: &str) -> Option<Uuid> {
+    caught.report_on(hub, what).1
 }
 
 /// After a normal response with status `status`: takes the errors recorded on `ctx`, logs a 5xx

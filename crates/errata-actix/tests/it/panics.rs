@@ -291,3 +291,51 @@ fn a_real_client_gets_the_friendly_500_from_http_server() {
     );
     assert_eq!((status, body.as_str()), (200, "ok"));
 }
+
+/// A stream that yields one chunk, then panics.
+struct PanickingStream(u8);
+
+impl futures_core::Stream for PanickingStream {
+    type Item = Result<web::Bytes, std::io::Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.0 += 1;
+        if self.0 > 1 {
+            panic!("price feed closed mid-stream");
+        }
+        std::task::Poll::Ready(Some(Ok(web::Bytes::from_static(b"first chunk,"))))
+    }
+}
+
+#[actix_web::test]
+async fn a_panic_while_streaming_the_body_is_reported_once_and_ends_the_stream() {
+    let (transport, hub) = recording();
+    let app = init_service(
+        App::new()
+            .route(
+                "/stream",
+                web::get().to(|| async { HttpResponse::Ok().streaming(PanickingStream(0)) }),
+            )
+            .wrap(Errata::new(Options::new().hub(hub))),
+    )
+    .await;
+    let res = app.call(get("/stream")).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let err = actix_web::body::to_bytes(res.into_body())
+        .await
+        .expect_err("the stream ends with an error");
+    assert!(
+        err.downcast_ref::<errata_tower::LayerError>()
+            .is_some_and(errata_tower::LayerError::is_body_panicked),
+        "{err}"
+    );
+    let events = transport.fetch_and_clear_events();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(
+        events[0].exception.values[0].value.as_deref(),
+        Some("price feed closed mid-stream")
+    );
+}
