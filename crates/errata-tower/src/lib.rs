@@ -88,6 +88,7 @@
 //! overall timeouts and whose close returns within `shutdown_timeout`; other transports are the
 //! application's to bound.
 
+pub mod adapter;
 mod body;
 mod context;
 mod dedup;

@@ -24,6 +24,8 @@ use http_body_util::{BodyExt, Full, Limited};
 use sentry_core::protocol::Request as EventRequest;
 use sentry_core::protocol::Url;
 
+use crate::adapter::{self, BodyPlan};
+
 /// Headers that never leave the process unless `send_default_pii`.
 const SENSITIVE_HEADERS: &[&str] = &[
     "authorization",
@@ -110,19 +112,10 @@ where
             )),
         );
     };
-    match known_size(&req) {
-        Some(0) => (req, None),
-        None => (
-            req,
-            Some("[body omitted: streamed, size unknown]".to_owned()),
-        ),
-        Some(n) if n > max as u64 => (
-            req,
-            Some(format!(
-                "[body omitted: {n} bytes, over the {max}-byte limit]"
-            )),
-        ),
-        Some(_) => {
+    match adapter::body_plan(known_size(&req), max) {
+        BodyPlan::Empty => (req, None),
+        BodyPlan::Omit(note) => (req, Some(note)),
+        BodyPlan::Read => {
             let (parts, body) = req.into_parts();
             match Limited::new(body, max).collect().await {
                 Ok(collected) => {
@@ -136,7 +129,7 @@ where
                     tracing::warn!(error = %e, "errata-tower: reading the request body failed");
                     (
                         Request::from_parts(parts, empty),
-                        Some("[body omitted: reading it failed]".to_owned()),
+                        Some(adapter::BODY_READ_FAILED.to_owned()),
                     )
                 }
             }

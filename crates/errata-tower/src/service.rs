@@ -13,16 +13,14 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use errata_errors::{Error, ErrorChain};
-use http::{HeaderValue, Request, Response, header};
+use http::{Request, Response, header};
 use http_body::Body;
 use sentry_core::types::Uuid;
 use sentry_core::{Hub, SentryFutureExt};
 use tower_service::Service;
 
-use crate::panic::{CatchPanic, Caught, resume_reported};
-use crate::{
-    GuardedBody, Options, Outcome, RequestContext, ResponseFuture, delivery, event, log, request,
-};
+use crate::panic::CatchPanic;
+use crate::{GuardedBody, Options, RequestContext, ResponseFuture, adapter, request};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -65,10 +63,6 @@ where
     }
 }
 
-fn non_nil(id: Uuid) -> Option<Uuid> {
-    (!id.is_nil()).then_some(id)
-}
-
 async fn handle<S, B, ResB>(
     opts: Arc<Options>,
     mut inner: S,
@@ -81,10 +75,7 @@ where
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
-    let hub = Arc::new(match &opts.hub {
-        Some(parent) => Hub::new_from_top(parent),
-        None => Hub::new_from_top(Hub::main()),
-    });
+    let hub = adapter::request_hub(&opts);
     let accept = req.headers().get(header::ACCEPT).cloned();
     if opts.send_request || opts.send_body {
         req = attach_request(&opts, &hub, req).await;
@@ -105,39 +96,8 @@ where
         Ok(Err(e)) => return Err(e),
         Err(caught) => caught,
     };
-    Ok(panicked(&opts, &hub, &ctx, accept.as_ref(), caught).await)
-}
-
-/// After a caught panic: one fatal event, the delivery wait when asked, then the friendly
-/// response (or the unwind resumed with `re_panic`) with its [`Outcome`].
-async fn panicked<ResB>(
-    opts: &Options,
-    hub: &Arc<Hub>,
-    ctx: &RequestContext,
-    accept: Option<&HeaderValue>,
-    mut caught: Caught,
-) -> Response<GuardedBody<ResB>> {
-    let (report, event_id) = caught.report_on(hub, "handler");
-    let mut delivered = None;
-    if opts.wait_for_delivery && event_id.is_some() {
-        delivered = Some(delivery::flush(hub, opts.timeout).await);
-    }
-    if opts.re_panic {
-        resume_reported(caught.payload, event_id);
-    }
-    let mut res = opts.responder.panic_response(accept, event_id);
-    if let Some(id) = event_id {
-        set_event_header(opts, res.headers_mut(), id);
-    }
-    let outcome = Outcome {
-        status: res.status(),
-        errors: ctx.take_errors(),
-        panic: Some(Arc::new(report)),
-        event_id,
-        delivered,
-    };
-    res.extensions_mut().insert(outcome);
-    res.map(GuardedBody::replaced)
+    let res = adapter::recover(&opts, &hub, &ctx, caught, accept.as_ref()).await;
+    Ok(res.map(GuardedBody::replaced))
 }
 
 /// Describes the request (and buffers the body) into an event processor of the request's hub.
@@ -146,9 +106,8 @@ where
     B: Body + 'static,
     B::Error: Into<BoxError>,
 {
-    let pii = hub.client().is_some_and(|c| c.options().send_default_pii);
     let mut info = if opts.send_request {
-        request::describe(&req, pii)
+        adapter::describe_request(hub, &req)
     } else {
         sentry_core::protocol::Request::default()
     };
@@ -159,14 +118,7 @@ where
     } else {
         req
     };
-    hub.configure_scope(|scope| {
-        scope.add_event_processor(move |mut event| {
-            if event.request.is_none() {
-                event.request = Some(info.clone());
-            }
-            Some(event)
-        });
-    });
+    adapter::attach_request(hub, info);
     req
 }
 
@@ -186,37 +138,16 @@ async fn finish<ResB>(
             ctx.error(err);
         }
     }
-    let mut outcome = Outcome {
-        status: res.status(),
-        errors: ctx.take_errors(),
-        panic: None,
-        event_id: None,
-        delivered: None,
-    };
-    let report = opts.report.reports_errors(&outcome);
-    // GoFrame logs every 500 whatever the report policy (also under `PanicsOnly`).
-    if report || (outcome.status.is_server_error() && !outcome.errors.is_empty()) {
-        log::errors(hub, outcome.status, &outcome.errors);
-    }
-    if report {
-        let options = hub.client().map(|c| c.options().clone());
-        let ev = event::errors_event(&outcome.errors, outcome.status.as_u16(), options.as_ref());
-        outcome.event_id = non_nil(hub.capture_event(ev));
-        if let Some(id) = outcome.event_id {
-            set_event_header(opts, res.headers_mut(), id);
-            if opts.wait_for_delivery {
-                outcome.delivered = Some(delivery::flush(hub, opts.timeout).await);
-            }
-        }
+    let outcome = adapter::finish(opts, hub, ctx, res.status()).await;
+    if let Some(id) = outcome.event_id {
+        set_event_header(opts, res.headers_mut(), id);
     }
     res.extensions_mut().insert(outcome);
     res
 }
 
 fn set_event_header(opts: &Options, headers: &mut http::HeaderMap, id: Uuid) {
-    if let Some(name) = &opts.event_id_header
-        && let Ok(value) = HeaderValue::from_str(&id.simple().to_string())
-    {
-        headers.insert(name.clone(), value);
+    if let Some((name, value)) = adapter::event_header(opts, id) {
+        headers.insert(name, value);
     }
 }
