@@ -2,18 +2,21 @@
 //! privately, fail publicly, fail to bind, fail three layers deep and fail in `anyhow` code, so
 //! a newcomer sees real Rust issues in Errata.
 //!
-//! The binary (`main.rs`) only reads the environment, initialises `sentry` and serves [`app`];
-//! keeping the router here lets the integration tests drive it without a socket.
+//! The binary (`main.rs`) only reads the environment, initialises `sentry` and serves [`app`]
+//! (or, with `SHOP_FRAMEWORK=actix`, the same routes on actix-web: [`actix_app`]); keeping the
+//! routers here lets the integration tests drive them without a socket.
 //!
 //! ```
 //! let app = errata_shop::app(errata_tower::Options::new());
 //! # let _ = app;
 //! ```
 
+mod actix;
 mod checkout;
 mod orders;
 mod pricing;
 
+pub use actix::actix_app;
 use axum::Router;
 use axum::routing::{get, post};
 use errata_tower::{ErrataLayer, Options};

@@ -78,6 +78,11 @@ const NOT_IN_APP: &[&str] = &[
     "errata_errors::",
     "__rust",
     "rust_begin_unwind",
+    // Thread entry points of libc, seen under every worker thread's stack.
+    "start_thread",
+    "clone",
+    "__clone",
+    "<unknown>",
 ];
 
 /// Whether a frame's function belongs to one of the module prefixes. For a trait impl on a
@@ -234,10 +239,12 @@ pub(crate) fn errors_event(
     options: Option<&ClientOptions>,
 ) -> Event<'static> {
     let mut exceptions = Vec::new();
+    let mut last_start = 0;
     for err in chain {
-        let first_id = exceptions.len() as u64;
-        exceptions.extend(error_exceptions(err, first_id, options));
+        last_start = exceptions.len();
+        exceptions.extend(error_exceptions(err, last_start as u64, options));
     }
+    let culprit = innermost_culprit(&exceptions[last_start..]);
     let mut extra = BTreeMap::new();
     let unparsed: Vec<Value> = chain
         .iter()
@@ -257,9 +264,34 @@ pub(crate) fn errors_event(
     Event {
         level: Level::Error,
         exception: exceptions.into(),
+        culprit,
         extra,
         ..Event::default()
     }
+}
+
+/// The culprit of a wrapped error: where its innermost cause with a stack was created (the
+/// newest in-app frame of the first stack in Sentry's innermost-first order), in the server's
+/// `location in function` form. `None` for a single layer, whose culprit the server derives
+/// the same way from the main exception. The title stays the outermost layer's, as in Sentry.
+fn innermost_culprit(exceptions: &[Exception]) -> Option<String> {
+    let with_stack: Vec<&Stacktrace> = exceptions
+        .iter()
+        .filter_map(|e| e.stacktrace.as_ref())
+        .collect();
+    if with_stack.len() < 2 {
+        return None;
+    }
+    let frame = with_stack[0]
+        .frames
+        .iter()
+        .rev()
+        .find(|f| f.in_app != Some(false))?;
+    let location = frame.module.as_deref().or(frame.filename.as_deref())?;
+    Some(match frame.function.as_deref() {
+        Some(function) => format!("{location} in {function}"),
+        None => location.to_owned(),
+    })
 }
 
 /// One recorded error as Sentry chained exceptions: every layer of it (see

@@ -127,6 +127,12 @@ async fn three_layer_wrapped_error_is_one_event_with_chained_exceptions_and_own_
         .map(|e| e.mechanism.as_ref().unwrap().ty.as_str())
         .collect();
     assert_eq!(mechanisms, ["chained", "chained", "chained", "errata"]);
+    // The culprit is the innermost cause's origin; the title stays the outermost layer's.
+    let culprit = events[0].culprit.as_deref().unwrap();
+    assert!(
+        culprit.starts_with("wrapped.rs in ") && culprit.ends_with("read_stock"),
+        "{culprit}"
+    );
 }
 
 #[tokio::test]
@@ -135,6 +141,8 @@ async fn context_on_a_std_error_chains_the_std_error_under_the_layer() {
     let (res, _) = send(&app, get_req("/config")).await;
     assert_eq!(res.status(), 500);
     let events = transport.events();
+    // One layer with a stack: the server derives the culprit itself.
+    assert_eq!(events[0].culprit, None);
     let values = &events[0].exception.values;
     assert_eq!(values.len(), 2);
     assert_eq!(values[0].value.as_deref(), Some("permission denied"));
