@@ -175,7 +175,10 @@ pub(crate) fn panic_event(report: &PanicReport, options: Option<&ClientOptions>)
     Event {
         level: Level::Fatal,
         exception: vec![Exception {
-            ty: "panic".to_owned(),
+            ty: report
+                .error_type
+                .clone()
+                .unwrap_or_else(|| "panic".to_owned()),
             value: Some(report.message.clone()),
             mechanism: Some(Mechanism {
                 ty: "panic".to_owned(),

@@ -201,6 +201,10 @@ impl Caught {
         let report = PanicReport {
             message: payload_message(&*self.payload),
             error: self.payload.downcast_ref::<Error>().cloned(),
+            error_type: self
+                .payload
+                .downcast_ref::<errata_errors::BoxError>()
+                .map(|err| sentry_core::parse_type_from_debug(&format!("{err:?}")).to_owned()),
             location: self.location.clone(),
             thread: std::thread::current().name().map(ToOwned::to_owned),
             stacktrace,
@@ -237,6 +241,9 @@ pub struct PanicReport {
     /// The payload, when it was an `errata_errors::Error` (`std::panic::panic_any(err)`): the
     /// event then carries that error's chain, types and stacks, and `message` is its message.
     pub error: Option<Error>,
+    /// The error's type name, when the payload was a `Box<dyn std::error::Error + Send + Sync>`
+    /// (the event's exception type instead of `panic`).
+    pub error_type: Option<String>,
     /// `file:line:col` of the panic, when the hook saw it.
     pub location: Option<String>,
     /// The name of the thread that panicked.
@@ -336,8 +343,15 @@ mod tests {
     #[test]
     fn boxed_std_error_payloads_give_their_message() {
         let boxed: errata_errors::BoxError = Box::new(std::io::Error::other("disk full"));
-        let c = catch(|| std::panic::panic_any(boxed)).unwrap_err();
+        let mut c = catch(|| std::panic::panic_any(boxed)).unwrap_err();
         assert_eq!(payload_message(&*c.payload), "disk full");
+        assert_eq!(c.report().error_type.as_deref(), Some("Custom"));
+        let event = event::panic_event(&c.report(), None);
+        assert_eq!(event.exception.values[0].ty, "Custom");
+        assert_eq!(
+            event.exception.values[0].value.as_deref(),
+            Some("disk full")
+        );
     }
 
     #[test]
