@@ -74,10 +74,19 @@
 //! assert_eq!(events[0].exception.values[0].value.as_deref(), Some("ledger unreachable"));
 //! ```
 //!
+//! The layer takes any request body type: axum's, hyper's `Incoming` on a plain hyper server, or
+//! any other `http_body::Body`. `send_body` can only hand the handler a buffered body of a type
+//! it can rebuild (axum's `Body`, `Full<Bytes>`, `String`, boxed bodies with a boxed error);
+//! for others, `Incoming` among them, the event notes the body's type and the body is left
+//! unread. Middleware *inside* the layer that must run after a panic (GoFrame's code after
+//! `Next()`) gets it with the innermost [`PanicGuardLayer`] and reads the request's errors and
+//! panic with [`RequestContext::outcome_of`]. `errata-actix` brings the same to actix-web through
+//! [`adapter`].
+//!
 //! Caveats: with `panic = "abort"` nothing can be caught (only the hook would see it); a caught
 //! panic may leave shared state (a poisoned `Mutex`, a half-updated cache) inconsistent, the
-//! same hazard as in Go; panics in tasks spawned with plain `tokio::spawn` are not caught (use
-//! [`spawn`]); a panic in the inner service's `poll_ready` is not caught (as in tower-http,
+//! same hazard as in Go; panics in tasks spawned with plain `tokio::spawn` or
+//! `tokio::task::spawn_blocking` are not caught (use [`spawn`] and [`spawn_blocking`]); a panic in the inner service's `poll_ready` is not caught (as in tower-http,
 //! readiness has no response to replace); the delivery wait returns within `timeout` even if
 //! the transport ignores it, but it waits on tokio's blocking pool, so only a fully saturated
 //! pool can stretch it; the `sentry` HTTP transports set no connect/read timeouts of their own,
