@@ -82,7 +82,6 @@ const NOT_IN_APP: &[&str] = &[
     "start_thread",
     "clone",
     "__clone",
-    "<unknown>",
 ];
 
 /// Whether a frame's function belongs to one of the module prefixes. For a trait impl on a
@@ -130,7 +129,7 @@ fn trim_and_mark(mut st: Stacktrace, machinery: &[&str]) -> Option<Stacktrace> {
         if frame
             .function
             .as_deref()
-            .is_some_and(|f| matches(f, NOT_IN_APP))
+            .is_some_and(|f| f == "<unknown>" || matches(f, NOT_IN_APP))
         {
             frame.in_app = Some(false);
         }
