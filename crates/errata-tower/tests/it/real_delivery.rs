@@ -31,9 +31,11 @@ async fn the_sentry_http_transport_delivers_the_panic_event_to_an_envelope_endpo
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move { axum::serve(listener, server).await.unwrap() });
 
-    let options = sentry::apply_defaults(
-        ClientOptions::new().dsn(&format!("http://public@127.0.0.1:{port}/42")),
-    );
+    // sentry's own HTTP transport, without `apply_defaults`' process-wide integrations (its
+    // panic hook, the session flusher), which would tie this client to other tests.
+    let options = ClientOptions::new()
+        .dsn(&format!("http://public@127.0.0.1:{port}/42"))
+        .transport(sentry::transports::DefaultTransportFactory);
     let client = Arc::new(sentry::Client::from(options));
     let hub = Arc::new(Hub::new(Some(client), Arc::new(Scope::default())));
     let app = layered(
@@ -91,9 +93,11 @@ fn black_hole() -> u16 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wait_is_bounded_when_the_sentry_server_never_answers() {
     let port = black_hole();
-    let options = sentry::apply_defaults(
-        ClientOptions::new().dsn(&format!("http://public@127.0.0.1:{port}/42")),
-    );
+    // sentry's own HTTP transport, without `apply_defaults`' process-wide integrations (its
+    // panic hook, the session flusher), which would tie this client to other tests.
+    let options = ClientOptions::new()
+        .dsn(&format!("http://public@127.0.0.1:{port}/42"))
+        .transport(sentry::transports::DefaultTransportFactory);
     let hub = Arc::new(Hub::new(
         Some(Arc::new(sentry::Client::from(options))),
         Arc::new(Scope::default()),
@@ -126,6 +130,57 @@ async fn the_wait_is_bounded_when_the_sentry_server_never_answers() {
     );
     // The ureq transport has no read timeout: dropping the client would join its worker, which
     // waits on the black hole forever. Leak it instead (the process exits anyway).
+    drop(app);
+    std::mem::forget(hub);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wait_is_bounded_when_the_transport_queue_is_full() {
+    let port = black_hole();
+    // sentry's own HTTP transport, without `apply_defaults`' process-wide integrations (its
+    // panic hook, the session flusher), which would tie this client to other tests.
+    let options = ClientOptions::new()
+        .dsn(&format!("http://public@127.0.0.1:{port}/43"))
+        .transport(sentry::transports::DefaultTransportFactory);
+    let hub = Arc::new(Hub::new(
+        Some(Arc::new(sentry::Client::from(options))),
+        Arc::new(Scope::default()),
+    ));
+    // The transport's worker is stuck on the first envelope; its bounded queue fills up
+    // (sentry's holds 30) and later envelopes are dropped at the door.
+    for i in 0..64 {
+        hub.capture_message(&format!("backlog {i}"), sentry::Level::Info);
+    }
+    let timeout = Duration::from_millis(300);
+    let app = layered(
+        Router::new().route(
+            "/panic",
+            get(|| async {
+                if true {
+                    panic!("checkout crashed behind a backlog");
+                }
+                ""
+            }),
+        ),
+        &hub,
+        Options::new().wait_for_delivery(true).timeout(timeout),
+    );
+    let started = std::time::Instant::now();
+    let (res, _) = send(&app, get_req("/panic")).await;
+    let elapsed = started.elapsed();
+    assert_eq!(res.status(), 500);
+    assert!(
+        elapsed < timeout + Duration::from_millis(700),
+        "{elapsed:?}"
+    );
+    assert_eq!(
+        res.extensions().get::<Outcome>().unwrap().delivered,
+        Some(false)
+    );
+    let flushed_at = std::time::Instant::now();
+    assert!(!errata_tower::flush(&hub, timeout).await);
+    assert!(flushed_at.elapsed() < timeout + Duration::from_millis(700));
+    // As above: the plain ureq transport would hang the drop on the black hole.
     drop(app);
     std::mem::forget(hub);
 }
