@@ -78,7 +78,7 @@
 //! any other `http_body::Body`. `send_body` can only hand the handler a buffered body of a type
 //! it can rebuild (axum's `Body`, `Full<Bytes>`, `String`, boxed bodies with a boxed error);
 //! for others, `Incoming` among them, the event notes the body's type and the body is left
-//! unread. Middleware *inside* the layer that must run after a panic (GoFrame's code after
+//! unread. Middleware *inside* the layer that must run after a panic (`GoFrame`'s code after
 //! `Next()`) gets it with the innermost [`PanicGuardLayer`] and reads the request's errors and
 //! panic with [`RequestContext::outcome_of`]. `errata-actix` brings the same to actix-web through
 //! [`adapter`].
