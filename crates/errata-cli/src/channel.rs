@@ -53,7 +53,7 @@ pub(crate) enum ChannelCommand {
 }
 
 pub(crate) fn run(config: &Config, command: ChannelCommand) -> anyhow::Result<()> {
-    let store = errata_server::open_store(config).context("opening the database")?;
+    let store = crate::database::open_store(config)?;
     errata_server::bootstrap(config, &*store).context("initializing the database")?;
     match command {
         ChannelCommand::Add {

@@ -531,7 +531,7 @@ pub(crate) fn run(config: &Config, args: &FillArgs) -> anyhow::Result<()> {
     if u32::try_from(args.issues).is_err() {
         bail!("--issues is too large");
     }
-    let store = errata_server::open_store(config).context("opening the database")?;
+    let store = crate::database::open_store(config)?;
     let welcome = errata_server::bootstrap(config, &*store).context("initializing the database")?;
     let projects = projects(&*store, args.projects)?;
 

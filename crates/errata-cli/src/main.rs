@@ -5,6 +5,7 @@
 mod alert_bench;
 mod bench;
 mod channel;
+mod database;
 mod fill;
 mod project;
 mod send_test_event;
@@ -34,6 +35,9 @@ struct Cli {
     /// Where the database lives [default: ./errata-data].
     #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
+    /// The database: `sqlite:<directory>` [default: `SQLite` in --data-dir].
+    #[arg(long, global = true)]
+    database_url: Option<String>,
     /// The address SDKs and people use, for DSNs and links [default: derived from --bind].
     #[arg(long, global = true)]
     public_url: Option<String>,
@@ -77,6 +81,7 @@ fn main() -> anyhow::Result<()> {
         .apply(&Overrides {
             bind: cli.bind.clone(),
             data_dir: cli.data_dir.clone(),
+            database_url: cli.database_url.clone(),
             public_url: cli.public_url.clone(),
         })
         .context("applying command-line options")?;

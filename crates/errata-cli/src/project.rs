@@ -45,7 +45,7 @@ fn parse_window(s: &str) -> Result<QuotaWindow, String> {
 }
 
 pub(crate) fn run(config: &Config, command: ProjectCommand) -> anyhow::Result<()> {
-    let store = errata_server::open_store(config).context("opening the database")?;
+    let store = crate::database::open_store(config)?;
     errata_server::bootstrap(config, &*store).context("initializing the database")?;
     let organization = store
         .organizations()?

@@ -11,7 +11,16 @@ pub(crate) fn run(config: Config) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
-        let server = Server::start(config).await.context("starting the server")?;
+        // Opening migrates: a blocking job, off the runtime's workers.
+        let store = {
+            let config = config.clone();
+            tokio::task::spawn_blocking(move || crate::database::open_store(&config))
+                .await
+                .context("opening the database")??
+        };
+        let server = Server::start_with_store(config, store)
+            .await
+            .context("starting the server")?;
         let welcome = server.welcome().clone();
         let addr = server.local_addr().context("reading the bound address")?;
         #[allow(clippy::print_stdout, reason = "the operator reads these lines")]

@@ -41,7 +41,7 @@ pub(crate) enum TokenCommand {
 }
 
 pub(crate) fn run(config: &Config, command: TokenCommand) -> anyhow::Result<()> {
-    let store = errata_server::open_store(config).context("opening the database")?;
+    let store = crate::database::open_store(config)?;
     errata_server::bootstrap(config, &*store).context("initializing the database")?;
     match command {
         TokenCommand::Create {

@@ -39,7 +39,7 @@ pub(crate) enum UserCommand {
 }
 
 pub(crate) fn run(config: &Config, command: UserCommand) -> anyhow::Result<()> {
-    let store = errata_server::open_store(config).context("opening the database")?;
+    let store = crate::database::open_store(config)?;
     errata_server::bootstrap(config, &*store).context("initializing the database")?;
     match command {
         UserCommand::Create {

@@ -47,7 +47,6 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use errata_store::{BootstrapSpec, Store};
-use errata_store_sqlite::SqliteStore;
 
 pub use config::Config;
 pub use state::AppState;
@@ -113,12 +112,6 @@ pub fn now_ms() -> i64 {
     i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// Opens (creating and migrating) the store of `config`'s data dir.
-pub fn open_store(config: &Config) -> Result<Arc<dyn Store>, ServerError> {
-    let store = SqliteStore::open(&config.data_dir)?;
-    Ok(Arc::new(store))
-}
-
 /// Creates the organization, admin, project and key on an empty store (on a store that
 /// has them, finds them: the password is hashed only when the admin is created).
 pub fn bootstrap(config: &Config, store: &dyn Store) -> Result<Welcome, ServerError> {
@@ -172,15 +165,10 @@ pub fn hash_password(password: &str) -> Result<String, ServerError> {
 }
 
 impl Server {
-    /// Binds the socket, opens and bootstraps the store, and starts the writer. With no
+    /// Binds the socket, bootstraps the store the caller opened (the server never names a
+    /// backend: the binary picks it from `database_url`), and starts the writer. With no
     /// public URL configured, the URL (and DSNs) use the address actually bound, so port 0
     /// works.
-    pub async fn start(config: Config) -> Result<Self, ServerError> {
-        let store = open_store(&config)?;
-        Self::start_with_store(config, store).await
-    }
-
-    /// [`Self::start`] on a store the caller opened (the server never names a backend).
     pub async fn start_with_store(
         mut config: Config,
         store: Arc<dyn Store>,

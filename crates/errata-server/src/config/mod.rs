@@ -48,6 +48,10 @@ pub struct Config {
     pub bind: SocketAddr,
     /// Where the `SQLite` database and other state live.
     pub data_dir: PathBuf,
+    /// Which database to open (`sqlite:<dir>`); unset means `SQLite` in `data_dir`. The server
+    /// never reads it: the binary opens the store it names and hands it to the server. A
+    /// secret, since a database URL may carry a password.
+    pub database_url: Option<Secret>,
     /// The address SDKs and people use (DSNs and links); derived from `bind` when unset.
     pub public_url: Option<String>,
     /// The first admin's email (first start only).
@@ -76,6 +80,7 @@ impl Default for Config {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 9000)),
             data_dir: PathBuf::from("./errata-data"),
+            database_url: None,
             public_url: None,
             admin_email: "admin@errata.local".to_owned(),
             admin_password: None,
@@ -96,6 +101,7 @@ impl Default for Config {
 struct FileConfig {
     bind: Option<String>,
     data_dir: Option<PathBuf>,
+    database_url: Option<Secret>,
     public_url: Option<String>,
     admin_email: Option<String>,
     admin_password: Option<Secret>,
@@ -145,6 +151,8 @@ pub struct Overrides {
     pub bind: Option<String>,
     /// `--data-dir`.
     pub data_dir: Option<PathBuf>,
+    /// `--database-url`.
+    pub database_url: Option<String>,
     /// `--public-url`.
     pub public_url: Option<String>,
 }
@@ -173,6 +181,9 @@ impl Config {
         if let Some(dir) = &overrides.data_dir {
             self.data_dir.clone_from(dir);
         }
+        if let Some(url) = &overrides.database_url {
+            self.database_url = Some(Secret::new(url.clone()));
+        }
         if let Some(url) = &overrides.public_url {
             self.public_url = Some(url.clone());
         }
@@ -193,6 +204,9 @@ impl Config {
         }
         if let Some(dir) = file.data_dir {
             self.data_dir = dir;
+        }
+        if file.database_url.is_some() {
+            self.database_url = file.database_url;
         }
         if file.public_url.is_some() {
             self.public_url = file.public_url;
@@ -234,6 +248,9 @@ impl Config {
         }
         if let Some(v) = env("ERRATA_DATA_DIR") {
             self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("ERRATA_DATABASE_URL") {
+            self.database_url = Some(Secret::new(v));
         }
         if let Some(v) = env("ERRATA_PUBLIC_URL") {
             self.public_url = Some(v);

@@ -9,8 +9,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode};
 use base64::Engine as _;
+use errata_server::AppState;
 use errata_server::config::Config;
-use errata_server::{AppState, Server};
 use errata_store::{NewProject, ProjectId, Store, Uuid};
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
@@ -34,7 +34,7 @@ impl TestServer {
             ..Config::default()
         };
         tune(&mut config);
-        let server = Server::start(config).await.unwrap();
+        let server = crate::support::start_server(config).await.unwrap();
         let state = server.state().clone();
         let dsn = server.welcome().dsn.clone();
         let key = dsn

@@ -22,6 +22,14 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
+/// Starts a server on a `SQLite` store in `config.data_dir`, as the binary does when no
+/// `database_url` is set (the server itself never names a backend).
+pub(crate) async fn start_server(config: Config) -> Result<Server, errata_server::ServerError> {
+    let store = errata_store_sqlite::SqliteStore::open(&config.data_dir)
+        .map_err(errata_server::ServerError::Store)?;
+    Server::start_with_store(config, std::sync::Arc::new(store)).await
+}
+
 /// The public URL the test servers announce (in DSNs, permalinks and `Link` headers).
 pub(crate) const PUBLIC_URL: &str = "http://errata.test";
 
@@ -82,7 +90,7 @@ impl TestServer {
             ..Config::default()
         };
         tune(&mut config);
-        let server = Server::start(config).await.expect("server starts");
+        let server = start_server(config).await.expect("server starts");
         let addr = server.local_addr().expect("bound address");
         let state = server.state().clone();
         let dsn = server.welcome().dsn.clone();

@@ -30,7 +30,12 @@ impl Errata {
             data_dir: dir.path().to_owned(),
             ..Config::default()
         };
-        let server = Server::start(config).await.unwrap();
+        let server = {
+            let store = errata_store_sqlite::SqliteStore::open(&config.data_dir).unwrap();
+            Server::start_with_store(config, std::sync::Arc::new(store))
+                .await
+                .unwrap()
+        };
         let dsn = server.welcome().dsn.clone();
         let store = server.state().store.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
