@@ -53,6 +53,25 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// reopened (reported as a regression), and an event id already stored in the project
     /// is skipped (reported as a duplicate). Results are in input order. Any error means
     /// nothing of the batch was written. Events of unknown projects are refused.
+    ///
+    /// # Several writers
+    ///
+    /// One `SQLite` server has one writer thread, so its calls never overlap. A backend meant
+    /// for several nodes (several processes on one database) must give concurrent calls the
+    /// result of *some* serial order of their batches, whatever the interleaving:
+    ///
+    /// - A `(project, hash)` has one owner: when two batches open an issue for the same new
+    ///   hash at once, exactly one issue results and both batches file their events under
+    ///   it (the loser of the race reads the winner's issue, it does not open a second one).
+    /// - Counters (`times_seen`, user counts, tag and hourly counts, the project's next
+    ///   short id) are increments applied by the database, never a value read and written
+    ///   back, so no concurrent batch's increments are lost.
+    /// - An event id is stored at most once per project even when two batches carry it.
+    /// - Workflow state is read inside the batch's transaction: a status change committed
+    ///   before the batch (a resolve made on another node) applies to its events, and a
+    ///   regression or an ignore that ends is reported, and alerted, by exactly one batch.
+    /// - A batch that fails on a serialization conflict or deadlock is retried by the backend
+    ///   as a whole; it never half-applies.
     fn ingest(&self, events: &[NewEvent]) -> Result<Vec<IngestResult>>;
 
     /// Stores user reports that arrived without their event, all in ONE transaction
