@@ -1,9 +1,11 @@
 //! Integration tests of the `PostgreSQL` foundation: migrations on a fresh database, on
 //! reopen and under concurrent opens; schema parity with the `SQLite` backend (`schema`);
+//! the pool under load, exhaustion and killed connections (`pool`);
 //! connection failures and password hygiene (`connect`). Each test that needs a server
 //! makes its own database (`TestDatabase`), skipped without a server unless `CI` is set.
 
 mod connect;
+mod pool;
 mod schema;
 
 use std::sync::{Arc, Barrier};
