@@ -198,3 +198,38 @@ fn postgres_has_every_table_column_and_index_of_sqlite() {
     );
     assert_eq!(postgres.indexes, sqlite.indexes);
 }
+
+#[test]
+fn text_sorts_by_bytes_as_in_sqlite() {
+    let Some(db) = TestDatabase::create() else {
+        return;
+    };
+    let pool = PgPool::open(&db.config()).unwrap();
+    let (other_collations, slugs) = pool
+        .with_client(async |c| {
+            let other: i64 = c
+                .query_one(
+                    "SELECT count(*) FROM information_schema.columns
+                     WHERE table_schema = 'public' AND table_name <> 'schema_migrations'
+                       AND data_type = 'text' AND collation_name IS DISTINCT FROM 'C'",
+                    &[],
+                )
+                .await?
+                .get(0);
+            c.batch_execute(
+                "INSERT INTO organizations (slug, name, created_ms)
+                 VALUES ('b', '', 0), ('B', '', 0), ('a', '', 0), ('é', '', 0), ('_', '', 0)",
+            )
+            .await?;
+            let slugs: Vec<String> = c
+                .query("SELECT slug FROM organizations ORDER BY slug", &[])
+                .await?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            Ok((other, slugs))
+        })
+        .unwrap();
+    assert_eq!(other_collations, 0);
+    assert_eq!(slugs, ["B", "_", "a", "b", "é"]);
+}
