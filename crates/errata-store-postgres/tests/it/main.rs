@@ -2,7 +2,8 @@
 //! reopen and under concurrent opens; schema parity with the `SQLite` backend (`schema`);
 //! the pool under load, exhaustion and killed connections (`pool`);
 //! connection failures and password hygiene (`connect`). Each test that needs a server
-//! makes its own database (`TestDatabase`), skipped without a server unless `CI` is set.
+//! makes its own database (`TestDatabase`), skipped without a server unless `CI` is set,
+//! and dropped afterwards, also when the test panics (tested here too).
 
 mod connect;
 mod pool;
@@ -150,4 +151,39 @@ fn statement_timeout_is_unavailable() {
     let e = errata_store::StoreError::from(e);
     assert!(e.is_conflict());
     assert!(e.to_string().contains("organizations_slug_key"), "{e}");
+}
+
+#[test]
+fn a_test_database_is_dropped_even_when_its_test_panics() {
+    let Some(probe) = TestDatabase::create() else {
+        return;
+    };
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let outcome = std::thread::spawn(move || {
+        // Declared first, dropped last: the database goes while this pool is connected.
+        let connected: PgPool;
+        let db = TestDatabase::create().unwrap();
+        connected = PgPool::open(&db.config()).unwrap();
+        sender.send(db.name().to_owned()).unwrap();
+        assert_ne!(
+            connected.dbname(),
+            db.name(),
+            "deliberate panic, pool connected"
+        );
+    })
+    .join();
+    assert!(outcome.is_err());
+    let name = receiver.recv().unwrap();
+    let pool = PgPool::connect(&probe.config()).unwrap();
+    let exists: bool = pool
+        .with_client(async |c| {
+            Ok(c.query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)",
+                &[&name],
+            )
+            .await?
+            .get(0))
+        })
+        .unwrap();
+    assert!(!exists, "{name} was left behind");
 }
