@@ -1,0 +1,99 @@
+//! Forward-only schema migrations: numbered `.sql` files under `migrations/`, embedded in
+//! the binary and applied at open. Several nodes may start at once against one database:
+//! each takes a transaction-scoped advisory lock first, so one applies the pending
+//! migrations while the others wait and then find nothing left to do. All pending
+//! migrations and their `schema_migrations` rows commit together (`PostgreSQL` DDL is
+//! transactional), or not at all. A database newer than the binary is refused.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tokio_postgres::IsolationLevel;
+use tracing::info;
+
+use crate::error::PgError;
+
+/// Every migration, in order: (version, name, SQL). Append only; never edit a shipped one.
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "initial", include_str!("../migrations/0001_initial.sql"))];
+
+/// The advisory lock key migrations hold ("errata:m" in ASCII); locks are per database.
+const LOCK_KEY: i64 = 0x6572_7261_7461_3a6d;
+
+/// The schema version this binary writes.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.0)
+}
+
+/// Brings the schema up to date; returns the versions applied by this call.
+pub(crate) async fn migrate(client: &mut tokio_postgres::Client) -> Result<Vec<i64>, PgError> {
+    let tx = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::ReadCommitted)
+        .start()
+        .await?;
+    // Waits for a node migrating right now; released at commit or rollback. Read
+    // committed: the statements after it see what that node committed.
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
+        .await?;
+    // Migrations may rewrite large tables: no statement timeout for them.
+    tx.batch_execute(
+        "SET LOCAL statement_timeout = 0;
+         CREATE TABLE IF NOT EXISTS schema_migrations (
+             version BIGINT PRIMARY KEY,
+             name TEXT NOT NULL,
+             applied_ms BIGINT NOT NULL
+         );",
+    )
+    .await?;
+    let current: i64 = tx
+        .query_one(
+            "SELECT coalesce(max(version), 0)::BIGINT FROM schema_migrations",
+            &[],
+        )
+        .await?
+        .get(0);
+    if current > latest_version() {
+        return Err(PgError::NewerSchema {
+            found: current,
+            latest: latest_version(),
+        });
+    }
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let mut applied = Vec::new();
+    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        tx.batch_execute(sql)
+            .await
+            .map_err(|source| PgError::Migration {
+                version,
+                name,
+                source,
+            })?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_ms) VALUES ($1, $2, $3)",
+            &[&version, &name, &now_ms],
+        )
+        .await?;
+        applied.push(version);
+    }
+    tx.commit().await?;
+    for &(version, name, _) in MIGRATIONS.iter().filter(|m| applied.contains(&m.0)) {
+        info!(version, name, "applied PostgreSQL migration");
+    }
+    Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_increasing_from_one() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.0, i64::try_from(i).unwrap() + 1);
+            assert!(m.2.contains("CREATE TABLE"), "{}", m.1);
+        }
+        assert_eq!(latest_version(), 1);
+    }
+}
