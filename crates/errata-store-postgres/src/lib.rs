@@ -1,24 +1,51 @@
 //! The `PostgreSQL` backend of `errata-store`, for several stateless `errata serve` nodes
-//! sharing one database. This crate is its foundation: [`PgStoreConfig`] (a `postgres://`
-//! URL plus pool and timeout settings), [`PgPool`] (a `deadpool-postgres` pool of
-//! `tokio-postgres` connections behind a synchronous API), the crate's error type
-//! [`PgError`] (which converts into [`errata_store::StoreError`]), and embedded forward-only
-//! migrations applied at open under an advisory lock so nodes may start together.
+//! sharing one database: [`PgStore`] implements [`errata_store::Store`] over
+//! [`PgStoreConfig`] (a `postgres://` URL plus pool and timeout settings), [`PgPool`] (a
+//! `deadpool-postgres` pool of `tokio-postgres` connections behind a synchronous API), the
+//! crate's error type [`PgError`] (which converts into [`errata_store::StoreError`]), and
+//! embedded forward-only migrations applied at open under an advisory lock so nodes may
+//! start together.
 //!
 //! The `Store` trait is synchronous; the pool owns a small tokio runtime and runs every
 //! query with `block_on`. Its methods must therefore be called from plain or blocking
 //! threads (as the server already does for `SQLite`), never from inside an async context:
 //! there `block_on` panics.
 //!
+//! The per-concern modules (`project.rs`, `issue.rs`, `ingest.rs`...) port the `SQLite`
+//! backend's queries one for one; where several nodes may write at once (ingest, outbox
+//! claims) they use `ON CONFLICT`, database-side increments and `FOR UPDATE SKIP LOCKED`.
+//!
 //! TLS is not supported yet: connections use `NoTls` (keep the database on a private
 //! network or a local socket until it is).
 
+mod alerting;
+mod channel;
 mod config;
+mod db;
 mod error;
+mod event;
+mod ingest;
+mod issue;
 mod migration;
+mod outbox;
+mod outcome;
 mod pool;
+mod project;
+mod rule;
+mod session;
+mod store;
 #[doc(hidden)]
 pub mod testing;
+mod token;
+mod user;
+mod user_report;
+mod workflow;
+
+use std::sync::atomic::AtomicBool;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use errata_store::Result;
+use tracing::{info, warn};
 
 pub use config::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_STATEMENT_TIMEOUT,
@@ -27,3 +54,74 @@ pub use config::{
 pub use error::PgError;
 pub use migration::latest_version;
 pub use pool::{PgClient, PgPool};
+
+use db::Db;
+
+/// How many times a write transaction that lost a race (serialization failure, deadlock)
+/// is run in all before its error is returned.
+const WRITE_ATTEMPTS: usize = 5;
+
+/// Errata's store on `PostgreSQL`.
+pub struct PgStore {
+    pool: PgPool,
+    /// Whether firing rules queue email to members (see `Store::set_member_email`).
+    member_email: AtomicBool,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("pool", &self.pool)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Connects and applies pending migrations.
+    pub fn open(config: &PgStoreConfig) -> Result<Self> {
+        let pool = PgPool::open(config)?;
+        info!(database = %pool.dbname(), "opened PostgreSQL store");
+        Ok(Self {
+            pool,
+            member_email: AtomicBool::new(false),
+        })
+    }
+
+    /// Opens the database of a `postgres://` URL with the default pool settings.
+    pub fn open_url(url: &str) -> Result<Self> {
+        Self::open(&PgStoreConfig::from_url(url)?)
+    }
+
+    /// The connection pool (for maintenance and tests).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Runs `f` in one transaction on a pooled connection; a transaction that failed on a
+    /// serialization failure or a deadlock is run again, as a whole.
+    fn write<T>(&self, f: impl Fn(&Db<'_>) -> Result<T>) -> Result<T> {
+        let mut attempt = 1;
+        loop {
+            let db = Db::new(&self.pool)?;
+            match db.transaction(&f) {
+                Err(e) if db.take_retryable() && attempt < WRITE_ATTEMPTS => {
+                    warn!(attempt, error = %e, "write transaction lost a race; retrying");
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// Runs `f` on a pooled connection, outside a transaction.
+    fn read<T>(&self, f: impl FnOnce(&Db<'_>) -> Result<T>) -> Result<T> {
+        f(&Db::new(&self.pool)?)
+    }
+}
+
+/// The wall clock in Unix milliseconds, for creation times.
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

@@ -111,6 +111,12 @@ impl PgPool {
         })
     }
 
+    /// A pooled connection, waited for on the pool's runtime (the store's sync layer holds
+    /// it for one call and runs each statement with [`PgPool::block_on`]).
+    pub(crate) fn get(&self) -> Result<PgClient, PgError> {
+        Ok(self.block_on(self.pool.get())?)
+    }
+
     /// Runs a future on the pool's runtime.
     ///
     /// # Panics

@@ -1,0 +1,253 @@
+//! Alert rules firing during ingest, inside the batch's transaction (`PostgreSQL`; the
+//! batch holds the row lock of every issue it touched, so concurrent batches check an
+//! issue's rules and cooldown one after the other): for every issue the
+//! batch touched, each enabled rule of its project is checked (state-change triggers with
+//! the event that caused them, frequency and user-count conditions with the issue's latest
+//! event and its recent events, within the rule's cooldown), and a firing rule queues its
+//! deliveries in the outbox. So an alert is committed with the event that triggers it or
+//! not at all, and a project without rules costs one indexed read per batch.
+
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+
+use uuid::Uuid;
+
+use errata_store::{
+    AlertEvent, AlertRule, Channel, IssueId, NewDelivery, NewEvent, ProjectId, Recipient, Result,
+    Trigger, USER_COUNT_SCAN_LIMIT, UserId, WindowCondition,
+};
+
+use crate::db::Db;
+
+/// An issue the batch touched, with what happened to it.
+pub(crate) struct Touched<'a> {
+    pub(crate) issue: i64,
+    pub(crate) project: i64,
+    /// State changes in the order they happened, each with the event that caused it.
+    pub(crate) changes: Vec<(Trigger, &'a NewEvent)>,
+    /// The batch's latest event of the issue.
+    pub(crate) latest: &'a NewEvent,
+}
+
+/// What a project offers its firing rules, read once per batch.
+struct ProjectAlerting {
+    rules: Vec<AlertRule>,
+    /// The enabled channels and the members to email, loaded when a rule first fires.
+    channels: Option<Vec<Channel>>,
+    members: Option<Vec<UserId>>,
+}
+
+/// Fires the rules; returns the number of deliveries queued per causing event.
+pub(crate) fn fire(
+    tx: &Db<'_>,
+    touched: &[Touched<'_>],
+    member_email: bool,
+    now_ms: i64,
+) -> Result<HashMap<Uuid, u32>> {
+    let mut queued: HashMap<Uuid, u32> = HashMap::new();
+    // Projects with a state change in this batch; the others only need their windowed
+    // rules, and most projects have none: then the batch costs one indexed read.
+    let changed: HashSet<i64> = touched
+        .iter()
+        .filter(|t| !t.changes.is_empty())
+        .map(|t| t.project)
+        .collect();
+    let mut projects: HashMap<i64, Option<ProjectAlerting>> = HashMap::new();
+    for t in touched {
+        let project = match projects.entry(t.project) {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(v) => {
+                let windowed_only = !changed.contains(&t.project);
+                v.insert(load_project(tx, ProjectId(t.project), windowed_only)?)
+            }
+        };
+        let Some(project) = project else {
+            continue;
+        };
+        for rule_index in 0..project.rules.len() {
+            let rule = &project.rules[rule_index];
+            let Some((trigger, event)) = firing(tx, rule, t, now_ms)? else {
+                continue;
+            };
+            let recipients = recipients(tx, project, rule_index, member_email, t.project)?;
+            let rule = &project.rules[rule_index];
+            for recipient in &recipients {
+                let new = NewDelivery {
+                    project_id: ProjectId(t.project),
+                    recipient: *recipient,
+                    issue_id: IssueId(t.issue),
+                    event_id: Some(event.event_id),
+                    trigger,
+                };
+                crate::outbox::insert(tx, &new, Some(rule.id), now_ms)?;
+            }
+            *queued.entry(event.event_id).or_insert(0) += recipients.len() as u32;
+            tx.execute(
+                "INSERT INTO alert_rule_issues (rule_id, issue_id, last_fired_ms)
+                 VALUES ($1, $2, $3)
+                 ON CONFLICT (rule_id, issue_id)
+                 DO UPDATE SET last_fired_ms = excluded.last_fired_ms",
+                &[&rule.id.0, &t.issue, &now_ms],
+            )?;
+        }
+    }
+    Ok(queued)
+}
+
+/// The project's enabled rules (only when one could fire: with `windowed_only`, when one
+/// has a frequency or user-count condition), or `None`.
+fn load_project(
+    tx: &Db<'_>,
+    project: ProjectId,
+    windowed_only: bool,
+) -> Result<Option<ProjectAlerting>> {
+    let sql = if windowed_only {
+        "SELECT 1 FROM alert_rules WHERE project_id = $1 AND enabled
+            AND (frequency_count IS NOT NULL OR users_count IS NOT NULL) LIMIT 1"
+    } else {
+        "SELECT 1 FROM alert_rules WHERE project_id = $1 AND enabled LIMIT 1"
+    };
+    let has_rules = tx.exists(sql, &[&project.0])?;
+    if !has_rules {
+        return Ok(None);
+    }
+    let rules = crate::rule::of_project(tx, project)?
+        .into_iter()
+        .filter(|r| r.spec.enabled)
+        .collect();
+    Ok(Some(ProjectAlerting {
+        rules,
+        channels: None,
+        members: None,
+    }))
+}
+
+/// The trigger and event the rule fires with for this issue, if it fires.
+fn firing<'a>(
+    tx: &Db<'_>,
+    rule: &AlertRule,
+    t: &Touched<'a>,
+    now_ms: i64,
+) -> Result<Option<(Trigger, &'a NewEvent)>> {
+    let spec = &rule.spec;
+    let matches = |e: &NewEvent| {
+        spec.filters.matches(&AlertEvent {
+            level: e.level,
+            environment: e.environment.as_deref(),
+            release: e.release.as_deref(),
+            tags: &e.tags,
+        })
+    };
+    let change = t
+        .changes
+        .iter()
+        .find(|(trigger, event)| spec.fires_on(*trigger) && matches(event));
+    if let Some((trigger, event)) = change {
+        return Ok(Some((*trigger, event)));
+    }
+    let windowed = spec.triggers.frequency.is_some() || spec.triggers.user_count.is_some();
+    if !windowed || !matches(t.latest) {
+        return Ok(None);
+    }
+    let last: Option<i64> = tx
+        .query_opt(
+            "SELECT last_fired_ms FROM alert_rule_issues WHERE rule_id = $1 AND issue_id = $2",
+            &[&rule.id.0, &t.issue],
+        )?
+        .map(|r| r.get(0));
+    if spec.cooling_down(last, now_ms) {
+        return Ok(None);
+    }
+    if let Some(c) = spec.triggers.frequency
+        && events_within(tx, t.issue, c, now_ms)?
+    {
+        return Ok(Some((Trigger::Frequency, t.latest)));
+    }
+    if let Some(c) = spec.triggers.user_count
+        && users_within(tx, t.issue, c, now_ms)? >= u64::from(c.count)
+    {
+        return Ok(Some((Trigger::UserCount, t.latest)));
+    }
+    Ok(None)
+}
+
+/// Whether the issue received at least `c.count` events since the window's start: the
+/// `count`-th most recent event (by arrival) arrived inside the window.
+fn events_within(tx: &Db<'_>, issue: i64, c: WindowCondition, now_ms: i64) -> Result<bool> {
+    let nth: Option<i64> = tx
+        .query_opt(
+            "SELECT received_ms FROM events WHERE issue_id = $1 ORDER BY id DESC
+             LIMIT 1 OFFSET $2",
+            &[&issue, &i64::from(c.count.saturating_sub(1))],
+        )?
+        .map(|r| r.get(0));
+    Ok(nth.is_some_and(|received| received >= c.since_ms(now_ms)))
+}
+
+/// Distinct users among the issue's events received in the window (reading at most
+/// [`USER_COUNT_SCAN_LIMIT`] of its most recent events).
+fn users_within(tx: &Db<'_>, issue: i64, c: WindowCondition, now_ms: i64) -> Result<u64> {
+    let count: i64 = tx
+        .query_one(
+            "SELECT count(DISTINCT user_key) FROM (
+                SELECT user_key, received_ms FROM events WHERE issue_id = $1
+                ORDER BY id DESC LIMIT $2) recent
+             WHERE received_ms >= $3 AND user_key IS NOT NULL",
+            &[
+                &issue,
+                &i64::from(USER_COUNT_SCAN_LIMIT),
+                &c.since_ms(now_ms),
+            ],
+        )?
+        .get(0);
+    Ok(crate::db::to_u64(count))
+}
+
+/// Who the firing rule sends to: its channels (all notifying ones, or the named ones),
+/// each once, then the members who kept email on.
+fn recipients(
+    tx: &Db<'_>,
+    project: &mut ProjectAlerting,
+    rule_index: usize,
+    member_email: bool,
+    project_id: i64,
+) -> Result<Vec<Recipient>> {
+    if project.channels.is_none() {
+        let enabled = crate::channel::of_project(tx, ProjectId(project_id))?
+            .into_iter()
+            .filter(|c| c.enabled)
+            .collect();
+        project.channels = Some(enabled);
+    }
+    let actions = &project.rules[rule_index].spec.actions;
+    let mut out: Vec<Recipient> = project
+        .channels
+        .iter()
+        .flatten()
+        .filter(|c| (actions.all_channels && c.kind.notifies()) || actions.channels.contains(&c.id))
+        .map(|c| Recipient::Channel(c.id))
+        .collect();
+    if member_email && actions.email_members {
+        if project.members.is_none() {
+            let members = tx
+                .query(
+                    "SELECT id FROM users WHERE id NOT IN
+                        (SELECT user_id FROM member_email_opt_outs WHERE project_id = $1)
+                     ORDER BY id",
+                    &[&project_id],
+                )?
+                .iter()
+                .map(|r| UserId(r.get(0)))
+                .collect();
+            project.members = Some(members);
+        }
+        out.extend(
+            project
+                .members
+                .iter()
+                .flatten()
+                .map(|u| Recipient::Member(*u)),
+        );
+    }
+    Ok(out)
+}
