@@ -1,4 +1,5 @@
-//! Integration tests of the `PostgreSQL` foundation: migrations on a fresh database, on
+//! Integration tests of the `PostgreSQL` backend: `errata-store`'s conformance suite run
+//! against `PgStore` (one fresh database per store, `harness`); migrations on a fresh database, on
 //! reopen and under concurrent opens; schema parity with the `SQLite` backend (`schema`);
 //! the pool under load, exhaustion and killed connections (`pool`);
 //! connection failures and password hygiene (`connect`). Each test that needs a server
@@ -6,8 +7,11 @@
 //! and dropped afterwards, also when the test panics (tested here too).
 
 mod connect;
+mod harness;
 mod pool;
 mod schema;
+
+errata_store::conformance_tests!(harness::PgHarness::default());
 
 use std::sync::{Arc, Barrier};
 
