@@ -7,12 +7,17 @@
 //! Several nodes may ingest into one database at once; the batch gets the result of some
 //! serial order of the concurrent batches:
 //!
-//! - An existing issue's row is locked (`SELECT ... FOR UPDATE`) when the batch first
-//!   files an event under it, and its workflow state is read then, so a regression, an
-//!   ignore that ends and the rules' cooldowns are seen and acted on by one batch at a time.
-//! - A new hash is claimed with `INSERT ... ON CONFLICT DO NOTHING`; a batch that loses the
-//!   race for the first hash of an issue it just opened drops that issue and files the event
-//!   under the winner's.
+//! - Before filing anything the batch locks, in one global order, what it will change:
+//!   first every hash of the batch that no issue owns (a transaction-scoped advisory lock
+//!   per `(project, hash)`, in key order), then, the owners re-read, every existing issue its
+//!   events join (`SELECT ... ORDER BY id FOR UPDATE`), reading their workflow state there.
+//!   So two batches that open an issue for the same new hash run one after the other (the
+//!   second finds the first's issue), a regression, an ignore that ends and the rules'
+//!   cooldowns are seen and acted on by one batch at a time, and batches touching the same
+//!   issues in different orders wait for each other instead of deadlocking.
+//! - A new hash is still claimed with `INSERT ... ON CONFLICT DO NOTHING` then the owner
+//!   re-read; should a claim ever lose anyway, the issue just opened is dropped and the
+//!   event joins the winner's.
 //! - Counters are increments applied by the database (`times_seen = times_seen + $n`, the
 //!   tag upsert reports the user rows it inserted, `next_short_id` is bumped with
 //!   `UPDATE ... RETURNING`), never a value read and written back.
@@ -20,7 +25,7 @@
 //!   it first makes it a duplicate here.
 //! - Deadlocks and serialization failures retry the whole batch (see `PgStore::write`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use errata_store::{
     ActivityKind, Actor, EventRelease, IgnoreThresholds, IngestKind, IngestResult, IssueId,
@@ -82,6 +87,8 @@ struct Batch<'c, 'p, 'a> {
     hours: HashMap<(i64, i64), u64>,
     /// (project, hash) -> owning issue, for hashes looked up or recorded in this batch.
     owners: HashMap<(i64, &'a str), i64>,
+    /// Hashes no issue owned when the batch locked them (until the batch claims them).
+    unowned: HashSet<(i64, &'a str)>,
     issues: HashMap<i64, IssueDelta<'a>>,
     tags: HashMap<(i64, &'a str, &'a str), TagDelta>,
     /// Whether any user report waits for its event (then each event links them).
@@ -105,6 +112,7 @@ impl<'c, 'p, 'a> Batch<'c, 'p, 'a> {
             releases: HashMap::new(),
             hours: HashMap::with_capacity(events.len()),
             owners: HashMap::with_capacity(events.len() * 2),
+            unowned: HashSet::new(),
             issues: HashMap::with_capacity(events.len()),
             tags: HashMap::with_capacity(events.iter().map(|e| e.tags.len()).sum()),
             orphan_reports,
@@ -113,6 +121,7 @@ impl<'c, 'p, 'a> Batch<'c, 'p, 'a> {
     }
 
     fn run(mut self, events: &'a [NewEvent], member_email: bool) -> Result<Vec<IngestResult>> {
+        self.lock(events)?;
         let mut results = Vec::with_capacity(events.len());
         for event in events {
             results.push(self.file(event)?);
@@ -227,10 +236,99 @@ impl<'c, 'p, 'a> Batch<'c, 'p, 'a> {
         })
     }
 
+    /// Locks what the batch will change, in one order every batch follows (see the module
+    /// documentation): the unowned hashes, then the existing issues its events join.
+    fn lock(&mut self, events: &'a [NewEvent]) -> Result<()> {
+        let mut by_project: HashMap<i64, Vec<&'a str>> = HashMap::new();
+        for event in events {
+            let hashes = by_project.entry(event.project_id.0).or_default();
+            hashes.extend(event.hashes.iter().map(String::as_str));
+        }
+        let mut keys = Vec::new();
+        for (&project, hashes) in &mut by_project {
+            hashes.sort_unstable();
+            hashes.dedup();
+            self.read_owners(project, hashes)?;
+            hashes.retain(|h| !self.owners.contains_key(&(project, *h)));
+            keys.extend(hashes.iter().map(|h| hash_lock_key(project, h)));
+        }
+        if !keys.is_empty() {
+            keys.sort_unstable();
+            keys.dedup();
+            // unnest yields the array's order: the locks are taken in key order.
+            self.c.execute(
+                "SELECT pg_advisory_xact_lock(k) FROM unnest($1::BIGINT[]) AS k",
+                &[&keys],
+            )?;
+            // A batch that held one of these locks has committed: its claims are visible.
+            for (&project, hashes) in &by_project {
+                self.read_owners(project, hashes)?;
+                self.unowned.extend(
+                    hashes
+                        .iter()
+                        .filter(|h| !self.owners.contains_key(&(project, **h)))
+                        .map(|h| (project, *h)),
+                );
+            }
+        }
+        let mut joined: Vec<i64> = events
+            .iter()
+            .filter_map(|e| {
+                e.hashes
+                    .iter()
+                    .find_map(|h| self.owners.get(&(e.project_id.0, h.as_str())).copied())
+            })
+            .collect();
+        joined.sort_unstable();
+        joined.dedup();
+        if joined.is_empty() {
+            return Ok(());
+        }
+        let rows = self.c.query(
+            "SELECT id, status, regress_from_release_ms, ignore_until_ms,
+                ignore_until_times_seen, ignore_until_user_count, ignore_minutes, ignore_events,
+                ignore_users
+             FROM issues WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+            &[&joined],
+        )?;
+        if rows.len() != joined.len() {
+            return Err(StoreError::unavailable(
+                "an issue was deleted while events were filed under it; retry the batch",
+            ));
+        }
+        for row in rows {
+            let state = state_from_row(&row)?;
+            self.states.insert(row.get(0), state);
+        }
+        Ok(())
+    }
+
+    /// Caches the owners of those of `hashes` that have one.
+    fn read_owners(&mut self, project: i64, hashes: &[&'a str]) -> Result<()> {
+        let rows = self.c.query(
+            "SELECT hash, issue_id FROM grouphashes WHERE project_id = $1 AND hash = ANY($2)",
+            &[&project, &hashes],
+        )?;
+        let mut owners: HashMap<&str, i64> = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            owners.insert(row.get(0), row.get(1));
+        }
+        for &hash in hashes {
+            if let Some(&issue) = owners.get(hash) {
+                self.owners.insert((project, hash), issue);
+            }
+        }
+        Ok(())
+    }
+
     /// The issue owning `hash`, from the batch's cache or the database.
     fn owner(&mut self, project: i64, hash: &'a str) -> Result<Option<i64>> {
         if let Some(&issue) = self.owners.get(&(project, hash)) {
             return Ok(Some(issue));
+        }
+        if self.unowned.contains(&(project, hash)) {
+            // Locked by this batch: nobody else can have claimed it.
+            return Ok(None);
         }
         let owner: Option<i64> = self
             .c
@@ -326,32 +424,17 @@ impl<'c, 'p, 'a> Batch<'c, 'p, 'a> {
         Ok(IngestKind::Regression)
     }
 
-    /// Locks the issue's row until the batch commits and reads its workflow state: a
-    /// concurrent batch or status change on the issue waits, then sees what this one did.
+    /// Locks the issue's row until the batch commits and reads its workflow state (for an
+    /// issue [`Batch::lock`] did not lock: the owner of a claim this batch lost).
     fn load_state(&self, issue: i64) -> Result<IssueState> {
-        let r = self.c.query_one(
-            "SELECT status, regress_from_release_ms, ignore_until_ms, ignore_until_times_seen,
-                ignore_until_user_count, ignore_minutes, ignore_events, ignore_users
+        let row = self.c.query_one(
+            "SELECT id, status, regress_from_release_ms, ignore_until_ms,
+                ignore_until_times_seen, ignore_until_user_count, ignore_minutes, ignore_events,
+                ignore_users
              FROM issues WHERE id = $1 FOR UPDATE",
             &[&issue],
         )?;
-        let ignore = IgnoreThresholds {
-            until_ms: r.get(2),
-            times_seen: get_opt_u64(&r, 3),
-            user_count: get_opt_u64(&r, 4),
-            asked: errata_store::IgnoreUntil {
-                minutes: get_opt_u64(&r, 5),
-                events: get_opt_u64(&r, 6),
-                users: get_opt_u64(&r, 7),
-            },
-        };
-        let status = IssueStatus::parse(r.get(0))?;
-        Ok(IssueState {
-            status,
-            regress_from_release_ms: r.get(1),
-            ignore: (status == IssueStatus::Ignored && ignore != IgnoreThresholds::default())
-                .then_some(ignore),
-        })
+        state_from_row(&row)
     }
 
     /// Opens an issue for an event none of whose hashes has an owner, and claims its first
@@ -619,9 +702,12 @@ impl<'c, 'p, 'a> Batch<'c, 'p, 'a> {
         Ok(())
     }
 
-    /// Records the releases first seen in this batch (a concurrent batch's record wins).
+    /// Records the releases first seen in this batch (a concurrent batch's record wins), in
+    /// key order (concurrent inserts of the same keys wait in one order).
     fn flush_releases(&self) -> Result<()> {
-        for ((project, version), first_seen) in &self.releases {
+        let mut releases: Vec<_> = self.releases.iter().collect();
+        releases.sort_unstable_by_key(|(key, _)| **key);
+        for ((project, version), first_seen) in releases {
             if first_seen.is_none() {
                 self.c.execute(
                     "INSERT INTO releases (project_id, version, first_seen_ms)
@@ -658,6 +744,39 @@ impl<'c, 'p, 'a> Batch<'c, 'p, 'a> {
         }
         Ok(())
     }
+}
+
+/// The workflow state of an issue row (`id, status, regress_from_release_ms`, then the
+/// six ignore columns).
+fn state_from_row(r: &tokio_postgres::Row) -> Result<IssueState> {
+    let ignore = IgnoreThresholds {
+        until_ms: r.get(3),
+        times_seen: get_opt_u64(r, 4),
+        user_count: get_opt_u64(r, 5),
+        asked: errata_store::IgnoreUntil {
+            minutes: get_opt_u64(r, 6),
+            events: get_opt_u64(r, 7),
+            users: get_opt_u64(r, 8),
+        },
+    };
+    let status = IssueStatus::parse(r.get(1))?;
+    Ok(IssueState {
+        status,
+        regress_from_release_ms: r.get(2),
+        ignore: (status == IssueStatus::Ignored && ignore != IgnoreThresholds::default())
+            .then_some(ignore),
+    })
+}
+
+/// The advisory lock key of a `(project, hash)`: FNV-1a over both (the same on every node;
+/// a collision only makes two batches wait for each other).
+fn hash_lock_key(project: i64, hash: &str) -> i64 {
+    let mut key: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in project.to_le_bytes().iter().chain(hash.as_bytes()) {
+        key ^= u64::from(*byte);
+        key = key.wrapping_mul(0x0100_0000_01b3);
+    }
+    key.cast_signed()
 }
 
 /// The columns of `flush_issues`'s `unnest`, one array per column.

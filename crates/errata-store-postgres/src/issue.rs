@@ -148,7 +148,7 @@ pub(crate) fn list(c: &Db<'_>, query: &IssueQuery) -> Result<Page<Issue>> {
         let _ = write!(sql, " AND status = {p}");
     }
     for text in &query.filter.text {
-        // ILIKE: case-insensitive for every script (SQLite's LIKE folds ASCII only).
+        // ILIKE over COLLATE "C" columns folds ASCII letters only, as SQLite's LIKE does.
         let p = bind(&mut args, Arg::Text(like_pattern(text)));
         let _ = write!(
             sql,

@@ -10,6 +10,7 @@ mod connect;
 mod harness;
 mod pool;
 mod schema;
+mod writers;
 
 errata_store::conformance_tests!(harness::PgHarness::default());
 
