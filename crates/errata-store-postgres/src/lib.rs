@@ -125,3 +125,108 @@ fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::testing::TestDatabase;
+
+    /// Fails the statement with a serialization failure (SQLSTATE 40001).
+    const LOSE_A_RACE: &str =
+        "DO $$ BEGIN RAISE EXCEPTION 'lost a race' USING ERRCODE = '40001'; END $$";
+
+    fn organizations(store: &PgStore) -> Vec<String> {
+        store
+            .read(|c| {
+                Ok(c.query("SELECT slug FROM organizations ORDER BY id", &[])?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect())
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_write_that_lost_a_race_is_retried_as_a_whole() {
+        let Some(db) = TestDatabase::create() else {
+            return;
+        };
+        let store = PgStore::open(&db.config()).unwrap();
+        let runs = AtomicUsize::new(0);
+        let value = store
+            .write(|c| {
+                let run = runs.fetch_add(1, Ordering::Relaxed);
+                c.execute(
+                    "INSERT INTO organizations (slug, name, created_ms) VALUES ($1, '', 0)",
+                    &[&format!("run-{run}")],
+                )?;
+                if run < 2 {
+                    c.execute(LOSE_A_RACE, &[])?;
+                }
+                Ok(run)
+            })
+            .unwrap();
+        assert_eq!(value, 2);
+        // The failed runs' writes were rolled back; the connection is usable again.
+        assert_eq!(organizations(&store), ["run-2"]);
+
+        let runs = AtomicUsize::new(0);
+        let e = store
+            .write(|c| {
+                runs.fetch_add(1, Ordering::Relaxed);
+                c.execute(LOSE_A_RACE, &[])
+            })
+            .unwrap_err();
+        assert!(e.is_unavailable(), "{e}");
+        assert_eq!(runs.load(Ordering::Relaxed), WRITE_ATTEMPTS);
+
+        // Other failures are not retried.
+        let runs = AtomicUsize::new(0);
+        let e = store
+            .write(|c| {
+                runs.fetch_add(1, Ordering::Relaxed);
+                c.execute("SELECT no_such_column FROM organizations", &[])
+            })
+            .unwrap_err();
+        assert!(e.is_backend(), "{e}");
+        assert_eq!(runs.load(Ordering::Relaxed), 1);
+        assert_eq!(organizations(&store), ["run-2"]);
+    }
+
+    #[test]
+    fn a_panic_inside_a_write_rolls_it_back_before_the_connection_is_reused() {
+        let Some(db) = TestDatabase::create() else {
+            return;
+        };
+        // One connection: the next call gets the one the panicking write held.
+        let store = PgStore::open(&db.config().with_max_connections(1)).unwrap();
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            store.write(|c| {
+                c.execute(
+                    "INSERT INTO organizations (slug, name, created_ms) VALUES ('half', '', 0)",
+                    &[],
+                )?;
+                panic!("deliberate panic inside a write");
+                #[allow(unreachable_code)]
+                Ok(())
+            })
+        }));
+        assert!(panicked.is_err());
+        // Inside the panicked write's transaction an id would be assigned (it inserted).
+        let in_transaction: bool = store
+            .read(|c| {
+                Ok(
+                    c.query_one("SELECT txid_current_if_assigned() IS NOT NULL", &[])?
+                        .get(0),
+                )
+            })
+            .unwrap();
+        assert!(
+            !in_transaction,
+            "the connection came back inside a transaction"
+        );
+        assert!(organizations(&store).is_empty());
+    }
+}
