@@ -51,6 +51,12 @@ impl<'p> Db<'p> {
         })
     }
 
+    /// Marks the transaction as having lost a race the caller detected itself (it is
+    /// retried as a whole, as after a serialization failure).
+    pub(crate) fn lost_race(&self) {
+        self.retryable.set(true);
+    }
+
     /// Whether the last failure was a lost race worth retrying the transaction for.
     pub(crate) fn take_retryable(&self) -> bool {
         self.retryable.replace(false)

@@ -8,8 +8,8 @@
 //! serial order of the concurrent batches:
 //!
 //! - Before filing anything the batch locks, in one global order, what it will change:
-//!   first every hash of the batch that no issue owns (a transaction-scoped advisory lock
-//!   per `(project, hash)`, in key order), then, the owners re-read, every existing issue its
+//!   first every hash of the batch that no issue owns (transaction-scoped advisory locks,
+//!   one per bucket of `(project, hash)`es, in key order), then, the owners re-read, every existing issue its
 //!   events join (`SELECT ... ORDER BY id FOR UPDATE`), reading their workflow state there.
 //!   So two batches that open an issue for the same new hash run one after the other (the
 //!   second finds the first's issue), a regression, an ignore that ends and the rules'
@@ -292,6 +292,8 @@ impl<'c, 'p, 'a> Batch<'c, 'p, 'a> {
             &[&joined],
         )?;
         if rows.len() != joined.len() {
+            // Its hashes were freed: a retry of the whole batch files its events afresh.
+            self.c.lost_race();
             return Err(StoreError::unavailable(
                 "an issue was deleted while events were filed under it; retry the batch",
             ));
@@ -768,15 +770,24 @@ fn state_from_row(r: &tokio_postgres::Row) -> Result<IssueState> {
     })
 }
 
-/// The advisory lock key of a `(project, hash)`: FNV-1a over both (the same on every node;
-/// a collision only makes two batches wait for each other).
+/// Buckets of `(project, hash)` advisory locks. Few, so that a batch of thousands of new
+/// hashes takes at most this many locks (`PostgreSQL`'s lock table is sized for about 64 per
+/// transaction); two batches opening issues in one project already wait for each other on
+/// the project's `next_short_id`, so sharing buckets costs little more.
+const HASH_LOCK_BUCKETS: u64 = 64;
+
+/// The first advisory lock key of the buckets ("errata:h" in ASCII, low byte cleared).
+const HASH_LOCK_BASE: i64 = 0x6572_7261_7461_3a00;
+
+/// The advisory lock key of a `(project, hash)`: its bucket by FNV-1a over both (the same
+/// on every node; two hashes sharing a bucket only make their batches wait for each other).
 fn hash_lock_key(project: i64, hash: &str) -> i64 {
     let mut key: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in project.to_le_bytes().iter().chain(hash.as_bytes()) {
         key ^= u64::from(*byte);
         key = key.wrapping_mul(0x0100_0000_01b3);
     }
-    key.cast_signed()
+    HASH_LOCK_BASE + i64::try_from(key % HASH_LOCK_BUCKETS).unwrap_or(0)
 }
 
 /// The columns of `flush_issues`'s `unnest`, one array per column.
