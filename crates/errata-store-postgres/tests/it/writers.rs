@@ -287,3 +287,23 @@ fn nodes_claiming_at_once_never_share_a_delivery() {
     }
     assert_eq!(holders.keys().copied().collect::<HashSet<_>>(), queued);
 }
+
+#[test]
+fn a_batch_of_thousands_of_new_hashes_stays_within_the_lock_budget() {
+    const EVENTS: u32 = 8000;
+    let Some(db) = TestDatabase::create() else {
+        return;
+    };
+    let (stores, project) = nodes(&db);
+    // Two new hashes per event: without bucketed hash locks this batch would take 16000
+    // advisory locks, past what PostgreSQL's shared lock table holds by default.
+    let batch: Vec<_> = (0..EVENTS)
+        .map(|n| event(project, &[&hash(n), &hash(100_000 + n)], i64::from(n)))
+        .collect();
+    let results = stores[1].ingest(&batch).unwrap();
+    assert!(results.iter().all(|r| r.kind == IngestKind::NewIssue));
+    let again = stores[2].ingest(&batch[..10]).unwrap();
+    assert!(again.iter().all(|r| r.kind == IngestKind::Duplicate));
+    let issue = stores[0].issue(results[0].issue_id).unwrap();
+    assert_eq!(issue.times_seen, 1);
+}
