@@ -1,21 +1,21 @@
-//! Batched ingest: files a batch of events under issues in one transaction. Per event it
-//! costs one duplicate probe and one event insert; hash lookups are cached for the batch,
-//! and issue counters and tag counts are summed in memory and written once per issue and
-//! per tag value at the end of the batch (64 tag rows per statement), so a batch of 512
-//! events over 200 groups makes about 2 x 512 + 2 x 200 + (distinct tag values) / 64
-//! statements. What remains costly is pages: every index with random keys (event ids,
-//! per-issue tag values, an issue's events) dirties pages that each commit writes to the
-//! WAL, so bigger batches cost less per event; the server's writer should drain its whole
-//! queue into one batch.
+//! Batched ingest on `SQLite`: the row operations ([`IngestRows`]) that
+//! `errata_store::file_batch`, the backend-neutral rules of ingest, calls inside one IMMEDIATE
+//! transaction. Per event it costs one duplicate probe and one event insert; hash lookups are
+//! cached for the batch by the rules, and issue counters and tag counts arrive summed, once per
+//! issue and per tag value (64 tag rows per statement here), so a batch of 512 events over 200
+//! groups makes about 2 x 512 + 2 x 200 + (distinct tag values) / 64 statements. What remains
+//! costly is pages: every index with random keys (event ids, per-issue tag values, an issue's
+//! events) dirties pages that each commit writes to the WAL, so bigger batches cost less per
+//! event; the server's writer should drain its whole queue into one batch.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use errata_store::{
-    ActivityKind, Actor, EventRelease, IgnoreThresholds, IngestKind, IngestResult, IssueId,
-    IssueStatus, NewEvent, Result, StoreError, Trigger, hour_start,
+    ActivityKind, Actor, HourCountDelta, IgnoreThresholds, IngestResult, IngestRows, IssueCount,
+    IssueId, IssueState, IssueStatus, NewEvent, ProjectId, Result, StoreError, TagCount, Touched,
+    Unignore, Uuid,
 };
 
 use crate::error::db;
@@ -27,325 +27,72 @@ pub(crate) fn ingest(
     events: &[NewEvent],
     member_email: bool,
 ) -> Result<Vec<IngestResult>> {
-    for event in events {
-        event.validate()?;
-    }
     if events.is_empty() {
         return Ok(Vec::new());
     }
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db)?;
-    let results = Batch::new(&tx, events, crate::now_ms())?.run(events, member_email)?;
+    let results = errata_store::file_batch(
+        &mut SqliteRows { tx: &tx },
+        events,
+        crate::now_ms(),
+        member_email,
+    )?;
     tx.commit().map_err(db)?;
     Ok(results)
 }
 
-/// `FxHash` (rustc's hasher): the batch's maps are keyed by ids and short strings that come
-/// from our own caller, so `HashDoS` resistance buys nothing and `SipHash` cost ~8% of ingest.
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0; 8];
-            word.copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-        for &b in chunks.remainder() {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.write_u64(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_i64(&mut self, i: i64) {
-        self.write_u64(i.cast_unsigned());
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.write_u64(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type Fx = BuildHasherDefault<FxHasher>;
-
-/// What the batch adds to one issue, written once at the end.
-struct IssueDelta<'a> {
-    times_seen: u64,
-    new_users: u64,
-    first_seen_ms: i64,
-    /// The event with the greatest timestamp (title, culprit, level... come from it).
-    latest: &'a NewEvent,
-    /// The release of the earliest event that has one.
-    first_release: Option<(i64, &'a str)>,
-}
-
-/// What the batch adds to one tag value of one issue.
-struct TagDelta {
-    times_seen: u64,
-    first_seen_ms: i64,
-    last_seen_ms: i64,
-}
-
-/// What the batch knows of an existing issue's workflow, read at its first event.
-struct IssueState {
-    status: IssueStatus,
-    /// While resolved in a release: see [`errata_store::regresses`].
-    regress_from_release_ms: Option<i64>,
-    /// While ignored with conditions.
-    ignore: Option<IgnoreThresholds>,
-}
-
-struct Batch<'t, 'a> {
+/// The row operations of one batch, on its transaction.
+struct SqliteRows<'t> {
     tx: &'t Transaction<'t>,
-    now_ms: i64,
-    /// Workflow state of the existing issues the batch touched.
-    states: HashMap<i64, IssueState, Fx>,
-    /// (project, release) -> first seen before this batch (`None`: new in this batch).
-    releases: HashMap<(i64, &'a str), Option<i64>, Fx>,
-    /// (issue, hour) -> events.
-    hours: HashMap<(i64, i64), u64, Fx>,
-    /// (project, hash) -> owning issue, for hashes looked up or recorded in this batch.
-    owners: HashMap<(i64, &'a str), i64, Fx>,
-    issues: HashMap<i64, IssueDelta<'a>, Fx>,
-    tags: HashMap<(i64, &'a str, &'a str), TagDelta, Fx>,
-    /// Whether any user report waits for its event (then each event links them).
-    orphan_reports: bool,
-    /// State changes that may alert: (issue, trigger, causing event), in order.
-    changes: Vec<(i64, Trigger, &'a NewEvent)>,
 }
 
-impl<'t, 'a> Batch<'t, 'a> {
-    fn new(tx: &'t Transaction<'t>, events: &[NewEvent], now_ms: i64) -> Result<Self> {
-        let orphan_reports = tx
+impl IngestRows for SqliteRows<'_> {
+    fn orphan_reports(&mut self) -> Result<bool> {
+        self.tx
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM user_reports WHERE issue_id IS NULL)")
             .and_then(|mut s| s.query_row([], |r| r.get(0)))
-            .map_err(db)?;
-        Ok(Self {
-            tx,
-            now_ms,
-            states: HashMap::with_capacity_and_hasher(events.len(), Fx::default()),
-            releases: HashMap::with_hasher(Fx::default()),
-            hours: HashMap::with_capacity_and_hasher(events.len(), Fx::default()),
-            owners: HashMap::with_capacity_and_hasher(events.len() * 2, Fx::default()),
-            issues: HashMap::with_capacity_and_hasher(events.len(), Fx::default()),
-            tags: HashMap::with_capacity_and_hasher(
-                events.iter().map(|e| e.tags.len()).sum(),
-                Fx::default(),
-            ),
-            orphan_reports,
-            changes: Vec::new(),
-        })
+            .map_err(db)
     }
 
-    fn run(mut self, events: &'a [NewEvent], member_email: bool) -> Result<Vec<IngestResult>> {
-        let mut results = Vec::with_capacity(events.len());
-        for event in events {
-            results.push(self.file(event)?);
-        }
-        self.flush_tags()?;
-        self.flush_issues()?;
-        self.flush_hours()?;
-        self.flush_releases()?;
-        self.unignore_reached()?;
-        let queued = crate::alerting::fire(self.tx, &self.touched(), member_email, self.now_ms)?;
-        if !queued.is_empty() {
-            for r in &mut results {
-                if r.kind != IngestKind::Duplicate {
-                    r.alerts = queued.get(&r.event_id).copied().unwrap_or(0);
-                }
-            }
-        }
-        Ok(results)
-    }
-
-    /// Every issue the batch touched, in id order, with its state changes.
-    fn touched(&self) -> Vec<alerting::Touched<'a>> {
-        let mut touched: Vec<alerting::Touched<'a>> = self
-            .issues
-            .iter()
-            .map(|(&issue, delta)| alerting::Touched {
-                issue,
-                project: delta.latest.project_id.0,
-                changes: Vec::new(),
-                latest: delta.latest,
-            })
-            .collect();
-        touched.sort_unstable_by_key(|t| t.issue);
-        for &(issue, trigger, event) in &self.changes {
-            if let Ok(i) = touched.binary_search_by_key(&issue, |t| t.issue) {
-                touched[i].changes.push((trigger, event));
-            }
-        }
-        touched
-    }
-
-    fn file(&mut self, event: &'a NewEvent) -> Result<IngestResult> {
-        let project = event.project_id.0;
-        let event_id = &event.event_id.as_bytes()[..];
-        let existing: Option<i64> = self
-            .tx
+    fn stored_event(&mut self, project: ProjectId, event_id: Uuid) -> Result<Option<IssueId>> {
+        self.tx
             .prepare_cached("SELECT issue_id FROM events WHERE project_id = ?1 AND event_id = ?2")
             .and_then(|mut s| {
-                s.query_row(params![project, event_id], |r| r.get(0))
+                s.query_row(params![project.0, &event_id.as_bytes()[..]], |r| r.get(0))
                     .optional()
             })
-            .map_err(db)?;
-        if let Some(issue) = existing {
-            return Ok(IngestResult {
-                event_id: event.event_id,
-                issue_id: IssueId(issue),
-                kind: IngestKind::Duplicate,
-                alerts: 0,
-            });
-        }
-
-        let mut owners = Vec::with_capacity(event.hashes.len());
-        for hash in &event.hashes {
-            owners.push(self.owner(project, hash)?);
-        }
-        let release = self.release(event)?;
-        let (issue, kind) = match owners.iter().flatten().next() {
-            Some(&issue) => (issue, self.touch(issue, event, release)?),
-            None => (self.open_issue(event)?, IngestKind::NewIssue),
-        };
-        for (hash, owner) in event.hashes.iter().zip(&owners) {
-            if owner.is_none() && !self.owners.contains_key(&(project, hash.as_str())) {
-                self.tx
-                    .prepare_cached(
-                        "INSERT INTO grouphashes (project_id, hash, issue_id) VALUES (?1, ?2, ?3)",
-                    )
-                    .and_then(|mut s| s.execute(params![project, hash, issue]))
-                    .map_err(db)?;
-                self.owners.insert((project, hash), issue);
-            }
-        }
-
-        self.insert_event(event, issue)?;
-        self.add_to_issue(issue, event);
-        *self
-            .hours
-            .entry((issue, hour_start(event.timestamp_ms)))
-            .or_insert(0) += 1;
-        let user = event.user.as_deref().map(|user| (USER_TAG, user));
-        let tags = event.tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-        for (key, value) in tags.chain(user) {
-            let delta = self.tags.entry((issue, key, value)).or_insert(TagDelta {
-                times_seen: 0,
-                first_seen_ms: event.timestamp_ms,
-                last_seen_ms: event.timestamp_ms,
-            });
-            delta.times_seen += 1;
-            delta.first_seen_ms = delta.first_seen_ms.min(event.timestamp_ms);
-            delta.last_seen_ms = delta.last_seen_ms.max(event.timestamp_ms);
-        }
-        self.insert_attachments_and_reports(event, issue)?;
-        match kind {
-            IngestKind::NewIssue => self.changes.push((issue, Trigger::NewIssue, event)),
-            IngestKind::Regression => self.changes.push((issue, Trigger::Regression, event)),
-            IngestKind::Existing | IngestKind::Duplicate => {}
-        }
-        Ok(IngestResult {
-            event_id: event.event_id,
-            issue_id: IssueId(issue),
-            kind,
-            alerts: 0,
-        })
+            .map(|issue| issue.map(IssueId))
+            .map_err(db)
     }
 
-    /// The issue owning `hash`, from the batch's cache or the database.
-    fn owner(&mut self, project: i64, hash: &'a str) -> Result<Option<i64>> {
-        if let Some(&issue) = self.owners.get(&(project, hash)) {
-            return Ok(Some(issue));
-        }
-        let owner: Option<i64> = self
-            .tx
+    fn hash_owner(&mut self, project: ProjectId, hash: &str) -> Result<Option<IssueId>> {
+        self.tx
             .prepare_cached("SELECT issue_id FROM grouphashes WHERE project_id = ?1 AND hash = ?2")
-            .and_then(|mut s| s.query_row(params![project, hash], |r| r.get(0)).optional())
-            .map_err(db)?;
-        if let Some(issue) = owner {
-            self.owners.insert((project, hash), issue);
-        }
-        Ok(owner)
+            .and_then(|mut s| {
+                s.query_row(params![project.0, hash], |r| r.get(0))
+                    .optional()
+            })
+            .map(|issue| issue.map(IssueId))
+            .map_err(db)
     }
 
-    /// When the event's release was first seen before this batch (a release new in this
-    /// batch is [`EventRelease::New`]).
-    fn release(&mut self, event: &'a NewEvent) -> Result<EventRelease> {
-        let Some(version) = event.release.as_deref() else {
-            return Ok(EventRelease::Unknown);
-        };
-        let key = (event.project_id.0, version);
-        let first_seen = if let Some(&first_seen) = self.releases.get(&key) {
-            first_seen
-        } else {
-            let first_seen = workflow::release_first_seen(self.tx, key.0, version)?;
-            self.releases.insert(key, first_seen);
-            first_seen
-        };
-        Ok(first_seen.map_or(EventRelease::New, EventRelease::FirstSeen))
-    }
-
-    /// An existing issue gets an event: a resolved issue regresses when the rules say so
-    /// (the first such event of the batch reports the regression).
-    fn touch(&mut self, issue: i64, event: &NewEvent, release: EventRelease) -> Result<IngestKind> {
-        if !self.states.contains_key(&issue) {
-            let state = self.load_state(issue)?;
-            self.states.insert(issue, state);
-        }
-        let Some(state) = self.states.get_mut(&issue) else {
-            return Ok(IngestKind::Existing);
-        };
-        if state.status != IssueStatus::Resolved {
-            return Ok(IngestKind::Existing);
-        }
-        let details = errata_store::StatusDetails {
-            regress_from_release_ms: state.regress_from_release_ms,
-            ..Default::default()
-        };
-        if !errata_store::regresses(&details, release) {
-            return Ok(IngestKind::Existing);
-        }
-        state.status = IssueStatus::Unresolved;
+    fn claim_hash(&mut self, project: ProjectId, hash: &str, issue: IssueId) -> Result<()> {
         self.tx
             .prepare_cached(
-                "UPDATE issues SET status = 'unresolved', resolved_at_ms = NULL,
-                    resolution = NULL, resolved_in_release = NULL,
-                    regress_from_release_ms = NULL, regressed_at_ms = ?2
-                 WHERE id = ?1",
+                "INSERT INTO grouphashes (project_id, hash, issue_id) VALUES (?1, ?2, ?3)",
             )
-            .and_then(|mut s| s.execute(params![issue, self.now_ms]))
+            .and_then(|mut s| s.execute(params![project.0, hash, issue.0]))
             .map_err(db)?;
-        let detail = event
-            .release
-            .as_deref()
-            .map(|r| format!("in release {r}"))
-            .unwrap_or_default();
-        workflow::log(
-            self.tx,
-            issue,
-            ActivityKind::Regression,
-            &Actor::system(),
-            &detail,
-            self.now_ms,
-        )?;
-        Ok(IngestKind::Regression)
+        Ok(())
     }
 
-    fn load_state(&self, issue: i64) -> Result<IssueState> {
+    fn release_first_seen(&mut self, project: ProjectId, version: &str) -> Result<Option<i64>> {
+        workflow::release_first_seen(self.tx, project.0, version)
+    }
+
+    fn issue_state(&mut self, issue: IssueId) -> Result<IssueState> {
         let (status, regress_from_release_ms, ignore) = self
             .tx
             .prepare_cached(
@@ -354,7 +101,7 @@ impl<'t, 'a> Batch<'t, 'a> {
                  FROM issues WHERE id = ?1",
             )
             .and_then(|mut s| {
-                s.query_row([issue], |r| {
+                s.query_row([issue.0], |r| {
                     let ignore = IgnoreThresholds {
                         until_ms: r.get(2)?,
                         times_seen: r.get(3)?,
@@ -378,7 +125,7 @@ impl<'t, 'a> Batch<'t, 'a> {
         })
     }
 
-    fn open_issue(&mut self, event: &NewEvent) -> Result<i64> {
+    fn open_issue(&mut self, event: &NewEvent, now_ms: i64) -> Result<IssueId> {
         let short_id: Option<i64> = self
             .tx
             .prepare_cached(
@@ -416,12 +163,39 @@ impl<'t, 'a> Batch<'t, 'a> {
             ActivityKind::FirstSeen,
             &Actor::system(),
             "",
-            self.now_ms,
+            now_ms,
         )?;
-        Ok(issue)
+        Ok(IssueId(issue))
     }
 
-    fn insert_event(&self, event: &NewEvent, issue: i64) -> Result<()> {
+    fn regress(&mut self, issue: IssueId, detail: &str, now_ms: i64) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE issues SET status = 'unresolved', resolved_at_ms = NULL,
+                    resolution = NULL, resolved_in_release = NULL,
+                    regress_from_release_ms = NULL, regressed_at_ms = ?2
+                 WHERE id = ?1",
+            )
+            .and_then(|mut s| s.execute(params![issue.0, now_ms]))
+            .map_err(db)?;
+        workflow::log(
+            self.tx,
+            issue.0,
+            ActivityKind::Regression,
+            &Actor::system(),
+            detail,
+            now_ms,
+        )
+    }
+
+    fn insert_event(
+        &mut self,
+        event: &NewEvent,
+        issue: IssueId,
+        link_orphan_reports: bool,
+    ) -> Result<()> {
+        let project = event.project_id.0;
+        let event_id = &event.event_id.as_bytes()[..];
         self.tx
             .prepare_cached(
                 "INSERT INTO events (project_id, event_id, issue_id, received_ms, timestamp_ms,
@@ -430,9 +204,9 @@ impl<'t, 'a> Batch<'t, 'a> {
             )
             .and_then(|mut s| {
                 s.execute(params![
-                    event.project_id.0,
-                    &event.event_id.as_bytes()[..],
-                    issue,
+                    project,
+                    event_id,
+                    issue.0,
                     event.received_ms,
                     event.timestamp_ms,
                     event.level.as_str(),
@@ -446,34 +220,6 @@ impl<'t, 'a> Batch<'t, 'a> {
                 ])
             })
             .map_err(db)?;
-        Ok(())
-    }
-
-    fn add_to_issue(&mut self, issue: i64, event: &'a NewEvent) {
-        let delta = self.issues.entry(issue).or_insert(IssueDelta {
-            times_seen: 0,
-            new_users: 0,
-            first_seen_ms: event.timestamp_ms,
-            latest: event,
-            first_release: None,
-        });
-        delta.times_seen += 1;
-        delta.first_seen_ms = delta.first_seen_ms.min(event.timestamp_ms);
-        if event.timestamp_ms >= delta.latest.timestamp_ms {
-            delta.latest = event;
-        }
-        if let Some(release) = &event.release
-            && delta
-                .first_release
-                .is_none_or(|(ts, _)| event.timestamp_ms < ts)
-        {
-            delta.first_release = Some((event.timestamp_ms, release));
-        }
-    }
-
-    fn insert_attachments_and_reports(&self, event: &NewEvent, issue: i64) -> Result<()> {
-        let project = event.project_id.0;
-        let event_id = &event.event_id.as_bytes()[..];
         for a in &event.attachments {
             self.tx
                 .prepare_cached(
@@ -483,7 +229,7 @@ impl<'t, 'a> Batch<'t, 'a> {
                 .and_then(|mut s| {
                     s.execute(params![
                         project,
-                        issue,
+                        issue.0,
                         event_id,
                         a.name,
                         a.content_type,
@@ -499,24 +245,41 @@ impl<'t, 'a> Batch<'t, 'a> {
                 self.tx,
                 project,
                 event_id,
-                Some(issue),
+                Some(issue.0),
                 r,
                 event.received_ms,
             )?;
         }
-        if self.orphan_reports {
+        if link_orphan_reports {
             self.tx
                 .prepare_cached(
                     "UPDATE user_reports SET issue_id = ?1
                      WHERE project_id = ?2 AND event_id = ?3 AND issue_id IS NULL",
                 )
-                .and_then(|mut s| s.execute(params![issue, project, event_id]))
+                .and_then(|mut s| s.execute(params![issue.0, project, event_id]))
                 .map_err(db)?;
         }
         Ok(())
     }
 
-    fn flush_issues(&self) -> Result<()> {
+    fn add_tag_counts(&mut self, rows: &[TagCount<'_>]) -> Result<()> {
+        // Many rows per statement: per-statement overhead (bind, step, reset) is most of
+        // the cost of a small upsert.
+        for chunk in chunked(rows) {
+            self.upsert_tags(chunk, false)?;
+        }
+        Ok(())
+    }
+
+    fn add_user_counts(&mut self, rows: &[TagCount<'_>]) -> Result<Vec<IssueId>> {
+        let mut new_users = Vec::new();
+        for chunk in chunked(rows) {
+            new_users.extend(self.upsert_tags(chunk, true)?);
+        }
+        Ok(new_users)
+    }
+
+    fn add_issue_counts(&mut self, rows: &[IssueCount<'_>]) -> Result<()> {
         let mut update = self
             .tx
             .prepare_cached(
@@ -536,14 +299,11 @@ impl<'t, 'a> Batch<'t, 'a> {
                  WHERE id = ?1",
             )
             .map_err(db)?;
-        // In id order: neighbouring rows share B-tree pages.
-        let mut issues: Vec<_> = self.issues.iter().collect();
-        issues.sort_unstable_by_key(|(issue, _)| **issue);
-        for (issue, d) in issues {
+        for d in rows {
             let latest = d.latest;
             update
                 .execute(params![
-                    issue,
+                    d.issue.0,
                     d.times_seen,
                     d.new_users,
                     d.first_seen_ms,
@@ -554,84 +314,14 @@ impl<'t, 'a> Batch<'t, 'a> {
                     latest.event_type,
                     latest.metadata,
                     latest.release,
-                    d.first_release.map(|(_, r)| r),
+                    d.first_release,
                 ])
                 .map_err(db)?;
         }
         Ok(())
     }
 
-    /// Upserts the batch's tag counts. Distinct users are the values of [`USER_TAG`]: a
-    /// user row that the upsert inserted (rather than updated) is a new user of the issue.
-    fn flush_tags(&mut self) -> Result<()> {
-        // In primary key order: the upserts walk the B-tree forward instead of at random.
-        let mut tags: Vec<_> = self.tags.iter().collect();
-        tags.sort_unstable_by_key(|(key, _)| *key);
-        let (users, others): (Vec<_>, Vec<_>) = tags
-            .into_iter()
-            .partition(|((_, key, _), _)| *key == USER_TAG);
-        // Many rows per statement: per-statement overhead (bind, step, reset) is most of
-        // the cost of a small upsert.
-        for chunk in chunked(&others) {
-            self.upsert_tags(chunk, false)?;
-        }
-        let mut new_users: Vec<i64> = Vec::new();
-        for chunk in chunked(&users) {
-            new_users.extend(self.upsert_tags(chunk, true)?);
-        }
-        for issue in new_users {
-            if let Some(delta) = self.issues.get_mut(&issue) {
-                delta.new_users += 1;
-            }
-        }
-        Ok(())
-    }
-
-    /// Upserts `rows`; with `returning`, answers the issues of the rows newly inserted.
-    fn upsert_tags(
-        &self,
-        rows: &[(&(i64, &str, &str), &TagDelta)],
-        returning: bool,
-    ) -> Result<Vec<i64>> {
-        let mut stmt = self
-            .tx
-            .prepare_cached(&upsert_tags_sql(rows.len(), returning))
-            .map_err(db)?;
-        let mut i = 0;
-        for ((issue, key, value), d) in rows {
-            stmt.raw_bind_parameter(i + 1, issue).map_err(db)?;
-            stmt.raw_bind_parameter(i + 2, key).map_err(db)?;
-            stmt.raw_bind_parameter(i + 3, value).map_err(db)?;
-            stmt.raw_bind_parameter(i + 4, d.times_seen).map_err(db)?;
-            stmt.raw_bind_parameter(i + 5, d.first_seen_ms)
-                .map_err(db)?;
-            stmt.raw_bind_parameter(i + 6, d.last_seen_ms).map_err(db)?;
-            i += 6;
-        }
-        if !returning {
-            stmt.raw_execute().map_err(db)?;
-            return Ok(Vec::new());
-        }
-        let mut inserted = Vec::new();
-        let mut returned = stmt.raw_query();
-        while let Some(row) = returned.next().map_err(db)? {
-            let issue: i64 = row.get(0).map_err(db)?;
-            let value = row.get_ref(1).and_then(|v| Ok(v.as_str()?)).map_err(db)?;
-            let times_seen: u64 = row.get(2).map_err(db)?;
-            let delta = self.tags.get(&(issue, USER_TAG, value));
-            if delta.is_some_and(|d| d.times_seen == times_seen) {
-                inserted.push(issue);
-            }
-        }
-        Ok(inserted)
-    }
-}
-
-impl Batch<'_, '_> {
-    /// Upserts the batch's hourly counts, in key order.
-    fn flush_hours(&self) -> Result<()> {
-        let mut hours: Vec<_> = self.hours.iter().collect();
-        hours.sort_unstable_by_key(|(key, _)| **key);
+    fn add_hour_counts(&mut self, rows: &[HourCountDelta]) -> Result<()> {
         let mut upsert = self
             .tx
             .prepare_cached(
@@ -639,14 +329,15 @@ impl Batch<'_, '_> {
                  ON CONFLICT (issue_id, hour_ms) DO UPDATE SET count = count + excluded.count",
             )
             .map_err(db)?;
-        for ((issue, hour), count) in hours {
-            upsert.execute(params![issue, hour, count]).map_err(db)?;
+        for r in rows {
+            upsert
+                .execute(params![r.issue.0, r.hour_ms, r.count])
+                .map_err(db)?;
         }
         Ok(())
     }
 
-    /// Records the releases first seen in this batch.
-    fn flush_releases(&self) -> Result<()> {
+    fn record_releases(&mut self, new: &[(ProjectId, &str)], now_ms: i64) -> Result<()> {
         let mut insert = self
             .tx
             .prepare_cached(
@@ -654,46 +345,85 @@ impl Batch<'_, '_> {
                  VALUES (?1, ?2, ?3)",
             )
             .map_err(db)?;
-        for ((project, version), first_seen) in &self.releases {
-            if first_seen.is_none() {
-                insert
-                    .execute(params![project, version, self.now_ms])
-                    .map_err(db)?;
-            }
+        for (project, version) in new {
+            insert
+                .execute(params![project.0, version, now_ms])
+                .map_err(db)?;
         }
         Ok(())
     }
 
-    /// Ignored issues of the batch whose conditions are now met come back (an alert
-    /// trigger, with the batch's latest event of the issue).
-    fn unignore_reached(&mut self) -> Result<()> {
-        let mut counters = self
-            .tx
+    fn issue_counters(&mut self, issue: IssueId) -> Result<(u64, u64)> {
+        self.tx
             .prepare_cached("SELECT times_seen, user_count FROM issues WHERE id = ?1")
-            .map_err(db)?;
-        let mut ignored: Vec<_> = self
-            .states
+            .and_then(|mut s| s.query_row([issue.0], |r| Ok((r.get(0)?, r.get(1)?))))
+            .map_err(db)
+    }
+
+    fn unignore(&mut self, issue: IssueId, why: Unignore, now_ms: i64) -> Result<()> {
+        workflow::unignore(self.tx, issue.0, why, now_ms)
+    }
+
+    fn fire_alerts(
+        &mut self,
+        touched: &[Touched<'_>],
+        member_email: bool,
+        now_ms: i64,
+    ) -> Result<HashMap<Uuid, u32>> {
+        let touched: Vec<alerting::Touched<'_>> = touched
             .iter()
-            .filter_map(|(issue, state)| state.ignore.as_ref().map(|t| (*issue, t)))
+            .map(|t| alerting::Touched {
+                issue: t.issue.0,
+                project: t.project.0,
+                changes: t.changes.clone(),
+                latest: t.latest,
+            })
             .collect();
-        ignored.sort_unstable_by_key(|(issue, _)| *issue);
-        for (issue, thresholds) in ignored {
-            let (times_seen, user_count): (u64, u64) = counters
-                .query_row([issue], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(db)?;
-            if let Some(why) = thresholds.reached(self.now_ms, times_seen, user_count) {
-                workflow::unignore(self.tx, issue, why, self.now_ms)?;
-                if let Some(delta) = self.issues.get(&issue) {
-                    self.changes.push((issue, Trigger::Unignored, delta.latest));
-                }
-            }
-        }
-        Ok(())
+        alerting::fire(self.tx, &touched, member_email, now_ms)
     }
 }
 
-/// The tag whose values are an issue's users; counting its distinct values counts them.
-pub(crate) const USER_TAG: &str = errata_store::USER_TAG;
+impl SqliteRows<'_> {
+    /// Upserts `rows`; with `returning`, answers the issues of the rows newly inserted.
+    fn upsert_tags(&self, rows: &[TagCount<'_>], returning: bool) -> Result<Vec<IssueId>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(&upsert_tags_sql(rows.len(), returning))
+            .map_err(db)?;
+        let mut i = 0;
+        for r in rows {
+            stmt.raw_bind_parameter(i + 1, r.issue.0).map_err(db)?;
+            stmt.raw_bind_parameter(i + 2, r.key).map_err(db)?;
+            stmt.raw_bind_parameter(i + 3, r.value).map_err(db)?;
+            stmt.raw_bind_parameter(i + 4, r.times_seen).map_err(db)?;
+            stmt.raw_bind_parameter(i + 5, r.first_seen_ms)
+                .map_err(db)?;
+            stmt.raw_bind_parameter(i + 6, r.last_seen_ms).map_err(db)?;
+            i += 6;
+        }
+        if !returning {
+            stmt.raw_execute().map_err(db)?;
+            return Ok(Vec::new());
+        }
+        // A row is new when its count after the upsert is the batch's own count.
+        let mut inserted = Vec::new();
+        let mut returned = stmt.raw_query();
+        while let Some(row) = returned.next().map_err(db)? {
+            let issue: i64 = row.get(0).map_err(db)?;
+            let value = row.get_ref(1).and_then(|v| Ok(v.as_str()?)).map_err(db)?;
+            let times_seen: u64 = row.get(2).map_err(db)?;
+            // `rows` come sorted by (issue, key, value), and the key is the same for all.
+            let delta = rows
+                .binary_search_by(|r| (r.issue.0, r.value).cmp(&(issue, value)))
+                .ok()
+                .map(|i| &rows[i]);
+            if delta.is_some_and(|d| d.times_seen == times_seen) {
+                inserted.push(IssueId(issue));
+            }
+        }
+        Ok(inserted)
+    }
+}
 
 /// Tag rows upserted by one statement (6 parameters each).
 const TAG_ROWS_PER_STATEMENT: usize = 64;

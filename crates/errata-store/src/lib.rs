@@ -31,6 +31,7 @@ mod channel;
 mod delivery;
 mod error;
 mod event;
+mod filing;
 mod id;
 mod issue;
 mod level;
@@ -69,6 +70,9 @@ pub use error::{ErrorKind, Result, StoreError};
 pub use event::{
     EventNavigation, EventRow, IngestKind, IngestResult, MAX_HASHES, MAX_TAG_KEY_LEN,
     MAX_TAG_VALUE_LEN, MAX_TAGS, MAX_TEXT_LEN, NewEvent, StoredEvent, is_hash,
+};
+pub use filing::{
+    HourCountDelta, IngestRows, IssueCount, IssueState, TagCount, Touched, file_batch,
 };
 pub use id::{
     AlertRuleId, AttachmentId, ChannelId, DeliveryId, IssueId, KeyId, OrganizationId, ProjectId,

@@ -52,7 +52,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// for its issue, the issue's counters and tag counts are updated, a resolved issue is
     /// reopened (reported as a regression), and an event id already stored in the project
     /// is skipped (reported as a duplicate). Results are in input order. Any error means
-    /// nothing of the batch was written. Events of unknown projects are refused.
+    /// nothing of the batch was written. Events of unknown projects are refused. Backends
+    /// implement it with [`crate::file_batch`], the rules written once, over their own
+    /// [`crate::IngestRows`] inside one transaction.
     ///
     /// # Several writers
     ///
