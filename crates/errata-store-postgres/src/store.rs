@@ -44,9 +44,6 @@ impl Store for PgStore {
     #[instrument(skip_all, fields(events = events.len()))]
     fn ingest(&self, events: &[NewEvent]) -> Result<Vec<IngestResult>> {
         let member_email = self.member_email.load(Ordering::Relaxed);
-        for event in events {
-            event.validate()?;
-        }
         self.write(|c| ingest::ingest(c, events, member_email, now_ms()))
     }
 
