@@ -221,8 +221,13 @@ pub(crate) fn hourly_counts(c: &Db<'_>, ids: &[IssueId], since_ms: i64) -> Resul
     .collect())
 }
 
+/// Deletes the issue and what hangs off it. The issue row is locked first: an ingest batch
+/// filing under it finishes before (and its rows go too), or waits and then finds it gone
+/// (and files its events afresh), never leaving events under a deleted issue.
 pub(crate) fn delete(c: &Db<'_>, id: IssueId) -> Result<()> {
-    ensure_exists(c, id)?;
+    if !c.exists("SELECT 1 FROM issues WHERE id = $1 FOR UPDATE", &[&id.0])? {
+        return Err(StoreError::not_found(format_args!("issue {id}")));
+    }
     for sql in [
         "DELETE FROM alert_attempts WHERE delivery_id IN
             (SELECT id FROM alert_deliveries WHERE issue_id = $1)",

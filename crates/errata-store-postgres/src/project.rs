@@ -445,9 +445,18 @@ pub(crate) fn change_key(c: &Db<'_>, id: KeyId, change: KeyChange) -> Result<Pro
     Ok(key_from_row(&row))
 }
 
-/// Deletes a project and everything under it, in one transaction.
+/// Deletes a project and everything under it, in one transaction. Its issues, then its
+/// row, are locked first, in the order ingest locks them (issues by id, then the project
+/// to open one), so that a batch filing into the project finishes before or waits and then
+/// finds it gone.
 pub(crate) fn delete(c: &Db<'_>, id: ProjectId) -> Result<()> {
-    get(c, id)?;
+    c.execute(
+        "SELECT 1 FROM issues WHERE project_id = $1 ORDER BY id FOR UPDATE",
+        &[&id.0],
+    )?;
+    if !c.exists("SELECT 1 FROM projects WHERE id = $1 FOR UPDATE", &[&id.0])? {
+        return Err(StoreError::not_found(format_args!("project {id}")));
+    }
     for sql in [
         "DELETE FROM alert_attempts WHERE delivery_id IN
             (SELECT id FROM alert_deliveries WHERE project_id = $1)",
