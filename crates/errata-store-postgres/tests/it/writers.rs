@@ -423,3 +423,70 @@ fn deleting_a_project_while_its_events_arrive_leaves_no_event_behind() {
         );
     }
 }
+
+#[test]
+fn an_ignore_ending_under_racing_batches_is_reported_and_alerted_once() {
+    let Some(db) = TestDatabase::create() else {
+        return;
+    };
+    let (stores, project) = nodes(&db);
+    let store = &stores[0];
+    let issue = store.ingest(&[event(project, &[&hash(1)], 0)]).unwrap()[0].issue_id;
+    let until = errata_store::IgnoreUntil {
+        events: Some(2),
+        ..Default::default()
+    };
+    store
+        .change_issue_status(
+            issue,
+            &errata_store::StatusChange::Ignore(until),
+            &errata_store::Actor::system(),
+        )
+        .unwrap();
+    let channel = store
+        .create_channel(&errata_store::NewChannel {
+            project_id: project,
+            kind: errata_store::ChannelKind::Webhook,
+            name: "hook".into(),
+            target: "https://example.com/hook".into(),
+            secret: None,
+            api_base: None,
+        })
+        .unwrap()
+        .id;
+    let spec = errata_store::RuleSpec {
+        name: "Back from ignore".into(),
+        triggers: errata_store::RuleTriggers {
+            unignored: true,
+            ..Default::default()
+        },
+        ..errata_store::RuleSpec::default_rule()
+    };
+    store.create_alert_rule(project, &spec).unwrap();
+    together(&stores, move |node, store| {
+        store
+            .ingest(&[event(
+                project,
+                &[&hash(1)],
+                10 + i64::try_from(node).unwrap(),
+            )])
+            .unwrap()
+    });
+    let unignored = store
+        .issue_activity(issue)
+        .unwrap()
+        .iter()
+        .filter(|a| a.kind == ActivityKind::Unignored)
+        .count();
+    assert_eq!(unignored, 1);
+    let alerts = store
+        .deliveries(project, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.recipient == Recipient::Channel(channel) && d.trigger == Trigger::Unignored)
+        .count();
+    assert_eq!(alerts, 1);
+    let issue = store.issue(issue).unwrap();
+    assert_eq!(issue.status, IssueStatus::Unresolved);
+    assert_eq!(issue.times_seen, 1 + NODES as u64);
+}
