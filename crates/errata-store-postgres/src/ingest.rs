@@ -12,11 +12,12 @@
 //!   first the hashes of the batch that no issue owns (transaction-scoped advisory locks,
 //!   one per bucket of `(project, hash)`es, in key order), then, the owners re-read, every
 //!   existing issue its events join (`SELECT ... ORDER BY id FOR UPDATE`), reading their
-//!   workflow state there. So two batches opening an issue for the same new hash run one
-//!   after the other (the second finds the first's issue and files under it), a regression,
-//!   an ignore that ends and the rules' cooldowns are seen and acted on by one batch at a
-//!   time, and batches touching the same issues in different orders wait for each other
-//!   instead of deadlocking.
+//!   workflow state there, and last the projects it opens issues in (for their short ids).
+//!   So two batches opening an issue for the same new hash run one after the other (the
+//!   second finds the first's issue and files under it), a regression, an ignore that ends
+//!   and the rules' cooldowns are seen and acted on by one batch at a time, and batches
+//!   touching the same issues in different orders wait for each other instead of
+//!   deadlocking. Deleting an issue or a project locks in the same order.
 //! - Counters are increments applied by the database (`times_seen = times_seen + n`, the
 //!   user-tag upsert reports the rows it inserted, `next_short_id` is bumped with
 //!   `UPDATE ... RETURNING`), never a value read and written back.
@@ -106,34 +107,49 @@ impl<'a> PgRows<'_, '_, 'a> {
                 );
             }
         }
-        // The issue each event joins: its first owned hash's (as `file_batch` decides).
-        let mut joined: Vec<i64> = events
-            .iter()
-            .filter_map(|e| {
-                e.hashes
-                    .iter()
-                    .find_map(|h| self.owners.get(&(e.project_id.0, h.as_str())).copied())
-            })
-            .collect();
+        // The issue each event joins: its first owned hash's (as `file_batch` decides);
+        // the project of each event that joins none, which opens an issue.
+        let mut joined: Vec<i64> = Vec::new();
+        let mut opening: Vec<i64> = Vec::new();
+        for e in events {
+            let owner = e
+                .hashes
+                .iter()
+                .find_map(|h| self.owners.get(&(e.project_id.0, h.as_str())).copied());
+            match owner {
+                Some(issue) => joined.push(issue),
+                None => opening.push(e.project_id.0),
+            }
+        }
         joined.sort_unstable();
         joined.dedup();
-        if joined.is_empty() {
-            return Ok(());
+        if !joined.is_empty() {
+            let rows = self.c.query(
+                "SELECT id, status, regress_from_release_ms, ignore_until_ms,
+                    ignore_until_times_seen, ignore_until_user_count, ignore_minutes,
+                    ignore_events, ignore_users
+                 FROM issues WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+                &[&joined],
+            )?;
+            if rows.len() != joined.len() {
+                // Deleted meanwhile, its hashes freed: a retry files its events afresh.
+                return Err(self.lost_race("an issue was deleted while events were filed under it"));
+            }
+            for row in rows {
+                let state = state_from_row(&row)?;
+                self.states.insert(row.get(0), state);
+            }
         }
-        let rows = self.c.query(
-            "SELECT id, status, regress_from_release_ms, ignore_until_ms,
-                ignore_until_times_seen, ignore_until_user_count, ignore_minutes, ignore_events,
-                ignore_users
-             FROM issues WHERE id = ANY($1) ORDER BY id FOR UPDATE",
-            &[&joined],
-        )?;
-        if rows.len() != joined.len() {
-            // Deleted meanwhile, its hashes freed: a retry files its events afresh.
-            return Err(self.lost_race("an issue was deleted while events were filed under it"));
-        }
-        for row in rows {
-            let state = state_from_row(&row)?;
-            self.states.insert(row.get(0), state);
+        // Opening an issue bumps its project's next short id: lock those rows now, in id
+        // order, rather than in the order of the batch's events (a batch over several
+        // projects would otherwise deadlock with one taking them the other way round).
+        opening.sort_unstable();
+        opening.dedup();
+        if !opening.is_empty() {
+            self.c.execute(
+                "SELECT 1 FROM projects WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+                &[&opening],
+            )?;
         }
         Ok(())
     }

@@ -11,9 +11,15 @@
 //! threads (as the server already does for `SQLite`), never from inside an async context:
 //! there `block_on` panics.
 //!
-//! The per-concern modules (`project.rs`, `issue.rs`, `ingest.rs`...) port the `SQLite`
-//! backend's queries one for one; where several nodes may write at once (ingest, outbox
-//! claims) they use `ON CONFLICT`, database-side increments and `FOR UPDATE SKIP LOCKED`.
+//! The per-concern modules (`project.rs`, `issue.rs`, `outbox.rs`...) port the `SQLite`
+//! backend's queries one for one over a sync per-call connection (`db.rs`); ingest is
+//! `errata_store::file_batch` over this backend's row operations (`ingest.rs`). Every
+//! write is one READ COMMITTED transaction, retried as a whole when it loses a race
+//! (deadlock, serialization failure, or a race ingest detects itself). Where several nodes
+//! write at once, rows are locked in one order (ingest: a batch's new hashes, then its
+//! issues by id, then its project), counters are database-side increments, unique rows
+//! are inserted with `ON CONFLICT`, and dispatchers claim deliveries with
+//! `FOR UPDATE SKIP LOCKED`.
 //!
 //! TLS is not supported yet: connections use `NoTls` (keep the database on a private
 //! network or a local socket until it is).
