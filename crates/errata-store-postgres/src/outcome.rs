@@ -6,7 +6,18 @@ use errata_store::{OutcomeCount, OutcomeDelta, ProjectId, Result, bucket_start};
 
 use crate::db::{Db, to_i64, to_u64};
 
+/// Upserts the deltas in key order: nodes adding to the same counters at once lock them in
+/// one order (waiting, never deadlocking).
 pub(crate) fn add(c: &Db<'_>, deltas: &[OutcomeDelta]) -> Result<()> {
+    let mut deltas: Vec<&OutcomeDelta> = deltas.iter().collect();
+    deltas.sort_by_key(|d| {
+        (
+            d.project_id.0,
+            bucket_start(d.timestamp_ms),
+            &d.category,
+            &d.reason,
+        )
+    });
     for d in deltas {
         c.execute(
             "INSERT INTO outcomes (project_id, bucket_ms, category, reason, quantity)
