@@ -1,12 +1,11 @@
-//! Alert rules firing during ingest, inside the batch's transaction (`PostgreSQL`; the
-//! batch holds the row lock of every issue it touched, so concurrent batches check an
-//! issue's rules and cooldown one after the other): for every issue the
-//! batch touched, each enabled rule of its project is checked (state-change triggers with
-//! the event that caused them, frequency and user-count conditions with the issue's latest
-//! event and its recent events, within the rule's cooldown), and a firing rule queues its
-//! deliveries in the outbox. So an alert is committed with the event that triggers it or
-//! not at all, and a project without rules costs one indexed read per batch.
-
+//! Alert rules firing during ingest on `PostgreSQL`, inside the batch's transaction: for
+//! every issue the batch touched, each enabled rule of its project is checked (state-change
+//! triggers with the event that caused them, frequency and user-count conditions with the
+//! issue's latest event and its recent events, within the rule's cooldown), and a firing
+//! rule queues its deliveries in the outbox. So an alert is committed with the event that
+//! triggers it or not at all, and a project without rules costs one indexed read per batch.
+//! The batch holds the row lock of every issue it touched, so concurrent batches check an
+//! issue's rules and cooldown one after the other.
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
