@@ -1,9 +1,10 @@
 //! Which database the binary opens: the one place that names a storage backend.
 //!
 //! `database_url` (`--database-url`, `ERRATA_DATABASE_URL`, or `database_url` in the file)
-//! names it; unset means `SQLite` in the data dir. The server is handed the opened store as an
-//! `Arc<dyn Store>` and never knows which backend it got, so adding one (`PostgreSQL` is next)
-//! touches this file and a new `errata-store-*` crate, not the server.
+//! names it: `sqlite:<dir>`, or `postgres://...` for `PostgreSQL` (several nodes may share
+//! one); unset means `SQLite` in the data dir. The server is handed the opened store as an
+//! `Arc<dyn Store>` and never knows which backend it got, so adding one touches this file and
+//! a new `errata-store-*` crate, not the server.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,13 +12,26 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use errata_server::Config;
 use errata_store::Store;
+use errata_store_postgres::PgStore;
 use errata_store_sqlite::SqliteStore;
 
 /// A parsed `database_url`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) enum StoreUrl {
     /// `SQLite` in this directory (`sqlite:<dir>`, `sqlite://<dir>`, or unset: the data dir).
     Sqlite(PathBuf),
+    /// `PostgreSQL` at this URL (`postgres://` or `postgresql://`; it may hold a password).
+    Postgres(String),
+}
+
+/// The URL's password stays out of logs.
+impl std::fmt::Debug for StoreUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(dir) => f.debug_tuple("Sqlite").field(dir).finish(),
+            Self::Postgres(_) => f.write_str("Postgres(..)"),
+        }
+    }
 }
 
 impl StoreUrl {
@@ -41,9 +55,10 @@ impl StoreUrl {
                 );
                 Ok(Self::Sqlite(PathBuf::from(dir)))
             }
+            "postgres" | "postgresql" => Ok(Self::Postgres(url.to_owned())),
             other => anyhow::bail!(
-                "invalid database_url (--database-url, ERRATA_DATABASE_URL): this build \
-                 stores in SQLite only (sqlite:<directory>), not {other:?}"
+                "invalid database_url (--database-url, ERRATA_DATABASE_URL): expected \
+                 sqlite:<directory> or postgres://..., not a {other:?} URL"
             ),
         }
     }
@@ -55,6 +70,10 @@ pub(crate) fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         StoreUrl::Sqlite(dir) => {
             let store = SqliteStore::open(&dir)
                 .with_context(|| format!("opening the SQLite database in {}", dir.display()))?;
+            Ok(Arc::new(store))
+        }
+        StoreUrl::Postgres(url) => {
+            let store = PgStore::open_url(&url).context("opening the PostgreSQL database")?;
             Ok(Arc::new(store))
         }
     }
@@ -88,8 +107,22 @@ mod tests {
     }
 
     #[test]
+    fn postgres_urls_name_postgres_and_keep_their_password_out_of_debug() {
+        let parsed = url(Some("postgres://errata:hunter2@db/errata")).unwrap();
+        assert_eq!(
+            parsed,
+            StoreUrl::Postgres("postgres://errata:hunter2@db/errata".into())
+        );
+        assert!(!format!("{parsed:?}").contains("hunter2"));
+        assert!(matches!(
+            url(Some("postgresql://db/errata")).unwrap(),
+            StoreUrl::Postgres(_)
+        ));
+    }
+
+    #[test]
     fn other_urls_are_errors_naming_the_option() {
-        for bad in ["postgres://errata@db/errata", "sqlite:", "/no/scheme"] {
+        for bad in ["mysql://errata:pw@db/errata", "sqlite:", "/no/scheme"] {
             let err = url(Some(bad)).unwrap_err().to_string();
             assert!(err.contains("database_url"), "{bad}: {err}");
             assert!(

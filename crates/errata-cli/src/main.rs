@@ -35,7 +35,7 @@ struct Cli {
     /// Where the database lives [default: ./errata-data].
     #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
-    /// The database: `sqlite:<directory>` [default: `SQLite` in --data-dir].
+    /// The database: `sqlite:<directory>` or `postgres://...` [default: `SQLite` in --data-dir].
     #[arg(long, global = true)]
     database_url: Option<String>,
     /// The address SDKs and people use, for DSNs and links [default: derived from --bind].
