@@ -12,7 +12,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use errata_server::Config;
 use errata_store::Store;
-use errata_store_postgres::PgStore;
+use errata_store_postgres::{PgStore, PgStoreConfig};
 use errata_store_sqlite::SqliteStore;
 
 /// A parsed `database_url`.
@@ -73,7 +73,10 @@ pub(crate) fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
             Ok(Arc::new(store))
         }
         StoreUrl::Postgres(url) => {
-            let store = PgStore::open_url(&url).context("opening the PostgreSQL database")?;
+            let pg = PgStoreConfig::from_url(&url)
+                .context("invalid database_url (--database-url, ERRATA_DATABASE_URL)")?
+                .with_max_connections(config.database_max_connections as usize);
+            let store = PgStore::open(&pg).context("opening the PostgreSQL database")?;
             Ok(Arc::new(store))
         }
     }

@@ -52,6 +52,8 @@ pub struct Config {
     /// never reads it: the binary opens the store it names and hands it to the server. A
     /// secret, since a database URL may carry a password.
     pub database_url: Option<Secret>,
+    /// Connections a `PostgreSQL` store opens at most (per node); ignored by `SQLite`.
+    pub database_max_connections: u32,
     /// The address SDKs and people use (DSNs and links); derived from `bind` when unset.
     pub public_url: Option<String>,
     /// The first admin's email (first start only).
@@ -81,6 +83,7 @@ impl Default for Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 9000)),
             data_dir: PathBuf::from("./errata-data"),
             database_url: None,
+            database_max_connections: 16,
             public_url: None,
             admin_email: "admin@errata.local".to_owned(),
             admin_password: None,
@@ -102,6 +105,7 @@ struct FileConfig {
     bind: Option<String>,
     data_dir: Option<PathBuf>,
     database_url: Option<Secret>,
+    database_max_connections: Option<u32>,
     public_url: Option<String>,
     admin_email: Option<String>,
     admin_password: Option<Secret>,
@@ -208,6 +212,9 @@ impl Config {
         if file.database_url.is_some() {
             self.database_url = file.database_url;
         }
+        if let Some(n) = file.database_max_connections {
+            self.database_max_connections = n;
+        }
         if file.public_url.is_some() {
             self.public_url = file.public_url;
         }
@@ -252,6 +259,9 @@ impl Config {
         if let Some(v) = env("ERRATA_DATABASE_URL") {
             self.database_url = Some(Secret::new(v));
         }
+        if let Some(v) = env("ERRATA_DATABASE_MAX_CONNECTIONS") {
+            self.database_max_connections = parse_number("ERRATA_DATABASE_MAX_CONNECTIONS", &v)?;
+        }
         if let Some(v) = env("ERRATA_PUBLIC_URL") {
             self.public_url = Some(v);
         }
@@ -278,6 +288,9 @@ impl Config {
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
             return Err(invalid("public_url", "must start with http:// or https://"));
+        }
+        if self.database_max_connections == 0 {
+            return Err(invalid("database_max_connections", "must be at least 1"));
         }
         self.queue.validate()?;
         self.limits.validate()?;
