@@ -244,7 +244,7 @@ fn two_nodes_on_one_database_group_concurrent_sdk_events_and_regress_across_node
     let resolved = kinds.iter().position(|k| *k == ActivityKind::Resolved);
     let regressed = kinds.iter().rposition(|k| *k == ActivityKind::Regression);
     assert!(
-        resolved.is_some() && regressed.is_some(),
+        resolved.zip(regressed).is_some_and(|(r, g)| r < g),
         "a resolution then a regression: {activity:?}"
     );
     assert_eq!(
