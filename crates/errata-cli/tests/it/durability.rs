@@ -15,14 +15,14 @@ const CLIENTS: usize = 8;
 const BEFORE_KILL: usize = 300;
 
 /// Clients sending events to `server` until `stop`, recording the ids answered 200.
-struct Stream {
+pub(crate) struct Stream {
     acked: Arc<Mutex<Vec<Uuid>>>,
     stop: Arc<AtomicBool>,
     clients: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Stream {
-    fn start(server: &ServerProcess) -> Self {
+    pub(crate) fn start(server: &ServerProcess) -> Self {
         let url = server.envelope_url();
         let auth = server.auth();
         let acked = Arc::new(Mutex::new(Vec::<Uuid>::new()));
@@ -42,14 +42,14 @@ impl Stream {
     }
 
     /// Waits until at least `n` events were acknowledged.
-    fn wait_for(&self, n: usize) {
+    pub(crate) fn wait_for(&self, n: usize) {
         poll("enough acknowledged events", || {
             (self.acked.lock().unwrap().len() >= n).then_some(())
         });
     }
 
     /// Stops the clients; returns every acknowledged id.
-    fn finish(self) -> Vec<Uuid> {
+    pub(crate) fn finish(self) -> Vec<Uuid> {
         self.stop.store(true, Ordering::Relaxed);
         for client in self.clients {
             client.join().expect("a client thread panicked");

@@ -289,6 +289,13 @@ impl ServerProcess {
                     .arg("--data-dir")
                     .arg(&self.data_dir)
                     .args(["token", "create", "--json", "--label", "e2e"])
+                    // The same database as the server (PostgreSQL when it was given one).
+                    .envs(
+                        self.env
+                            .iter()
+                            .filter(|(k, _)| k == "ERRATA_DATABASE_URL")
+                            .map(|(k, v)| (k, v)),
+                    )
                     .output()
                     .expect("running errata token create");
                 assert!(
@@ -452,6 +459,19 @@ pub(crate) fn try_post(
         request = request.header(*k, *v);
     }
     request.send(body).map(reply)
+}
+
+/// PUTs `body` as JSON with `headers`; any status is an answer.
+pub(crate) fn put_json(url: &str, headers: &[(&str, &str)], body: &Value) -> Reply {
+    let mut request = agent().put(url).header("Content-Type", "application/json");
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    reply(
+        request
+            .send(body.to_string().as_bytes())
+            .unwrap_or_else(|e| panic!("PUT {url}: {e}")),
+    )
 }
 
 /// GETs `url`; any status is an answer.

@@ -3,8 +3,9 @@
 //! in a venv, the Rust `sentry` crate), by every captured request of the SDK corpus, by a
 //! `kill -9` in the middle of a stream of events, by hostile input, and by a short run of
 //! the load generator (`errata bench ingest`) and of `errata bench fill`, and by alerts
-//! reaching a local receiver and a real SMTP server. `harness` holds the
-//! process, HTTP and read-back helpers they share.
+//! reaching a local receiver and a real SMTP server, and by two nodes sharing one
+//! `PostgreSQL` database. `harness` holds the process, HTTP and read-back helpers they
+//! share.
 
 mod alerts;
 mod bad_input;
@@ -15,6 +16,7 @@ mod corpus_replay;
 mod durability;
 mod fill;
 mod harness;
+mod multinode;
 mod receiver;
 mod sdk_python;
 mod sdk_rust;
