@@ -7,6 +7,7 @@ mod bench;
 mod channel;
 mod database;
 mod fill;
+mod migrate_store;
 mod project;
 mod send_test_event;
 mod serve;
@@ -70,6 +71,9 @@ enum Command {
     /// fill --issues N --events M`, `errata bench ui --url URL --email E --password P`.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Copy a `SQLite` installation into `PostgreSQL`: `errata migrate-store --from DIR --to
+    /// postgres://...` (the target must be empty; `--force` truncates every target table).
+    MigrateStore(migrate_store::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -93,6 +97,7 @@ fn main() -> anyhow::Result<()> {
         Command::Channel(command) => channel::run(&config, command),
         Command::SendTestEvent(args) => send_test_event::run(&args),
         Command::Bench(command) => bench::run(&config, command),
+        Command::MigrateStore(args) => migrate_store::run(&args),
     }
 }
 

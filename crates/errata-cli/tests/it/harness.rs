@@ -309,6 +309,11 @@ impl ServerProcess {
             .clone()
     }
 
+    /// Uses `token` for the Web API instead of making one (one made before a migration).
+    pub(crate) fn use_token(&self, token: String) {
+        self.token.set(token).expect("no token was made yet");
+    }
+
     /// What the server stored.
     pub(crate) fn stored(&self) -> Stored {
         Stored::new(self)

@@ -3,8 +3,9 @@
 //! in a venv, the Rust `sentry` crate), by every captured request of the SDK corpus, by a
 //! `kill -9` in the middle of a stream of events, by hostile input, and by a short run of
 //! the load generator (`errata bench ingest`) and of `errata bench fill`, and by alerts
-//! reaching a local receiver and a real SMTP server, and by two nodes sharing one
-//! `PostgreSQL` database. `harness` holds the process, HTTP and read-back helpers they
+//! reaching a local receiver and a real SMTP server, by two nodes sharing one
+//! `PostgreSQL` database, and by a `SQLite` installation moved to `PostgreSQL` with
+//! `errata migrate-store`. `harness` holds the process, HTTP and read-back helpers they
 //! share.
 
 mod alerts;
@@ -16,6 +17,7 @@ mod corpus_replay;
 mod durability;
 mod fill;
 mod harness;
+mod migrate_store;
 mod multinode;
 mod receiver;
 mod sdk_python;

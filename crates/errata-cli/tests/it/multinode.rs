@@ -96,7 +96,7 @@ impl Cluster {
 }
 
 /// The URL of database `name` on the server of `ERRATA_TEST_POSTGRES_URL`.
-fn database_url(name: &str) -> String {
+pub(crate) fn database_url(name: &str) -> String {
     let maintenance = std::env::var("ERRATA_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| DEFAULT_MAINTENANCE_URL.to_owned());
     let (base, query) = maintenance
