@@ -498,16 +498,7 @@ impl IngestRows for PgRows<'_, '_, '_> {
         member_email: bool,
         now_ms: i64,
     ) -> Result<HashMap<Uuid, u32>> {
-        let touched: Vec<alerting::Touched<'_>> = touched
-            .iter()
-            .map(|t| alerting::Touched {
-                issue: t.issue.0,
-                project: t.project.0,
-                changes: t.changes.clone(),
-                latest: t.latest,
-            })
-            .collect();
-        alerting::fire(self.c, &touched, member_email, now_ms)
+        alerting::fire(self.c, touched, member_email, now_ms)
     }
 }
 

@@ -12,21 +12,11 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
 use errata_store::{
-    AlertEvent, AlertRule, Channel, IssueId, NewDelivery, NewEvent, ProjectId, Recipient, Result,
+    AlertEvent, AlertRule, Channel, NewDelivery, NewEvent, ProjectId, Recipient, Result, Touched,
     Trigger, USER_COUNT_SCAN_LIMIT, UserId, WindowCondition,
 };
 
 use crate::error::db;
-
-/// An issue the batch touched, with what happened to it.
-pub(crate) struct Touched<'a> {
-    pub(crate) issue: i64,
-    pub(crate) project: i64,
-    /// State changes in the order they happened, each with the event that caused it.
-    pub(crate) changes: Vec<(Trigger, &'a NewEvent)>,
-    /// The batch's latest event of the issue.
-    pub(crate) latest: &'a NewEvent,
-}
 
 /// What a project offers its firing rules, read once per batch.
 struct ProjectAlerting {
@@ -46,18 +36,18 @@ pub(crate) fn fire(
     let mut queued: HashMap<Uuid, u32> = HashMap::new();
     // Projects with a state change in this batch; the others only need their windowed
     // rules, and most projects have none: then the batch costs one indexed read.
-    let changed: HashSet<i64> = touched
+    let changed: HashSet<ProjectId> = touched
         .iter()
         .filter(|t| !t.changes.is_empty())
         .map(|t| t.project)
         .collect();
-    let mut projects: HashMap<i64, Option<ProjectAlerting>> = HashMap::new();
+    let mut projects: HashMap<ProjectId, Option<ProjectAlerting>> = HashMap::new();
     for t in touched {
         let project = match projects.entry(t.project) {
             Entry::Occupied(o) => o.into_mut(),
             Entry::Vacant(v) => {
                 let windowed_only = !changed.contains(&t.project);
-                v.insert(load_project(tx, ProjectId(t.project), windowed_only)?)
+                v.insert(load_project(tx, t.project, windowed_only)?)
             }
         };
         let Some(project) = project else {
@@ -68,13 +58,13 @@ pub(crate) fn fire(
             let Some((trigger, event)) = firing(tx, rule, t, now_ms)? else {
                 continue;
             };
-            let recipients = recipients(tx, project, rule_index, member_email, t.project)?;
+            let recipients = recipients(tx, project, rule_index, member_email, t.project.0)?;
             let rule = &project.rules[rule_index];
             for recipient in &recipients {
                 let new = NewDelivery {
-                    project_id: ProjectId(t.project),
+                    project_id: t.project,
                     recipient: *recipient,
-                    issue_id: IssueId(t.issue),
+                    issue_id: t.issue,
                     event_id: Some(event.event_id),
                     trigger,
                 };
@@ -86,7 +76,7 @@ pub(crate) fn fire(
                  VALUES (?1, ?2, ?3)
                  ON CONFLICT (rule_id, issue_id) DO UPDATE SET last_fired_ms = excluded.last_fired_ms",
             )
-            .and_then(|mut s| s.execute(params![rule.id.0, t.issue, now_ms]))
+            .and_then(|mut s| s.execute(params![rule.id.0, t.issue.0, now_ms]))
             .map_err(db)?;
         }
     }
@@ -156,7 +146,7 @@ fn firing<'a>(
             "SELECT last_fired_ms FROM alert_rule_issues WHERE rule_id = ?1 AND issue_id = ?2",
         )
         .and_then(|mut s| {
-            s.query_row(params![rule.id.0, t.issue], |r| r.get(0))
+            s.query_row(params![rule.id.0, t.issue.0], |r| r.get(0))
                 .optional()
         })
         .map_err(db)?;
@@ -164,12 +154,12 @@ fn firing<'a>(
         return Ok(None);
     }
     if let Some(c) = spec.triggers.frequency
-        && events_within(tx, t.issue, c, now_ms)?
+        && events_within(tx, t.issue.0, c, now_ms)?
     {
         return Ok(Some((Trigger::Frequency, t.latest)));
     }
     if let Some(c) = spec.triggers.user_count
-        && users_within(tx, t.issue, c, now_ms)? >= u64::from(c.count)
+        && users_within(tx, t.issue.0, c, now_ms)? >= u64::from(c.count)
     {
         return Ok(Some((Trigger::UserCount, t.latest)));
     }
