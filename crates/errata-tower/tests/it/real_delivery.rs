@@ -90,19 +90,25 @@ fn black_hole() -> u16 {
     port
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_wait_is_bounded_when_the_sentry_server_never_answers() {
+/// A hub whose client posts with sentry's own HTTP transport to a black hole, without
+/// `apply_defaults`' process-wide integrations (its panic hook, the session flusher), which
+/// would tie this client to other tests.
+fn black_hole_hub(project: u32) -> Arc<Hub> {
     let port = black_hole();
-    // sentry's own HTTP transport, without `apply_defaults`' process-wide integrations (its
-    // panic hook, the session flusher), which would tie this client to other tests.
     let options = ClientOptions::new()
-        .dsn(&format!("http://public@127.0.0.1:{port}/42"))
+        .dsn(&format!("http://public@127.0.0.1:{port}/{project}"))
         .transport(sentry::transports::DefaultTransportFactory);
-    let hub = Arc::new(Hub::new(
+    Arc::new(Hub::new(
         Some(Arc::new(sentry::Client::from(options))),
         Arc::new(Scope::default()),
-    ));
-    let timeout = Duration::from_millis(300);
+    ))
+}
+
+/// One panicking request through the layer with `wait_for_delivery` and `timeout`: asserts a
+/// 500 within `timeout` (plus a margin) and that delivery is reported as not done. The hub is
+/// leaked afterwards: the plain ureq transport has no read timeout, so dropping the client
+/// would join its worker, which waits on the black hole forever (the process exits anyway).
+async fn assert_bounded_panic_wait(hub: Arc<Hub>, timeout: Duration) {
     let app = layered(
         Router::new().route(
             "/panic",
@@ -128,59 +134,25 @@ async fn the_wait_is_bounded_when_the_sentry_server_never_answers() {
         res.extensions().get::<Outcome>().unwrap().delivered,
         Some(false)
     );
-    // The ureq transport has no read timeout: dropping the client would join its worker, which
-    // waits on the black hole forever. Leak it instead (the process exits anyway).
+    let flushed_at = std::time::Instant::now();
+    assert!(!errata_tower::flush(&hub, timeout).await);
+    assert!(flushed_at.elapsed() < timeout + Duration::from_millis(700));
     drop(app);
     std::mem::forget(hub);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wait_is_bounded_when_the_sentry_server_never_answers() {
+    assert_bounded_panic_wait(black_hole_hub(42), Duration::from_millis(300)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wait_is_bounded_when_the_transport_queue_is_full() {
-    let port = black_hole();
-    // sentry's own HTTP transport, without `apply_defaults`' process-wide integrations (its
-    // panic hook, the session flusher), which would tie this client to other tests.
-    let options = ClientOptions::new()
-        .dsn(&format!("http://public@127.0.0.1:{port}/43"))
-        .transport(sentry::transports::DefaultTransportFactory);
-    let hub = Arc::new(Hub::new(
-        Some(Arc::new(sentry::Client::from(options))),
-        Arc::new(Scope::default()),
-    ));
+    let hub = black_hole_hub(43);
     // The transport's worker is stuck on the first envelope; its bounded queue fills up
     // (sentry's holds 30) and later envelopes are dropped at the door.
     for i in 0..64 {
         hub.capture_message(&format!("backlog {i}"), sentry::Level::Info);
     }
-    let timeout = Duration::from_millis(300);
-    let app = layered(
-        Router::new().route(
-            "/panic",
-            get(|| async {
-                if true {
-                    panic!("checkout crashed behind a backlog");
-                }
-                ""
-            }),
-        ),
-        &hub,
-        Options::new().wait_for_delivery(true).timeout(timeout),
-    );
-    let started = std::time::Instant::now();
-    let (res, _) = send(&app, get_req("/panic")).await;
-    let elapsed = started.elapsed();
-    assert_eq!(res.status(), 500);
-    assert!(
-        elapsed < timeout + Duration::from_millis(700),
-        "{elapsed:?}"
-    );
-    assert_eq!(
-        res.extensions().get::<Outcome>().unwrap().delivered,
-        Some(false)
-    );
-    let flushed_at = std::time::Instant::now();
-    assert!(!errata_tower::flush(&hub, timeout).await);
-    assert!(flushed_at.elapsed() < timeout + Duration::from_millis(700));
-    // As above: the plain ureq transport would hang the drop on the black hole.
-    drop(app);
-    std::mem::forget(hub);
+    assert_bounded_panic_wait(hub, Duration::from_millis(300)).await;
 }
