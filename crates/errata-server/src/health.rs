@@ -1,5 +1,6 @@
 //! Liveness and readiness: `/healthz` answers while the process serves HTTP; `/readyz`
-//! also checks that the writer thread is alive and that the database answers a read.
+//! also checks that the writer thread is alive and that the database answers a read, and
+//! says how many nodes this one counts as live on its database (the rate limits' share).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,7 +23,10 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         );
     }
     match state.store_call(|state| state.store.organizations()).await {
-        Ok(_) => (StatusCode::OK, axum::Json(json!({ "status": "ready" }))),
+        Ok(_) => (
+            StatusCode::OK,
+            axum::Json(json!({ "status": "ready", "nodes": state.limiter.nodes() })),
+        ),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
             (

@@ -31,6 +31,7 @@ mod health;
 pub mod ingest;
 pub mod keys;
 pub mod maintenance;
+pub mod membership;
 pub mod outcome;
 pub mod quota;
 pub mod ratelimit;
@@ -243,6 +244,7 @@ impl Server {
         } = self;
         let app = router::router(state.clone());
         let upkeep = tokio::spawn(maintenance::run(state.clone()));
+        let heartbeat = tokio::spawn(membership::run(state.clone()));
         let dispatcher = tokio::spawn(alert::dispatcher::run(state.clone()));
         let writer_died = {
             let writer = state.writer.clone();
@@ -257,7 +259,9 @@ impl Server {
         };
         connection::serve(listener, app, state.config.http, stop).await;
         upkeep.abort();
+        heartbeat.abort();
         dispatcher.abort();
+        membership::leave(&state).await;
         if died {
             return Err(ServerError::Writer(
                 "the writer thread died; stopped serving".into(),

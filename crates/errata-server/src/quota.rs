@@ -1,9 +1,15 @@
 //! Per-project event quotas (events per UTC day or month, as hosted plans and their free
-//! tiers count them), enforced at ingest. The count of the current window is loaded once
-//! from the outcome counters (events accepted since the window began, so a restart keeps
-//! it), then counted in memory as events are admitted.
+//! tiers count them), enforced at ingest. The count of the current window comes from the
+//! outcome counters in the store (events accepted since the window began, so a restart
+//! keeps it) and is counted in memory as events are admitted.
+//!
+//! Several nodes on one database: the outcome counters are shared, so every [`SYNC`] a
+//! node reads the window's count again and keeps the larger of it and its own tally. What
+//! the installation accepts beyond a quota is bounded by what the other nodes admit in
+//! one [`SYNC`] (plus their batches not yet committed); on one node the count is exact.
 
 use std::sync::Mutex;
+use std::time::Duration;
 
 use errata_protocol::envelope::DataCategory;
 use errata_store::{EventQuota, ProjectId, Store};
@@ -18,10 +24,15 @@ pub struct QuotaExceeded {
     pub retry_after_secs: u64,
 }
 
+/// How often a node reads a window's count again from the shared outcome counters.
+pub const SYNC: Duration = Duration::from_secs(2);
+
 #[derive(Debug, Clone, Copy)]
 struct Window {
     start_ms: i64,
     used: u64,
+    /// When the count was last read from the store (`i64::MIN`: never).
+    synced_ms: i64,
 }
 
 /// The quota counters of every project with a quota.
@@ -45,7 +56,8 @@ impl Quotas {
     }
 
     /// Admits `n` events of `project` under `quota` at `now_ms`, reading the window's count
-    /// from `store` the first time (blocking: call off the async runtime).
+    /// from `store` the first time and every [`SYNC`] (blocking: call off the async
+    /// runtime).
     pub fn admit(
         &self,
         store: &dyn Store,
@@ -55,21 +67,29 @@ impl Quotas {
         now_ms: i64,
     ) -> Result<(), QuotaExceeded> {
         let (start_ms, end_ms) = quota.window.bounds(now_ms);
-        let known = self
-            .lock()
-            .get(&project.0)
-            .is_some_and(|w| w.start_ms == start_ms);
-        // Read outside the lock; a window another request set up meanwhile is kept.
-        let used = if known {
-            0
-        } else {
-            accepted_since(store, project, start_ms)
+        #[allow(clippy::cast_possible_truncation, reason = "2 s in ms fits i64")]
+        let sync_ms = SYNC.as_millis() as i64;
+        // Until a window's count was read once, every request reads it (none may admit on
+        // a guess). Later, the request that finds it stale claims the next read under the
+        // lock, so concurrent requests do not all read. Reads run outside the lock.
+        let read = {
+            let mut windows = self.lock();
+            let window = current(&mut windows, project, start_ms);
+            match window.synced_ms {
+                i64::MIN => true,
+                at if now_ms - at >= sync_ms => {
+                    window.synced_ms = now_ms;
+                    true
+                }
+                _ => false,
+            }
         };
-        let fresh = Window { start_ms, used };
+        let stored = read.then(|| accepted_since(store, project, start_ms));
         let mut windows = self.lock();
-        let window = windows.entry(project.0).or_insert(fresh);
-        if window.start_ms != start_ms {
-            *window = fresh;
+        let window = current(&mut windows, project, start_ms);
+        if let Some(stored) = stored {
+            window.synced_ms = window.synced_ms.max(now_ms);
+            window.used = window.used.max(stored);
         }
         if window.used.saturating_add(n) > quota.limit {
             let secs = ((end_ms - now_ms).max(0) + 999) / 1000;
@@ -80,6 +100,24 @@ impl Quotas {
         window.used += n;
         Ok(())
     }
+}
+
+/// The project's window starting at `start_ms` (a new, unread one when the project had
+/// none or an older one).
+fn current(windows: &mut FxHashMap<i64, Window>, project: ProjectId, start_ms: i64) -> &mut Window {
+    let window = windows.entry(project.0).or_insert(Window {
+        start_ms,
+        used: 0,
+        synced_ms: i64::MIN,
+    });
+    if window.start_ms != start_ms {
+        *window = Window {
+            start_ms,
+            used: 0,
+            synced_ms: i64::MIN,
+        };
+    }
+    window
 }
 
 /// Events of `project` accepted since `start_ms`, from the outcome counters (0, logged,

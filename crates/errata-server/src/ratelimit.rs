@@ -6,9 +6,18 @@
 //! others. A quantity larger than a whole bucket (one big attachment) is admitted when
 //! the bucket is full and leaves it in debt. Memory is bounded: only authenticated keys
 //! and existing projects get buckets.
+//!
+//! Several nodes on one database: a limit is for the whole installation, and each of `N`
+//! live nodes ([`crate::membership`]) enforces `1/N` of it (rounded up) with its own
+//! buckets. Behind a load balancer that spreads requests evenly the installation admits
+//! the configured rate; an uneven spread makes a node refuse early (it never admits more
+//! than its share), so the total never exceeds the limit by more than the rounding (at
+//! most `N - 1` a minute), plus, for the [`LIVE`](crate::membership::LIVE) seconds after a
+//! node dies unannounced, the share the others have not yet taken back.
 
 use rustc_hash::FxHashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use crate::config::{RateLimitConfig, ScopeLimits};
@@ -124,6 +133,8 @@ impl Bucket {
 pub struct RateLimiter {
     config: RateLimitConfig,
     state: Mutex<[State; 3]>,
+    /// The live nodes sharing the limits (at least 1).
+    nodes: AtomicU32,
 }
 
 #[derive(Debug, Default)]
@@ -139,7 +150,18 @@ impl RateLimiter {
         Self {
             config,
             state: Mutex::new(Default::default()),
+            nodes: AtomicU32::new(1),
         }
+    }
+
+    /// Sets how many nodes share the limits (0 counts as 1); returns the previous count.
+    pub fn set_nodes(&self, nodes: u32) -> u32 {
+        self.nodes.swap(nodes.max(1), Ordering::Relaxed)
+    }
+
+    /// How many nodes share the limits.
+    pub fn nodes(&self) -> u32 {
+        self.nodes.load(Ordering::Relaxed)
     }
 
     /// Admits `n` of `category` for `key` of `project` at `now`, or says which limit
@@ -177,6 +199,7 @@ impl RateLimiter {
                 server => server.min(own),
             };
         }
+        let limits = limits.shared_by(self.nodes());
         let mut state = self
             .state
             .lock()
@@ -305,6 +328,51 @@ mod tests {
             .admit("k", 1, RateCategory::Events, 1, t0)
             .unwrap_err();
         assert_eq!(refused.scope, Scope::Project);
+    }
+
+    #[test]
+    fn each_of_several_nodes_enforces_its_share() {
+        let ev = RateCategory::Events;
+        let t0 = Instant::now();
+        let limiter = RateLimiter::new(events(60, 1000));
+        assert_eq!(limiter.set_nodes(3), 1);
+        // 60 a minute over 3 nodes: 20 here, and the project's own 10 becomes 4 (rounded up).
+        for _ in 0..20 {
+            limiter.admit("k", 1, ev, 1, t0).unwrap();
+        }
+        assert_eq!(
+            limiter.admit("k", 1, ev, 1, t0).unwrap_err().scope,
+            Scope::Key
+        );
+        for _ in 0..4 {
+            limiter.admit_with("k2", 2, ev, 1, t0, Some(10)).unwrap();
+        }
+        let refused = limiter
+            .admit_with("k2", 2, ev, 1, t0, Some(10))
+            .unwrap_err();
+        assert_eq!(refused.scope, Scope::Project);
+        // A node left: the share grows back (the bucket refills to the larger size).
+        assert_eq!(limiter.set_nodes(0), 3);
+        assert_eq!(limiter.nodes(), 1);
+        let later = t0 + Duration::from_secs(60);
+        for _ in 0..60 {
+            limiter.admit("k", 1, ev, 1, later).unwrap();
+        }
+        assert!(limiter.admit("k", 1, ev, 1, later).is_err());
+        // A limit never rounds down to 0 (which would mean unlimited).
+        let tiny = ScopeLimits {
+            key_per_minute: 1,
+            project_per_minute: 0,
+            global_per_minute: 5,
+        };
+        assert_eq!(
+            tiny.shared_by(4),
+            ScopeLimits {
+                key_per_minute: 1,
+                project_per_minute: 0,
+                global_per_minute: 2,
+            }
+        );
     }
 
     #[test]

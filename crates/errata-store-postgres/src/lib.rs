@@ -33,6 +33,7 @@ mod event;
 mod ingest;
 mod issue;
 mod migration;
+mod node;
 mod outbox;
 mod outcome;
 mod pool;

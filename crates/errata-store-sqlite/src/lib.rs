@@ -38,6 +38,7 @@ mod event;
 mod ingest;
 mod issue;
 mod migration;
+mod node;
 mod outbox;
 mod outcome;
 mod project;

@@ -42,6 +42,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "alerting",
         include_str!("../migrations/0007_alerting.sql"),
     ),
+    (8, "nodes", include_str!("../migrations/0008_nodes.sql")),
 ];
 
 /// The schema version this binary writes.

@@ -216,6 +216,16 @@ impl Store for SqliteStore {
     }
 
     #[instrument(skip_all)]
+    fn node_heartbeat(&self, node: &str, now_ms: i64, live_since_ms: i64) -> Result<u32> {
+        self.write(|c| crate::node::heartbeat(c, node, now_ms, live_since_ms))
+    }
+
+    #[instrument(skip_all)]
+    fn node_leave(&self, node: &str) -> Result<()> {
+        self.write(|c| crate::node::leave(c, node))
+    }
+
+    #[instrument(skip_all)]
     fn tokens(&self, user_id: Option<UserId>) -> Result<Vec<ApiToken>> {
         self.read(|c| token::list(c, user_id))
     }

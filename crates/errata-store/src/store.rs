@@ -256,6 +256,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The token whose secret this is, if any.
     fn verify_token(&self, secret: &str) -> Result<Option<ApiToken>>;
 
+    // --- Nodes -----------------------------------------------------------------------
+
+    /// Records that `node` (a name unique to the running process) is alive at `now_ms`,
+    /// forgets the nodes last seen before `live_since_ms` (stopped or dead), and returns
+    /// how many nodes are alive, this one included (at least 1). Every node calls it
+    /// periodically; the count is the share each takes of limits meant for the whole
+    /// installation.
+    fn node_heartbeat(&self, node: &str, now_ms: i64, live_since_ms: i64) -> Result<u32>;
+
+    /// Forgets `node` (a clean stop), so the others count one node fewer at their next
+    /// heartbeat. Forgetting an unknown node is not an error.
+    fn node_leave(&self, node: &str) -> Result<()>;
+
     // --- Alerting --------------------------------------------------------------------
     //
     // How ingest alerts: at the end of a batch, in its transaction, every enabled rule of

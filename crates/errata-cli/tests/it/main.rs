@@ -19,6 +19,7 @@ mod fill;
 mod harness;
 mod migrate_store;
 mod multinode;
+mod multinode_limits;
 mod receiver;
 mod sdk_python;
 mod sdk_rust;

@@ -25,7 +25,7 @@ use crate::state::AppState;
 pub struct Alerts {
     pub(crate) sender: Sender,
     wake: Notify,
-    /// This process's name in delivery claims.
+    /// This process's name in delivery claims and in the list of live nodes.
     pub(crate) claimer: String,
 }
 

@@ -98,6 +98,21 @@ pub struct ScopeLimits {
 }
 
 impl ScopeLimits {
+    /// One node's share of these limits when `nodes` enforce them together: each limit
+    /// divided by `nodes`, rounded up (so never 0, which would mean unlimited).
+    #[must_use]
+    pub fn shared_by(self, nodes: u32) -> Self {
+        let share = |limit: u64| match limit {
+            0 => 0,
+            limit => limit.div_ceil(u64::from(nodes.max(1))),
+        };
+        Self {
+            key_per_minute: share(self.key_per_minute),
+            project_per_minute: share(self.project_per_minute),
+            global_per_minute: share(self.global_per_minute),
+        }
+    }
+
     fn merge_env(&mut self, env: Env<'_>, prefix: &str) -> Result<(), ConfigError> {
         env_number(
             env,

@@ -1,6 +1,7 @@
 //! Per-project settings as ingest applies them, set through the Web API: extra sensitive
 //! fields and dropping IP addresses change what is stored, and an event quota refuses
-//! events past it with its own reason (429, `quota_exceeded`), counted in the outcomes.
+//! events past it with its own reason (429, `quota_exceeded`), counted in the outcomes, and
+//! counts what other nodes on the database accepted.
 
 use axum::body::Body;
 use axum::http::{Method, Request};
@@ -63,6 +64,52 @@ async fn extra_fields_and_ip_dropping_change_what_is_stored() {
     assert!(!after.contains("203.0.113.9"), "{after}");
     assert!(after.contains("[Filtered]"), "{after}");
     assert!(after.contains("\"cart\":3"), "{after}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_event_quota_counts_what_other_nodes_accepted() {
+    let server = TestServer::start().await;
+    let reply = server
+        .call(
+            Method::PUT,
+            &server.project_path("/"),
+            Some(r#"{"eventQuota": {"limit": 10, "window": "day"}}"#),
+        )
+        .await;
+    assert_eq!(reply.status.as_u16(), 200, "{:?}", reply.json());
+    for n in 0..2 {
+        let (status, _, answer) = send_event(&server, &json!({"message": format!("n{n}")})).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    // Another node on the same database accepted 8 more of this project's events: its
+    // writer counted them in the shared outcome counters.
+    let now_ms = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap();
+    server
+        .state
+        .store
+        .add_outcomes(&[errata_store::OutcomeDelta {
+            project_id: errata_store::ProjectId(server.project_id),
+            timestamp_ms: now_ms,
+            category: "error".into(),
+            reason: "accepted".into(),
+            quantity: 8,
+        }])
+        .unwrap();
+    // Within one sync period this node reads the shared count and the quota is used up.
+    tokio::time::sleep(errata_server::quota::SYNC + std::time::Duration::from_millis(200)).await;
+    let (status, limits, answer) = send_event(&server, &json!({"message": "over"})).await;
+    assert_eq!(status, 429, "{answer}");
+    assert!(
+        limits.unwrap().ends_with(":project:quota_exceeded"),
+        "the refusal names the quota"
+    );
     server.stop().await;
 }
 

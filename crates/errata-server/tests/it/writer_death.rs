@@ -149,6 +149,12 @@ impl Store for PanicsOnIngest {
     fn verify_token(&self, secret: &str) -> Result<Option<ApiToken>> {
         self.0.verify_token(secret)
     }
+    fn node_heartbeat(&self, node: &str, now_ms: i64, live_since_ms: i64) -> Result<u32> {
+        self.0.node_heartbeat(node, now_ms, live_since_ms)
+    }
+    fn node_leave(&self, node: &str) -> Result<()> {
+        self.0.node_leave(node)
+    }
     fn set_member_email(&self, enabled: bool) {
         self.0.set_member_email(enabled);
     }

@@ -72,6 +72,7 @@ macro_rules! conformance_tests {
             projects_and_keys_are_administered,
             sessions_are_found_by_secret_until_they_expire, sessions_slide_when_touched,
             sessions_are_deleted_one_by_user_and_when_expired,
+            nodes_are_counted_while_they_beat_and_forgotten_after,
             tokens_keep_scopes_are_listed_and_revoked, users_are_found_by_id,
             new_projects_get_the_default_rule_and_channels_round_trip,
             state_changes_queue_one_delivery_per_enabled_channel,

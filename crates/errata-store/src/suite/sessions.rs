@@ -1,5 +1,5 @@
 //! Conformance: web sessions (lookup by secret, expiry, sliding, deletion), token scopes,
-//! listing, use tracking and revocation, and users by id.
+//! listing, use tracking and revocation, users by id, and the live nodes of an installation.
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
@@ -188,4 +188,42 @@ pub fn users_are_found_by_id<H: Harness>(h: &H) {
     assert_eq!(store.user(admin.id).unwrap(), admin);
     assert_eq!(store.user(ana.id).unwrap(), ana);
     assert!(store.user(UserId(999_999)).unwrap_err().is_not_found());
+}
+
+pub fn nodes_are_counted_while_they_beat_and_forgotten_after<H: Harness>(h: &H) {
+    let store = h.fresh();
+    // A node alone counts itself.
+    assert_eq!(store.node_heartbeat("a", T0, T0 - 15_000).unwrap(), 1);
+    assert_eq!(
+        store.node_heartbeat("b", T0 + 1_000, T0 - 14_000).unwrap(),
+        2
+    );
+    // A beat moves the node's time on rather than adding a row.
+    assert_eq!(
+        store.node_heartbeat("a", T0 + 5_000, T0 - 10_000).unwrap(),
+        2
+    );
+    // b is silent past the window: forgotten, and so not counted any more.
+    assert_eq!(
+        store.node_heartbeat("a", T0 + 20_000, T0 + 5_000).unwrap(),
+        1
+    );
+    assert_eq!(
+        store.node_heartbeat("c", T0 + 21_000, T0 + 6_000).unwrap(),
+        2
+    );
+    // A clean stop leaves at once; leaving twice, or as a stranger, is no error.
+    store.node_leave("c").unwrap();
+    store.node_leave("c").unwrap();
+    store.node_leave("nobody").unwrap();
+    assert_eq!(
+        store.node_heartbeat("a", T0 + 22_000, T0 + 7_000).unwrap(),
+        1
+    );
+    // The count survives reopening (the nodes live in the database, not the handle).
+    let store = h.reopen(store);
+    assert_eq!(
+        store.node_heartbeat("d", T0 + 23_000, T0 + 8_000).unwrap(),
+        2
+    );
 }
