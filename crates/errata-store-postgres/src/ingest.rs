@@ -33,12 +33,12 @@ use tokio_postgres::Row;
 
 use errata_store::{
     ActivityKind, Actor, HourCountDelta, IgnoreThresholds, IngestResult, IngestRows, IssueCount,
-    IssueId, IssueState, IssueStatus, NewEvent, ProjectId, Result, StoreError, TagCount, Touched,
-    Unignore, Uuid,
+    IssueId, IssueState, IssueStatus, NewEvent, ProjectId, Result, StoreError, TagCount, Unignore,
+    Uuid,
 };
 
 use crate::db::{Db, get_opt_u64, get_u64, to_i64};
-use crate::{alerting, workflow};
+use crate::workflow;
 
 /// Files the batch in the caller's transaction.
 pub(crate) fn ingest(
@@ -61,8 +61,8 @@ pub(crate) fn ingest(
 }
 
 /// The row operations of one batch, on its transaction, with what [`PgRows::lock`] read.
-struct PgRows<'c, 'p, 'a> {
-    c: &'c Db<'p>,
+pub(crate) struct PgRows<'c, 'p, 'a> {
+    pub(crate) c: &'c Db<'p>,
     /// (project, hash) -> owning issue, read after the hash locks.
     owners: HashMap<(i64, &'a str), i64>,
     /// Hashes of the batch that no issue owned once locked (nobody else can claim them).
@@ -490,15 +490,6 @@ impl IngestRows for PgRows<'_, '_, '_> {
 
     fn unignore(&mut self, issue: IssueId, why: Unignore, now_ms: i64) -> Result<()> {
         workflow::unignore(self.c, issue.0, why, now_ms)
-    }
-
-    fn fire_alerts(
-        &mut self,
-        touched: &[Touched<'_>],
-        member_email: bool,
-        now_ms: i64,
-    ) -> Result<HashMap<Uuid, u32>> {
-        alerting::fire(self.c, touched, member_email, now_ms)
     }
 }
 

@@ -8,18 +8,16 @@
 //! events) dirties pages that each commit writes to the WAL, so bigger batches cost less per
 //! event; the server's writer should drain its whole queue into one batch.
 
-use std::collections::HashMap;
-
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use errata_store::{
     ActivityKind, Actor, HourCountDelta, IgnoreThresholds, IngestResult, IngestRows, IssueCount,
-    IssueId, IssueState, IssueStatus, NewEvent, ProjectId, Result, StoreError, TagCount, Touched,
-    Unignore, Uuid,
+    IssueId, IssueState, IssueStatus, NewEvent, ProjectId, Result, StoreError, TagCount, Unignore,
+    Uuid,
 };
 
 use crate::error::db;
-use crate::{alerting, workflow};
+use crate::workflow;
 
 /// Runs the whole batch in one IMMEDIATE transaction.
 pub(crate) fn ingest(
@@ -44,8 +42,8 @@ pub(crate) fn ingest(
 }
 
 /// The row operations of one batch, on its transaction.
-struct SqliteRows<'t> {
-    tx: &'t Transaction<'t>,
+pub(crate) struct SqliteRows<'t> {
+    pub(crate) tx: &'t Transaction<'t>,
 }
 
 impl IngestRows for SqliteRows<'_> {
@@ -362,15 +360,6 @@ impl IngestRows for SqliteRows<'_> {
 
     fn unignore(&mut self, issue: IssueId, why: Unignore, now_ms: i64) -> Result<()> {
         workflow::unignore(self.tx, issue.0, why, now_ms)
-    }
-
-    fn fire_alerts(
-        &mut self,
-        touched: &[Touched<'_>],
-        member_email: bool,
-        now_ms: i64,
-    ) -> Result<HashMap<Uuid, u32>> {
-        alerting::fire(self.tx, touched, member_email, now_ms)
     }
 }
 

@@ -22,13 +22,14 @@ use crate::issue::{IssueStatus, USER_TAG, hour_start};
 use crate::workflow::{EventRelease, IgnoreThresholds, StatusDetails, Unignore, regresses};
 
 /// The row operations a backend performs for [`file_batch`], all inside the batch's one
-/// transaction (so that any error leaves nothing of the batch behind).
+/// transaction (so that any error leaves nothing of the batch behind), with those of the
+/// alert rules firing at the batch's end ([`crate::AlertRows`]).
 ///
 /// Several writers: see [`Store::ingest`](crate::Store::ingest) for what a backend shared by
 /// several nodes must guarantee; the ones that matter here are `claim_hash` (one owner per
 /// hash), `open_issue` (a unique short id) and the `add_*` methods (increments applied by the
 /// database, never values read and written back).
-pub trait IngestRows {
+pub trait IngestRows: crate::firing::AlertRows {
     /// Whether any user report waits for its event (then every event links its own).
     fn orphan_reports(&mut self) -> Result<bool>;
 
@@ -86,15 +87,6 @@ pub trait IngestRows {
 
     /// An ignored issue whose condition is met comes back, with the activity saying why.
     fn unignore(&mut self, issue: IssueId, why: Unignore, now_ms: i64) -> Result<()>;
-
-    /// Checks the projects' alert rules against the touched issues and queues deliveries;
-    /// answers how many were queued per causing event.
-    fn fire_alerts(
-        &mut self,
-        touched: &[Touched<'_>],
-        member_email: bool,
-        now_ms: i64,
-    ) -> Result<HashMap<Uuid, u32>>;
 }
 
 /// What the batch knows of an existing issue's workflow, read at its first event.
@@ -191,7 +183,7 @@ pub fn file_batch<R: IngestRows + ?Sized>(
     batch.flush_releases()?;
     batch.unignore_reached()?;
     let touched = batch.touched();
-    let queued = batch.rows.fire_alerts(&touched, member_email, now_ms)?;
+    let queued = crate::firing::fire(batch.rows, &touched, member_email, now_ms)?;
     if !queued.is_empty() {
         for r in &mut results {
             if r.kind != IngestKind::Duplicate {

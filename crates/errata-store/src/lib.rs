@@ -32,6 +32,7 @@ mod delivery;
 mod error;
 mod event;
 mod filing;
+mod firing;
 mod id;
 mod issue;
 mod level;
@@ -74,6 +75,7 @@ pub use event::{
 pub use filing::{
     HourCountDelta, IngestRows, IssueCount, IssueState, TagCount, Touched, file_batch,
 };
+pub use firing::{AlertRows, fire};
 pub use id::{
     AlertRuleId, AttachmentId, ChannelId, DeliveryId, IssueId, KeyId, OrganizationId, ProjectId,
     TokenId, UserId, UserReportId,
