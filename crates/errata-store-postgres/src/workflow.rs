@@ -5,8 +5,8 @@
 //! some serial order. The rules themselves are `errata_store::workflow`'s.
 
 use errata_store::{
-    Activity, ActivityKind, Actor, IgnoreThresholds, Issue, IssueId, IssueStatus, Resolution,
-    Result, StatusChange, StoreError, UserId,
+    Activity, ActivityKind, Actor, IgnoreThresholds, Issue, IssueId, Resolution, Result,
+    StatusChange, UserId,
 };
 
 use crate::db::{Db, to_i64};
@@ -75,15 +75,7 @@ pub(crate) fn change_status(
                     &until.users.map(to_i64),
                 ],
             )?;
-            let details = errata_store::StatusDetails {
-                ignore: (!until.forever()).then_some(t),
-                ..Default::default()
-            };
-            let detail = details
-                .describe(IssueStatus::Ignored)
-                .unwrap_or_default()
-                .trim_start_matches("Ignored ")
-                .to_owned();
+            let detail = until.detail(t);
             (ActivityKind::Ignored, detail)
         }
         StatusChange::Unresolve => {
@@ -108,37 +100,10 @@ fn resolve(
     resolution: &Resolution,
     now_ms: i64,
 ) -> Result<(ActivityKind, String)> {
-    let (name, release, threshold, kind, detail) = match resolution {
-        Resolution::Now => ("now", None, None, ActivityKind::Resolved, String::new()),
-        // Releases first seen from now on carry the fix.
-        Resolution::InNextRelease => (
-            "next_release",
-            None,
-            Some(now_ms.saturating_add(1)),
-            ActivityKind::ResolvedInNextRelease,
-            current
-                .last_release
-                .as_ref()
-                .map(|r| format!("after {r}"))
-                .unwrap_or_default(),
-        ),
-        Resolution::InRelease(version) => {
-            if version.is_empty() || version.len() > errata_store::MAX_TAG_VALUE_LEN {
-                return Err(StoreError::invalid(format!(
-                    "a release has 1 to {} bytes",
-                    errata_store::MAX_TAG_VALUE_LEN
-                )));
-            }
-            let first_seen = release_first_seen(c, current.project_id.0, version)?;
-            (
-                "release",
-                Some(version.as_str()),
-                Some(first_seen.unwrap_or(now_ms)),
-                ActivityKind::ResolvedInRelease,
-                version.clone(),
-            )
-        }
-    };
+    let plan = resolution.plan(current.last_release.as_deref(), now_ms, |v| {
+        release_first_seen(c, current.project_id.0, v)
+    })?;
+    let (name, release, threshold) = (plan.name, plan.release, plan.regress_from_release_ms);
     c.execute(
         "UPDATE issues SET status = 'resolved', resolved_at_ms = $2, resolution = $3,
             resolved_in_release = $4, regress_from_release_ms = $5, regressed_at_ms = NULL
@@ -146,7 +111,7 @@ fn resolve(
         &[&current.id.0, &now_ms, &name, &release, &threshold],
     )?;
     clear_ignore(c, current.id.0)?;
-    Ok((kind, detail))
+    Ok((plan.activity, plan.detail))
 }
 
 /// Forgets an ignore's conditions.

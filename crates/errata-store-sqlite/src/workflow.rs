@@ -6,8 +6,8 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use errata_store::{
-    Activity, ActivityKind, Actor, IgnoreThresholds, Issue, IssueId, IssueStatus, Resolution,
-    Result, StatusChange, StoreError, UserId,
+    Activity, ActivityKind, Actor, IgnoreThresholds, Issue, IssueId, Resolution, Result,
+    StatusChange, UserId,
 };
 
 use crate::error::db;
@@ -87,15 +87,7 @@ pub(crate) fn change_status(
                 ])
             })
             .map_err(db)?;
-            let details = errata_store::StatusDetails {
-                ignore: (!until.forever()).then_some(t),
-                ..Default::default()
-            };
-            let detail = details
-                .describe(IssueStatus::Ignored)
-                .unwrap_or_default()
-                .trim_start_matches("Ignored ")
-                .to_owned();
+            let detail = until.detail(t);
             (ActivityKind::Ignored, detail)
         }
         StatusChange::Unresolve => {
@@ -123,37 +115,10 @@ fn resolve(
     resolution: &Resolution,
     now_ms: i64,
 ) -> Result<(ActivityKind, String)> {
-    let (name, release, threshold, kind, detail) = match resolution {
-        Resolution::Now => ("now", None, None, ActivityKind::Resolved, String::new()),
-        // Releases first seen from now on carry the fix.
-        Resolution::InNextRelease => (
-            "next_release",
-            None,
-            Some(now_ms.saturating_add(1)),
-            ActivityKind::ResolvedInNextRelease,
-            current
-                .last_release
-                .as_ref()
-                .map(|r| format!("after {r}"))
-                .unwrap_or_default(),
-        ),
-        Resolution::InRelease(version) => {
-            if version.is_empty() || version.len() > errata_store::MAX_TAG_VALUE_LEN {
-                return Err(StoreError::invalid(format!(
-                    "a release has 1 to {} bytes",
-                    errata_store::MAX_TAG_VALUE_LEN
-                )));
-            }
-            let first_seen = release_first_seen(tx, current.project_id.0, version)?;
-            (
-                "release",
-                Some(version.as_str()),
-                Some(first_seen.unwrap_or(now_ms)),
-                ActivityKind::ResolvedInRelease,
-                version.clone(),
-            )
-        }
-    };
+    let plan = resolution.plan(current.last_release.as_deref(), now_ms, |v| {
+        release_first_seen(tx, current.project_id.0, v)
+    })?;
+    let (name, release, threshold) = (plan.name, plan.release, plan.regress_from_release_ms);
     tx.prepare_cached(
         "UPDATE issues SET status = 'resolved', resolved_at_ms = ?2, resolution = ?3,
             resolved_in_release = ?4, regress_from_release_ms = ?5, regressed_at_ms = NULL
@@ -162,7 +127,7 @@ fn resolve(
     .and_then(|mut s| s.execute(params![current.id.0, now_ms, name, release, threshold]))
     .map_err(db)?;
     clear_ignore(tx, current.id.0)?;
-    Ok((kind, detail))
+    Ok((plan.activity, plan.detail))
 }
 
 /// Forgets an ignore's conditions.

@@ -108,6 +108,6 @@ pub use user::{MAX_EMAIL_LEN, MAX_NAME_LEN, NewUser, Role, normalize_email};
 pub use user_report::{NewUserReport, UserReport, UserReportFields};
 pub use uuid::Uuid;
 pub use workflow::{
-    EventRelease, IgnoreThresholds, IgnoreUntil, Resolution, StatusChange, StatusDetails, Unignore,
-    minutes_text, regresses,
+    EventRelease, IgnoreThresholds, IgnoreUntil, Resolution, ResolvePlan, StatusChange,
+    StatusDetails, Unignore, minutes_text, regresses,
 };

@@ -4,6 +4,9 @@
 //! backend applies when events arrive (a resolved issue regresses, an ignored one comes
 //! back). The rules are pure functions here so that every backend applies the same ones.
 
+use crate::activity::ActivityKind;
+use crate::error::{Result, StoreError};
+use crate::event::MAX_TAG_VALUE_LEN;
 use crate::issue::IssueStatus;
 
 /// How an issue was resolved.
@@ -17,6 +20,86 @@ pub enum Resolution {
     /// The fix is in this release: events from it or from a release first seen after it
     /// reopen the issue; older releases do not.
     InRelease(String),
+}
+
+/// What resolving an issue stores and logs ([`Resolution::plan`]), decided once for every
+/// backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvePlan<'a> {
+    /// The stored name of the resolution: `now`, `next_release` or `release`.
+    pub name: &'static str,
+    /// The release it was resolved in, for [`Resolution::InRelease`].
+    pub release: Option<&'a str>,
+    /// Events from releases first seen at or after this time regress the issue (`None`:
+    /// every event does).
+    pub regress_from_release_ms: Option<i64>,
+    /// The activity logged.
+    pub activity: ActivityKind,
+    /// The activity's detail.
+    pub detail: String,
+}
+
+impl Resolution {
+    /// Checks the resolution and says what to store: `last_release` is the issue's latest
+    /// release, `first_seen` reads when a release was first seen in the issue's project
+    /// (asked only for [`Resolution::InRelease`]; a release never seen counts from now).
+    /// A release name that is empty or longer than a tag value is invalid.
+    pub fn plan<'a>(
+        &'a self,
+        last_release: Option<&str>,
+        now_ms: i64,
+        first_seen: impl FnOnce(&str) -> Result<Option<i64>>,
+    ) -> Result<ResolvePlan<'a>> {
+        Ok(match self {
+            Self::Now => ResolvePlan {
+                name: "now",
+                release: None,
+                regress_from_release_ms: None,
+                activity: ActivityKind::Resolved,
+                detail: String::new(),
+            },
+            // Releases first seen from now on carry the fix.
+            Self::InNextRelease => ResolvePlan {
+                name: "next_release",
+                release: None,
+                regress_from_release_ms: Some(now_ms.saturating_add(1)),
+                activity: ActivityKind::ResolvedInNextRelease,
+                detail: last_release
+                    .map(|r| format!("after {r}"))
+                    .unwrap_or_default(),
+            },
+            Self::InRelease(version) => {
+                if version.is_empty() || version.len() > MAX_TAG_VALUE_LEN {
+                    return Err(StoreError::invalid(format!(
+                        "a release has 1 to {MAX_TAG_VALUE_LEN} bytes"
+                    )));
+                }
+                ResolvePlan {
+                    name: "release",
+                    release: Some(version.as_str()),
+                    regress_from_release_ms: Some(first_seen(version)?.unwrap_or(now_ms)),
+                    activity: ActivityKind::ResolvedInRelease,
+                    detail: version.clone(),
+                }
+            }
+        })
+    }
+}
+
+impl IgnoreUntil {
+    /// The activity detail of ignoring with these conditions and their `thresholds`
+    /// ("for 30 minutes", "until 10 more events"...; empty for forever).
+    pub fn detail(&self, thresholds: IgnoreThresholds) -> String {
+        let details = StatusDetails {
+            ignore: (!self.forever()).then_some(thresholds),
+            ..Default::default()
+        };
+        details
+            .describe(IssueStatus::Ignored)
+            .unwrap_or_default()
+            .trim_start_matches("Ignored ")
+            .to_owned()
+    }
 }
 
 /// When an ignored issue comes back as unresolved by itself. Every condition given is
