@@ -1,5 +1,5 @@
 //! What to connect to and how: a `postgres://` (or `postgresql://`) URL, parsed by
-//! `tokio-postgres`, plus the pool's size and timeouts. The password stays inside the
+//! `tokio-postgres` (its TLS options by [`crate::tls`]), plus the pool's size and timeouts. The password stays inside the
 //! parsed config, whose `Debug` redacts it; no error built here quotes the URL.
 
 use std::fmt::Write as _;
@@ -7,6 +7,7 @@ use std::str::FromStr as _;
 use std::time::Duration;
 
 use crate::error::PgError;
+use crate::tls::TlsOptions;
 
 /// Connections the pool opens at most, unless told otherwise.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 16;
@@ -29,6 +30,8 @@ pub struct PgStoreConfig {
     pub wait_timeout: Duration,
     /// Server-side `statement_timeout` of every connection; `None`: the server's own.
     pub statement_timeout: Option<Duration>,
+    /// TLS: the URL's `sslmode` and `sslrootcert`.
+    pub tls: TlsOptions,
 }
 
 impl PgStoreConfig {
@@ -39,8 +42,9 @@ impl PgStoreConfig {
                 "expected a postgres:// or postgresql:// URL".to_owned(),
             ));
         }
+        let (tls, url) = TlsOptions::take_from_url(url)?;
         // tokio-postgres's parse errors name the offending option, never its value.
-        let pg = tokio_postgres::Config::from_str(url)
+        let pg = tokio_postgres::Config::from_str(&url)
             .map_err(|e| PgError::Config(format!("invalid PostgreSQL URL: {e}")))?;
         if pg.get_dbname().is_none() {
             return Err(PgError::Config(
@@ -53,6 +57,7 @@ impl PgStoreConfig {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             wait_timeout: DEFAULT_WAIT_TIMEOUT,
             statement_timeout: Some(DEFAULT_STATEMENT_TIMEOUT),
+            tls,
         })
     }
 
@@ -96,6 +101,7 @@ impl PgStoreConfig {
     pub(crate) fn driver_config(&self) -> tokio_postgres::Config {
         let mut pg = self.pg.clone();
         pg.connect_timeout(self.connect_timeout);
+        pg.ssl_mode(self.tls.mode.driver_mode());
         if pg.get_application_name().is_none() {
             pg.application_name("errata");
         }

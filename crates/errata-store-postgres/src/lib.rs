@@ -21,8 +21,8 @@
 //! are inserted with `ON CONFLICT`, and dispatchers claim deliveries with
 //! `FOR UPDATE SKIP LOCKED`.
 //!
-//! TLS is not supported yet: connections use `NoTls` (keep the database on a private
-//! network or a local socket until it is).
+//! Connections are encrypted with rustls as libpq's `sslmode` says (`tls.rs`: `prefer` by
+//! default; `verify-full` with `sslrootcert` to check the server's certificate).
 
 mod alerting;
 mod channel;
@@ -43,6 +43,7 @@ mod session;
 mod store;
 #[doc(hidden)]
 pub mod testing;
+mod tls;
 mod token;
 mod user;
 mod user_report;
@@ -61,6 +62,7 @@ pub use config::{
 pub use error::PgError;
 pub use migration::latest_version;
 pub use pool::{PgClient, PgPool};
+pub use tls::{TlsMode, TlsOptions};
 
 use db::Db;
 

@@ -8,7 +8,6 @@ use std::fmt;
 use std::time::Instant;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
 use tracing::debug;
 
 use crate::config::PgStoreConfig;
@@ -50,7 +49,7 @@ impl PgPool {
             .map_err(PgError::Runtime)?;
         let manager = Manager::from_config(
             config.driver_config(),
-            NoTls,
+            config.tls.connector()?,
             ManagerConfig {
                 // `is_closed` only: a dead connection fails its next statement, which is
                 // "unavailable" (retry), instead of a probe query on every checkout.

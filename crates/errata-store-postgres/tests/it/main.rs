@@ -2,7 +2,8 @@
 //! against `PgStore` (one fresh database per store, `harness`); migrations on a fresh database, on
 //! reopen and under concurrent opens; schema parity with the `SQLite` backend (`schema`);
 //! the pool under load, exhaustion and killed connections (`pool`);
-//! connection failures and password hygiene (`connect`). Each test that needs a server
+//! connection failures and password hygiene (`connect`); TLS modes against the server's
+//! certificate (`tls`). Each test that needs a server
 //! makes its own database (`TestDatabase`), skipped without a server unless `CI` is set,
 //! and dropped afterwards, also when the test panics (tested here too).
 
@@ -10,6 +11,7 @@ mod connect;
 mod harness;
 mod pool;
 mod schema;
+mod tls;
 mod writers;
 
 errata_store::conformance_tests!(harness::PgHarness::default());
