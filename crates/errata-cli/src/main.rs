@@ -8,6 +8,7 @@ mod channel;
 mod database;
 mod fill;
 mod migrate_store;
+mod progress;
 mod project;
 mod send_test_event;
 mod serve;

@@ -13,6 +13,8 @@ use errata_store_sqlite::{DATABASE_FILE, SqliteStore};
 use rusqlite::types::Value;
 use tokio_postgres::types::ToSql;
 
+use crate::progress::Progress;
+
 /// The migrations bookkeeping table of both backends: never copied.
 const MIGRATIONS_TABLE: &str = "schema_migrations";
 /// Rows per multi-row INSERT (also bounded by the 65535 parameters of a statement).
@@ -100,7 +102,7 @@ async fn copy(
                  pass --force to empty it first (everything it holds is lost)"
             );
         }
-        progress("the target is not empty: --force, truncating every table");
+        note("the target is not empty: --force, truncating every table");
     }
     if force {
         let list = tables
@@ -113,7 +115,7 @@ async fn copy(
     }
 
     let mut counts = Vec::new();
-    for table in &tables {
+    for (step, table) in tables.iter().enumerate() {
         let columns: Vec<Column> = tx
             .query(
                 "SELECT column_name::TEXT, data_type::TEXT FROM information_schema.columns \
@@ -131,7 +133,13 @@ async fn copy(
             sqlite.query_row(&format!("SELECT count(*) FROM {}", quote(table)), [], |r| {
                 r.get(0)
             })?;
-        copy_table(&tx, sqlite, table, &columns, total).await?;
+        let progress = Progress::start(
+            step + 1,
+            tables.len(),
+            table,
+            u64::try_from(total).unwrap_or(0),
+        );
+        copy_table(&tx, sqlite, table, &columns, progress).await?;
         let identity: Vec<String> = tx
             .query(
                 "SELECT column_name::TEXT FROM information_schema.columns \
@@ -216,7 +224,7 @@ async fn copy_table(
     sqlite: &rusqlite::Connection,
     table: &str,
     columns: &[Column],
-    total: i64,
+    mut progress: Progress,
 ) -> anyhow::Result<()> {
     let names = columns
         .iter()
@@ -242,8 +250,6 @@ async fn copy_table(
     let mut chunk: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
     let mut in_chunk = 0;
     let mut done: i64 = 0;
-    let started = std::time::Instant::now();
-    let mut last_report = started;
     loop {
         let row = rows.next()?;
         if let Some(row) = row {
@@ -259,18 +265,15 @@ async fn copy_table(
         if in_chunk > 0 && (in_chunk == chunk_rows || row.is_none()) {
             insert(tx, table, &names, columns.len(), in_chunk, &chunk).await?;
             done += i64::try_from(in_chunk).unwrap_or(i64::MAX);
+            progress.advance(u64::try_from(in_chunk).unwrap_or(0));
             chunk.clear();
             in_chunk = 0;
-            if last_report.elapsed().as_secs() >= 2 {
-                progress(&format!("{table} {done}/{total}"));
-                last_report = std::time::Instant::now();
-            }
         }
         if row.is_none() {
             break;
         }
     }
-    progress(&format!("{table} {done}/{total}"));
+    progress.finish();
     Ok(())
 }
 
@@ -330,7 +333,7 @@ fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-#[allow(clippy::print_stderr, reason = "progress for the operator")]
-fn progress(line: &str) {
+#[allow(clippy::print_stderr, reason = "a note for the operator")]
+fn note(line: &str) {
     eprintln!("{line}");
 }
