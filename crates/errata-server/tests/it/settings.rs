@@ -67,21 +67,23 @@ async fn extra_fields_and_ip_dropping_change_what_is_stored() {
     server.stop().await;
 }
 
+/// Sets a daily event quota of `limit`, then sends `n` events that must be accepted.
+async fn quota_then_accepted(server: &TestServer, limit: u64, n: u64) {
+    let body = json!({"eventQuota": {"limit": limit, "window": "day"}}).to_string();
+    let reply = server
+        .call(Method::PUT, &server.project_path("/"), Some(&body))
+        .await;
+    assert_eq!(reply.status.as_u16(), 200, "{:?}", reply.json());
+    for n in 0..n {
+        let (status, _, answer) = send_event(server, &json!({"message": format!("n{n}")})).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+}
+
 #[tokio::test]
 async fn an_event_quota_counts_what_other_nodes_accepted() {
     let server = TestServer::start().await;
-    let reply = server
-        .call(
-            Method::PUT,
-            &server.project_path("/"),
-            Some(r#"{"eventQuota": {"limit": 10, "window": "day"}}"#),
-        )
-        .await;
-    assert_eq!(reply.status.as_u16(), 200, "{:?}", reply.json());
-    for n in 0..2 {
-        let (status, _, answer) = send_event(&server, &json!({"message": format!("n{n}")})).await;
-        assert_eq!(status, 200, "{answer}");
-    }
+    quota_then_accepted(&server, 10, 2).await;
     // Another node on the same database accepted 8 more of this project's events: its
     // writer counted them in the shared outcome counters.
     let now_ms = i64::try_from(
@@ -116,18 +118,7 @@ async fn an_event_quota_counts_what_other_nodes_accepted() {
 #[tokio::test]
 async fn an_event_quota_refuses_past_its_limit_with_its_own_reason() {
     let server = TestServer::start().await;
-    let reply = server
-        .call(
-            Method::PUT,
-            &server.project_path("/"),
-            Some(r#"{"eventQuota": {"limit": 3, "window": "day"}}"#),
-        )
-        .await;
-    assert_eq!(reply.status.as_u16(), 200, "{:?}", reply.json());
-    for n in 0..3 {
-        let (status, _, answer) = send_event(&server, &json!({"message": format!("n{n}")})).await;
-        assert_eq!(status, 200, "{answer}");
-    }
+    quota_then_accepted(&server, 3, 3).await;
     let (status, limits, answer) = send_event(&server, &json!({"message": "over"})).await;
     assert_eq!(status, 429, "{answer}");
     let limits = limits.expect("a rate-limits header");
