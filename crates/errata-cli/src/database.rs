@@ -64,6 +64,19 @@ impl StoreUrl {
     }
 }
 
+/// The database `config` names, for the startup banner (no credentials).
+pub(crate) fn describe(config: &Config) -> anyhow::Result<String> {
+    Ok(match StoreUrl::of(config)? {
+        StoreUrl::Sqlite(dir) => format!("SQLite in {}", dir.display()),
+        StoreUrl::Postgres(url) => format!(
+            "PostgreSQL {}",
+            PgStoreConfig::from_url(&url)
+                .context("invalid database_url (--database-url, ERRATA_DATABASE_URL)")?
+                .location()
+        ),
+    })
+}
+
 /// Opens (creating and migrating) the store `config` names.
 pub(crate) fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     match StoreUrl::of(config)? {

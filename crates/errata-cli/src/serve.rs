@@ -11,6 +11,7 @@ pub(crate) fn run(config: Config) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
+        let database = crate::database::describe(&config)?;
         // Opening migrates: a blocking job, off the runtime's workers.
         let store = {
             let config = config.clone();
@@ -41,6 +42,7 @@ pub(crate) fn run(config: Config) -> anyhow::Result<()> {
                 ),
             }
             println!("  DSN:        {}", welcome.dsn);
+            println!("  Database:   {database}");
             println!("Stop with Ctrl-C; everything accepted is committed before exit.");
         }
         server.run(shutdown_signal()).await.context("serving")

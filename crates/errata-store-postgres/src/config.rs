@@ -92,6 +92,36 @@ impl PgStoreConfig {
         self
     }
 
+    /// Where it connects, for people: `database NAME on HOST:PORT (sslmode MODE)`, never the
+    /// user or password.
+    pub fn location(&self) -> String {
+        use tokio_postgres::config::Host;
+        let hosts: Vec<String> = self
+            .pg
+            .get_hosts()
+            .iter()
+            .zip(self.pg.get_ports().iter().chain(std::iter::repeat(&5432)))
+            .map(|(host, port)| match host {
+                Host::Tcp(name) => format!("{name}:{port}"),
+                #[cfg(unix)]
+                Host::Unix(dir) => format!("{}/.s.PGSQL.{port}", dir.display()),
+            })
+            .collect();
+        let hosts = if hosts.is_empty() {
+            "localhost:5432".to_owned()
+        } else {
+            hosts.join(",")
+        };
+        let mode = match self.tls.mode {
+            crate::TlsMode::Disable => "disable",
+            crate::TlsMode::Prefer => "prefer",
+            crate::TlsMode::Require => "require",
+            crate::TlsMode::VerifyCa => "verify-ca",
+            crate::TlsMode::VerifyFull => "verify-full",
+        };
+        format!("database {} on {hosts} (sslmode {mode})", self.dbname())
+    }
+
     /// The database connected to.
     pub fn dbname(&self) -> &str {
         self.pg.get_dbname().unwrap_or_default()
@@ -135,6 +165,20 @@ mod tests {
         }
         let e = PgStoreConfig::from_url("postgres://u:pw-sekrit@h:notaport/d").unwrap_err();
         assert!(!format!("{e} {e:?}").contains("pw-sekrit"));
+    }
+
+    #[test]
+    fn the_location_names_database_host_and_tls_never_the_credentials() {
+        let c = PgStoreConfig::from_url(
+            "postgres://errata:s3cret@db.internal:6543/errata?sslmode=verify-full",
+        )
+        .unwrap();
+        assert_eq!(
+            c.location(),
+            "database errata on db.internal:6543 (sslmode verify-full)"
+        );
+        let c = PgStoreConfig::from_url("postgres://u@10.0.0.5/e").unwrap();
+        assert_eq!(c.location(), "database e on 10.0.0.5:5432 (sslmode prefer)");
     }
 
     #[test]
