@@ -263,7 +263,8 @@ fn key_project_and_token_changes_on_one_node_reach_the_other_within_the_cache_li
 }
 
 /// Several issues ignored through node A come back when their ignore runs out while both
-/// nodes run upkeep every second: each with exactly one "came back" activity row.
+/// nodes run upkeep every second: each with exactly one "came back" activity row. Upkeep's
+/// other job, deleting expired web sessions, is done too.
 #[test]
 fn an_expired_ignore_comes_back_once_with_both_nodes_running_upkeep() {
     const IGNORED: usize = 4;
@@ -311,6 +312,33 @@ fn an_expired_ignore_comes_back_once_with_both_nodes_running_upkeep() {
         })
         .expect("moving the ignores' end");
     assert_eq!(moved, IGNORED as u64);
+    // Upkeep's other job: an expired web session is deleted.
+    let expired_sessions = || {
+        store
+            .pool()
+            .with_client(async |c| {
+                Ok(c.query_one(
+                    "SELECT count(*) FROM sessions WHERE secret_hash = 'expired'",
+                    &[],
+                )
+                .await?
+                .get::<_, i64>(0))
+            })
+            .expect("counting sessions")
+    };
+    store
+        .pool()
+        .with_client(async |c| {
+            Ok(c.execute(
+                "INSERT INTO sessions
+                     (user_id, secret_hash, csrf_token, created_ms, last_seen_ms, expires_ms)
+                 SELECT id, 'expired', '', 0, 0, 1 FROM users ORDER BY id LIMIT 1",
+                &[],
+            )
+            .await?)
+        })
+        .expect("an expired session");
+    assert_eq!(expired_sessions(), 1);
 
     let stored = b.stored();
     poll("every ignored issue back", || {
@@ -332,6 +360,7 @@ fn an_expired_ignore_comes_back_once_with_both_nodes_running_upkeep() {
         assert_eq!(back.len(), 1, "issue {}: {activity:?}", issue.id);
         assert_eq!(stored.issue(&issue.id).status, "unresolved");
     }
+    assert_eq!(expired_sessions(), 0);
 }
 
 /// Starts `errata bench ingest` against `server` for `secs` seconds.
