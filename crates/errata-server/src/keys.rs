@@ -12,8 +12,9 @@ use rustc_hash::FxHashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// How long a looked-up key is trusted.
-const TTL: Duration = Duration::from_secs(10);
+/// How long a looked-up key (with its project's settings) is trusted: a change made on
+/// another node, or in the database, reaches this node's ingest at most this late.
+pub const TTL: Duration = Duration::from_secs(10);
 /// Most cached keys that exist.
 const MAX_ENTRIES: usize = 10_000;
 /// Most cached misses (keys that do not exist).

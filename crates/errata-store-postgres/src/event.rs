@@ -2,6 +2,8 @@
 //! id, i.e. receive order), the latest event, one event by id with its payload
 //! decompressed, and attachment lists and downloads. Event ids are 16-byte `BYTEA`s.
 
+use std::sync::LazyLock;
+
 use tokio_postgres::Row;
 use uuid::Uuid;
 
@@ -15,6 +17,21 @@ use crate::issue::ensure_exists;
 
 const COLUMNS: &str = "project_id, issue_id, event_id, received_ms, timestamp_ms, level, \
     event_type, title, release, environment, user_key, payload_len, id";
+
+/// A page of an issue's events, newest first, before the cursor's event.
+pub(crate) static PAGE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {COLUMNS} FROM events WHERE issue_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+    )
+});
+/// An issue's latest event.
+pub(crate) static LATEST: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {COLUMNS}, payload FROM events WHERE issue_id = $1 ORDER BY id DESC LIMIT 1")
+});
+/// An event by its id within a project.
+pub(crate) static BY_EVENT_ID: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {COLUMNS}, payload FROM events WHERE project_id = $1 AND event_id = $2")
+});
 
 /// Reads a 16-byte UUID blob.
 pub(crate) fn uuid_from_blob(blob: &[u8]) -> Result<Uuid> {
@@ -65,13 +82,7 @@ pub(crate) fn of_issue(
         None => i64::MAX,
     };
     let mut rows = c
-        .query(
-            &format!(
-                "SELECT {COLUMNS} FROM events WHERE issue_id = $1 AND id < $2
-                 ORDER BY id DESC LIMIT $3"
-            ),
-            &[&issue.0, &before, &to_i64(limit as u64 + 1)],
-        )?
+        .query(&PAGE, &[&issue.0, &before, &to_i64(limit as u64 + 1)])?
         .iter()
         .map(from_row)
         .collect::<Result<Vec<_>>>()?;
@@ -96,13 +107,7 @@ pub(crate) fn of_issue(
 pub(crate) fn latest(c: &Db<'_>, issue: IssueId) -> Result<StoredEvent> {
     ensure_exists(c, issue)?;
     let row = c
-        .query_opt(
-            &format!(
-                "SELECT {COLUMNS}, payload FROM events WHERE issue_id = $1
-                 ORDER BY id DESC LIMIT 1"
-            ),
-            &[&issue.0],
-        )?
+        .query_opt(&LATEST, &[&issue.0])?
         .ok_or_else(|| StoreError::not_found(format_args!("an event of issue {issue}")))?;
     with_payload(&row)
 }
@@ -149,12 +154,7 @@ pub(crate) fn navigation(c: &Db<'_>, issue: IssueId, event_id: Uuid) -> Result<E
 
 pub(crate) fn by_id(c: &Db<'_>, project: ProjectId, event_id: Uuid) -> Result<StoredEvent> {
     let row = c
-        .query_opt(
-            &format!(
-                "SELECT {COLUMNS}, payload FROM events WHERE project_id = $1 AND event_id = $2"
-            ),
-            &[&project.0, &&event_id.as_bytes()[..]],
-        )?
+        .query_opt(&BY_EVENT_ID, &[&project.0, &&event_id.as_bytes()[..]])?
         .ok_or_else(|| StoreError::not_found(format_args!("event {}", event_id.simple())))?;
     with_payload(&row)
 }

@@ -40,6 +40,14 @@ use errata_store::{
 use crate::db::{Db, get_opt_u64, get_u64, to_i64};
 use crate::workflow;
 
+/// The issues that already own some of a batch's hashes in one project (at ingest, before
+/// new issues are opened).
+pub(crate) const HASH_OWNERS: &str =
+    "SELECT hash, issue_id FROM grouphashes WHERE project_id = $1 AND hash = ANY($2)";
+/// The issue an event id was already stored under (a resent event is not stored twice).
+pub(crate) const STORED_EVENT: &str =
+    "SELECT issue_id FROM events WHERE project_id = $1 AND event_id = $2";
+
 /// Files the batch in the caller's transaction.
 pub(crate) fn ingest(
     c: &Db<'_>,
@@ -156,10 +164,7 @@ impl<'a> PgRows<'_, '_, 'a> {
 
     /// Caches the owners of those of `hashes` that have one.
     fn read_owners(&mut self, project: i64, hashes: &[&'a str]) -> Result<()> {
-        let rows = self.c.query(
-            "SELECT hash, issue_id FROM grouphashes WHERE project_id = $1 AND hash = ANY($2)",
-            &[&project, &hashes],
-        )?;
+        let rows = self.c.query(HASH_OWNERS, &[&project, &hashes])?;
         let mut owners: HashMap<&str, i64> = HashMap::with_capacity(rows.len());
         for row in &rows {
             owners.insert(row.get(0), row.get(1));
@@ -193,10 +198,7 @@ impl IngestRows for PgRows<'_, '_, '_> {
     fn stored_event(&mut self, project: ProjectId, event_id: Uuid) -> Result<Option<IssueId>> {
         Ok(self
             .c
-            .query_opt(
-                "SELECT issue_id FROM events WHERE project_id = $1 AND event_id = $2",
-                &[&project.0, &&event_id.as_bytes()[..]],
-            )?
+            .query_opt(STORED_EVENT, &[&project.0, &&event_id.as_bytes()[..]])?
             .map(|r| IssueId(r.get(0))))
     }
 

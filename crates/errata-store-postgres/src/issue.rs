@@ -1,5 +1,6 @@
 //! Issues in `PostgreSQL`: the listing query built from an `IssueFilter` (keyset-paginated
-//! on `(sort key, id)`; the default order runs on the `issues_*last_seen` indexes; free
+//! on `(sort key, id)` with a row comparison; the default order runs on the
+//! `issues_*last_seen` indexes, a tag filter on `issue_tag_values_key_value`; free
 //! text matches title or culprit with `ILIKE`), reads, tag and hourly counts, and deletion
 //! with everything that hangs off an issue. Status changes are in `workflow.rs`.
 
@@ -125,12 +126,14 @@ fn sort_column(sort: IssueSort) -> &'static str {
 }
 
 /// A value bound to the listing query.
-enum Arg {
+pub(crate) enum Arg {
     Int(i64),
     Text(String),
 }
 
-pub(crate) fn list(c: &Db<'_>, query: &IssueQuery) -> Result<Page<Issue>> {
+/// The listing query for `query` (one more row than a page: is there a next one?) and the
+/// values of its placeholders.
+pub(crate) fn list_sql(query: &IssueQuery) -> Result<(String, Vec<Arg>)> {
     let limit = clamp_limit(query.limit);
     let mut sql = format!("SELECT {COLUMNS} FROM issues i WHERE TRUE");
     let mut args: Vec<Arg> = Vec::new();
@@ -169,13 +172,18 @@ pub(crate) fn list(c: &Db<'_>, query: &IssueQuery) -> Result<Page<Issue>> {
         let cursor = Cursor::decode(cursor)?;
         let s = bind(&mut args, Arg::Int(cursor.sort));
         let i = bind(&mut args, Arg::Int(cursor.id));
-        let _ = write!(
-            sql,
-            " AND ({column} < {s} OR ({column} = {s} AND id < {i}))"
-        );
+        // A row comparison, not `a < s OR (a = s AND id < i)`: the index's scan starts at
+        // the cursor instead of reading (and dropping) every issue of the earlier pages.
+        let _ = write!(sql, " AND ({column}, id) < ({s}, {i})");
     }
     let l = bind(&mut args, Arg::Int(to_i64(limit as u64 + 1)));
     let _ = write!(sql, " ORDER BY {column} DESC, id DESC LIMIT {l}");
+    Ok((sql, args))
+}
+
+pub(crate) fn list(c: &Db<'_>, query: &IssueQuery) -> Result<Page<Issue>> {
+    let limit = clamp_limit(query.limit);
+    let (sql, args) = list_sql(query)?;
     let params: Vec<&(dyn ToSql + Sync)> = args
         .iter()
         .map(|a| match a {
@@ -248,22 +256,22 @@ pub(crate) fn delete(c: &Db<'_>, id: IssueId) -> Result<()> {
     Ok(())
 }
 
+/// An issue's tag values with their counts.
+pub(crate) const TAGS: &str = "SELECT key, value, times_seen, first_seen_ms, last_seen_ms
+    FROM issue_tag_values WHERE issue_id = $1 ORDER BY key, times_seen DESC, value";
+
 pub(crate) fn tags(c: &Db<'_>, id: IssueId) -> Result<Vec<TagValueCount>> {
     ensure_exists(c, id)?;
-    Ok(c.query(
-        "SELECT key, value, times_seen, first_seen_ms, last_seen_ms FROM issue_tag_values
-         WHERE issue_id = $1 ORDER BY key, times_seen DESC, value",
-        &[&id.0],
-    )?
-    .iter()
-    .map(|r| TagValueCount {
-        key: r.get(0),
-        value: r.get(1),
-        times_seen: get_u64(r, 2),
-        first_seen_ms: r.get(3),
-        last_seen_ms: r.get(4),
-    })
-    .collect())
+    Ok(c.query(TAGS, &[&id.0])?
+        .iter()
+        .map(|r| TagValueCount {
+            key: r.get(0),
+            value: r.get(1),
+            times_seen: get_u64(r, 2),
+            first_seen_ms: r.get(3),
+            last_seen_ms: r.get(4),
+        })
+        .collect())
 }
 
 #[cfg(test)]

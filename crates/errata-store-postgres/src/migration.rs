@@ -16,6 +16,11 @@ use crate::error::PgError;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../migrations/0001_initial.sql")),
     (2, "nodes", include_str!("../migrations/0002_nodes.sql")),
+    (
+        3,
+        "plan_indexes",
+        include_str!("../migrations/0003_plan_indexes.sql"),
+    ),
 ];
 
 /// The advisory lock key migrations hold ("errata:m" in ASCII); locks are per database.

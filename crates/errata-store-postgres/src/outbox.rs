@@ -3,6 +3,8 @@
 //! them on. A claim is one `UPDATE ... RETURNING` over rows picked `FOR UPDATE SKIP
 //! LOCKED`: concurrent claimers skip each other's rows instead of waiting or sharing them.
 
+use std::sync::LazyLock;
+
 use tokio_postgres::Row;
 use uuid::Uuid;
 
@@ -16,6 +18,21 @@ use crate::db::{Db, to_i64};
 
 const DELIVERY_COLUMNS: &str = "id, project_id, channel_id, user_id, rule_id, issue_id, \
     event_id, trigger, state, attempts, created_ms, next_attempt_ms, finished_ms, last_error";
+
+/// Claims due deliveries for one claimer (`$1`) at `$2` for a lease of `$4` ms, at most `$3`
+/// of them; rows another node holds locked right now are skipped, not waited for.
+pub(crate) static CLAIM: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE alert_deliveries SET claimed_by = $1, lease_until_ms = $2 + $4
+         WHERE id IN (
+            SELECT id FROM alert_deliveries
+            WHERE state = 'pending' AND next_attempt_ms <= $2
+                AND (lease_until_ms IS NULL OR lease_until_ms <= $2)
+            ORDER BY next_attempt_ms, id LIMIT $3
+            FOR UPDATE SKIP LOCKED)
+         RETURNING {DELIVERY_COLUMNS}"
+    )
+});
 
 fn delivery_from_row(r: &Row) -> Result<Delivery> {
     let channel: Option<i64> = r.get(2);
@@ -123,16 +140,7 @@ pub(crate) fn get(c: &Db<'_>, id: DeliveryId) -> Result<Delivery> {
 pub(crate) fn claim(c: &Db<'_>, claimer: &str, now_ms: i64, limit: usize) -> Result<Vec<Delivery>> {
     let mut taken = c
         .query(
-            &format!(
-                "UPDATE alert_deliveries SET claimed_by = $1, lease_until_ms = $2 + $4
-                 WHERE id IN (
-                    SELECT id FROM alert_deliveries
-                    WHERE state = 'pending' AND next_attempt_ms <= $2
-                        AND (lease_until_ms IS NULL OR lease_until_ms <= $2)
-                    ORDER BY next_attempt_ms, id LIMIT $3
-                    FOR UPDATE SKIP LOCKED)
-                 RETURNING {DELIVERY_COLUMNS}"
-            ),
+            &CLAIM,
             &[&claimer, &now_ms, &to_i64(limit as u64), &DELIVERY_LEASE_MS],
         )?
         .iter()

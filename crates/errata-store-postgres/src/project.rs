@@ -3,6 +3,8 @@
 //! project creation with its first key and default rule, and the lookups ingest auth and
 //! the API make.
 
+use std::sync::LazyLock;
+
 use tokio_postgres::Row;
 
 use errata_store::{
@@ -18,6 +20,9 @@ const PROJECT_COLUMNS: &str = "id, organization_id, slug, name, platform, create
     sensitive_fields, scrub_ip_addresses, event_quota_limit, event_quota_window, \
     rate_limit_per_minute";
 const KEY_COLUMNS: &str = "id, project_id, public_key, secret_key, label, is_active, created_ms";
+/// A DSN key by its public part (ingest's authentication, behind the server's key cache).
+pub(crate) static KEY_BY_PUBLIC: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {KEY_COLUMNS} FROM project_keys WHERE public_key = $1"));
 
 /// The advisory lock key bootstrap holds for its transaction ("errata:b").
 const BOOTSTRAP_LOCK: i64 = 0x6572_7261_7461_3a62;
@@ -283,11 +288,8 @@ pub(crate) fn create(c: &Db<'_>, new: &NewProject, now_ms: i64) -> Result<(Proje
 }
 
 pub(crate) fn key_by_public(c: &Db<'_>, public_key: &str) -> Result<Option<ProjectKey>> {
-    Ok(c.query_opt(
-        &format!("SELECT {KEY_COLUMNS} FROM project_keys WHERE public_key = $1"),
-        &[&public_key],
-    )?
-    .map(|r| key_from_row(&r)))
+    Ok(c.query_opt(&KEY_BY_PUBLIC, &[&public_key])?
+        .map(|r| key_from_row(&r)))
 }
 
 pub(crate) fn keys(c: &Db<'_>, project: ProjectId) -> Result<Vec<ProjectKey>> {

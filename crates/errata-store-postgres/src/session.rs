@@ -2,6 +2,8 @@
 //! unique index), joined with the user in one query; expired sessions are never returned
 //! and are deleted in bulk by the periodic cleanup (an index on `expires_ms`).
 
+use std::sync::LazyLock;
+
 use errata_store::{
     CreatedSession, NewSession, Result, Session, SessionId, User, UserId, generate_secret,
     hash_secret,
@@ -38,20 +40,23 @@ pub(crate) fn create(c: &Db<'_>, new: &NewSession) -> Result<CreatedSession> {
     Ok(CreatedSession { session, secret })
 }
 
-pub(crate) fn get(c: &Db<'_>, secret: &str, now_ms: i64) -> Result<Option<(Session, User)>> {
+/// A live session (by the hash of its cookie's secret, `$1`, unexpired at `$2`) with its
+/// user: every web UI request.
+pub(crate) static BY_SECRET: LazyLock<String> = LazyLock::new(|| {
     let users = crate::user::COLUMNS
         .split(", ")
         .map(|c| format!("u.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let row = c.query_opt(
-        &format!(
-            "SELECT {users}, s.id, s.csrf_token, s.created_ms, s.last_seen_ms, s.expires_ms
-             FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.secret_hash = $1 AND s.expires_ms > $2"
-        ),
-        &[&hash_secret(secret), &now_ms],
-    )?;
+    format!(
+        "SELECT {users}, s.id, s.csrf_token, s.created_ms, s.last_seen_ms, s.expires_ms
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.secret_hash = $1 AND s.expires_ms > $2"
+    )
+});
+
+pub(crate) fn get(c: &Db<'_>, secret: &str, now_ms: i64) -> Result<Option<(Session, User)>> {
+    let row = c.query_opt(&BY_SECRET, &[&hash_secret(secret), &now_ms])?;
     Ok(row.map(|r| {
         let user = crate::user::from_row(&r);
         let session = Session {

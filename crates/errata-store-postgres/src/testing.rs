@@ -3,9 +3,12 @@
 //! `ERRATA_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`)
 //! and drops it when dropped, also when the test panics. Without a reachable server,
 //! [`TestDatabase::create`] reports the test as skipped and returns `None`, unless `CI`
-//! is set: then a missing server fails the test.
+//! is set: then a missing server fails the test. [`hot_queries`] hands the plan test the
+//! SQL of the hot paths as the backend sends it.
 
 use std::time::Duration;
+
+use errata_store::{Cursor, IssueFilter, IssueQuery, IssueSort, IssueStatus, ProjectId};
 
 use crate::config::PgStoreConfig;
 use crate::pool::PgPool;
@@ -90,4 +93,72 @@ impl Drop for TestDatabase {
 /// or "false".
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// The queries of the hot paths, as the backend sends them, by name: ingest's
+/// deduplication and grouping, the issue list (of a project, by status, its next page, with
+/// a tag filter, by status across projects), the event pages, an issue's tag counts, the
+/// alert outbox's claim, authentication (DSN key, API token, session) and upkeep's expired
+/// ignores. `tests/it/plan.rs` checks that each is answered from the index made for it.
+///
+/// # Panics
+///
+/// Never: the issue list's queries are built from valid filters.
+pub fn hot_queries() -> Vec<(&'static str, String)> {
+    let list = |project: bool, status: bool, next_page: bool, tag: bool| {
+        let query = IssueQuery {
+            project_id: project.then_some(ProjectId(1)),
+            filter: IssueFilter {
+                status: status.then_some(IssueStatus::Unresolved),
+                text: Vec::new(),
+                tags: if tag {
+                    vec![("browser".to_owned(), "Firefox".to_owned())]
+                } else {
+                    Vec::new()
+                },
+            },
+            sort: IssueSort::LastSeen,
+            cursor: next_page.then(|| Cursor { sort: 1, id: 1 }.encode()),
+            limit: 25,
+        };
+        crate::issue::list_sql(&query)
+            .expect("a valid issue query")
+            .0
+    };
+    vec![
+        ("key by public key", crate::project::KEY_BY_PUBLIC.clone()),
+        ("token by hash", crate::token::BY_HASH.clone()),
+        ("session by secret hash", crate::session::BY_SECRET.clone()),
+        (
+            "stored event at ingest",
+            crate::ingest::STORED_EVENT.to_owned(),
+        ),
+        (
+            "hash owners at ingest",
+            crate::ingest::HASH_OWNERS.to_owned(),
+        ),
+        ("event by event id", crate::event::BY_EVENT_ID.clone()),
+        ("events of an issue", crate::event::PAGE.clone()),
+        ("latest event of an issue", crate::event::LATEST.clone()),
+        ("tag values of an issue", crate::issue::TAGS.to_owned()),
+        ("issues of a project", list(true, false, false, false)),
+        (
+            "issues of a project by status",
+            list(true, true, false, false),
+        ),
+        ("next page by status", list(true, true, true, false)),
+        (
+            "issues of a project with a tag",
+            list(true, false, false, true),
+        ),
+        (
+            "issues of every project by status",
+            list(false, true, false, false),
+        ),
+        ("outbox claim", crate::outbox::CLAIM.clone()),
+        (
+            "expired ignores",
+            crate::workflow::EXPIRED_IGNORES.to_owned(),
+        ),
+    ]
 }

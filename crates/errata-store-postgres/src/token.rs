@@ -2,6 +2,8 @@
 //! (space-separated names), verify by one probe of the unique `token_hash` index, list a
 //! user's tokens, revoke by deleting the row, and record uses.
 
+use std::sync::LazyLock;
+
 use tokio_postgres::Row;
 
 use errata_store::{
@@ -13,6 +15,9 @@ use crate::db::Db;
 
 /// The columns [`from_row`] reads, in order.
 const COLUMNS: &str = "id, user_id, label, scopes, created_ms, last_used_ms";
+/// A token by the hash of its secret (every Web API request with a bearer token).
+pub(crate) static BY_HASH: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = $1"));
 
 fn from_row(r: &Row) -> ApiToken {
     let scopes: String = r.get(3);
@@ -58,11 +63,8 @@ pub(crate) fn create(c: &Db<'_>, new: &NewToken, now_ms: i64) -> Result<CreatedT
 }
 
 pub(crate) fn verify(c: &Db<'_>, secret: &str) -> Result<Option<ApiToken>> {
-    Ok(c.query_opt(
-        &format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = $1"),
-        &[&hash_secret(secret)],
-    )?
-    .map(|r| from_row(&r)))
+    Ok(c.query_opt(&BY_HASH, &[&hash_secret(secret)])?
+        .map(|r| from_row(&r)))
 }
 
 /// The tokens of a user, or all of them, oldest first.

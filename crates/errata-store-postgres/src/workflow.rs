@@ -126,16 +126,17 @@ pub(crate) fn clear_ignore(c: &Db<'_>, issue: i64) -> Result<()> {
     Ok(())
 }
 
+/// The ignored issues whose ignore ran out by `$1`, locked; those another node holds are
+/// skipped.
+pub(crate) const EXPIRED_IGNORES: &str = "SELECT id, ignore_minutes FROM issues
+    WHERE ignore_until_ms IS NOT NULL AND ignore_until_ms <= $1 AND status = 'ignored'
+    ORDER BY id FOR UPDATE SKIP LOCKED";
+
 /// Brings back the issues whose ignore ran out. `FOR UPDATE SKIP LOCKED`: an issue another
 /// node is changing right now is left to that node (or to the next run).
 pub(crate) fn expire_ignored(c: &Db<'_>, now_ms: i64) -> Result<Vec<IssueId>> {
     let due: Vec<(i64, u64)> = c
-        .query(
-            "SELECT id, ignore_minutes FROM issues
-             WHERE ignore_until_ms IS NOT NULL AND ignore_until_ms <= $1 AND status = 'ignored'
-             ORDER BY id FOR UPDATE SKIP LOCKED",
-            &[&now_ms],
-        )?
+        .query(EXPIRED_IGNORES, &[&now_ms])?
         .iter()
         .map(|r| (r.get(0), crate::db::get_opt_u64(r, 1).unwrap_or(0)))
         .collect();

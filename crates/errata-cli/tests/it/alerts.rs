@@ -17,10 +17,16 @@ use crate::receiver::Receiver;
 
 const SLACK_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 
-/// `errata channel add SLUG KIND TARGET [--secret S] --json` against the server's data dir.
-fn add_channel(server: &ServerProcess, kind: &str, target: &str, secret: Option<&str>) -> Value {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_errata"));
-    cmd.arg("--data-dir").arg(&server.data_dir).args([
+/// `errata channel add SLUG KIND TARGET [--secret S] --json` against the server's data dir
+/// and database.
+pub(crate) fn add_channel(
+    server: &ServerProcess,
+    kind: &str,
+    target: &str,
+    secret: Option<&str>,
+) -> Value {
+    let mut cmd = server.command();
+    cmd.args([
         "channel",
         "add",
         &project_slug(server),
@@ -41,7 +47,7 @@ fn add_channel(server: &ServerProcess, kind: &str, target: &str, secret: Option<
 }
 
 /// The first organization's slug (the one the first start created).
-fn org_slug(server: &ServerProcess) -> String {
+pub(crate) fn org_slug(server: &ServerProcess) -> String {
     let auth = format!("Bearer {}", server.token());
     let orgs = get_with(
         &server.url("/api/0/organizations/"),
@@ -55,7 +61,7 @@ fn org_slug(server: &ServerProcess) -> String {
 }
 
 /// The project the first start created (its DSN is the one the harness uses).
-fn project_slug(server: &ServerProcess) -> String {
+pub(crate) fn project_slug(server: &ServerProcess) -> String {
     let auth = format!("Bearer {}", server.token());
     let reply = get_with(
         &server.url(&format!(

@@ -7,7 +7,7 @@ use std::process::Command;
 use crate::harness::ServerProcess;
 
 /// The number after `label` in the bench's report (`accepted:     123 events ...`).
-fn figure(report: &str, label: &str) -> u64 {
+pub(crate) fn figure(report: &str, label: &str) -> u64 {
     report
         .lines()
         .find_map(|l| l.strip_prefix(label))

@@ -281,21 +281,26 @@ impl ServerProcess {
         self.env.clone()
     }
 
+    /// An `errata` command on this server's data dir and database (`PostgreSQL` when it
+    /// was given one); the caller adds the subcommand.
+    pub(crate) fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_errata"));
+        command.arg("--data-dir").arg(&self.data_dir).envs(
+            self.env
+                .iter()
+                .filter(|(k, _)| k == "ERRATA_DATABASE_URL")
+                .map(|(k, v)| (k, v)),
+        );
+        command
+    }
+
     /// A Web API token from `errata token create --json` (made once per process).
     pub(crate) fn token(&self) -> String {
         self.token
             .get_or_init(|| {
-                let output = Command::new(env!("CARGO_BIN_EXE_errata"))
-                    .arg("--data-dir")
-                    .arg(&self.data_dir)
+                let output = self
+                    .command()
                     .args(["token", "create", "--json", "--label", "e2e"])
-                    // The same database as the server (PostgreSQL when it was given one).
-                    .envs(
-                        self.env
-                            .iter()
-                            .filter(|(k, _)| k == "ERRATA_DATABASE_URL")
-                            .map(|(k, v)| (k, v)),
-                    )
                     .output()
                     .expect("running errata token create");
                 assert!(

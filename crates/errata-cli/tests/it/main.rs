@@ -4,9 +4,9 @@
 //! `kill -9` in the middle of a stream of events, by hostile input, and by a short run of
 //! the load generator (`errata bench ingest`) and of `errata bench fill`, and by alerts
 //! reaching a local receiver and a real SMTP server, by two nodes sharing one
-//! `PostgreSQL` database, and by a `SQLite` installation moved to `PostgreSQL` with
-//! `errata migrate-store`. `harness` holds the process, HTTP and read-back helpers they
-//! share.
+//! `PostgreSQL` database (their events, and the jobs and caches beside them), and by a
+//! `SQLite` installation moved to `PostgreSQL` with `errata migrate-store`. `harness` holds
+//! the process, HTTP and read-back helpers they share.
 
 mod alerts;
 mod bad_input;
@@ -19,6 +19,7 @@ mod fill;
 mod harness;
 mod migrate_store;
 mod multinode;
+mod multinode_jobs;
 mod multinode_limits;
 mod receiver;
 mod sdk_python;

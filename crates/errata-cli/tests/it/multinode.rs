@@ -19,9 +19,9 @@ use crate::harness::{
 };
 
 /// Events each Python process sends with the shared fingerprint.
-const SHARED_PER_PROCESS: usize = 50;
+pub(crate) const SHARED_PER_PROCESS: usize = 50;
 /// Events each Python process sends with the second fingerprint.
-const OTHER_PER_PROCESS: usize = 5;
+pub(crate) const OTHER_PER_PROCESS: usize = 5;
 
 /// Sends `SHARED_PER_PROCESS` `ZeroDivisionError`s fingerprinted `multinode-shared` and
 /// `OTHER_PER_PROCESS` `KeyError`s fingerprinted `multinode-other` through the SDK, then
@@ -57,21 +57,27 @@ sentry_sdk.flush(timeout=60)
 "#;
 
 /// Two nodes on one test database (dropped last: the nodes are killed first).
-struct Cluster {
-    a: ServerProcess,
-    b: ServerProcess,
-    url: String,
+pub(crate) struct Cluster {
+    pub(crate) a: ServerProcess,
+    pub(crate) b: ServerProcess,
+    pub(crate) url: String,
     _dirs: tempfile::TempDir,
     _db: TestDatabase,
 }
 
 impl Cluster {
     /// `None` when no `PostgreSQL` server is reachable and `CI` is unset (skipped).
-    fn start() -> Option<Self> {
+    pub(crate) fn start() -> Option<Self> {
+        Self::start_with(&[])
+    }
+
+    /// [`Cluster::start`] with extra `ERRATA_*` variables for both nodes.
+    pub(crate) fn start_with(extra: &[(&str, &str)]) -> Option<Self> {
         let db = TestDatabase::create()?;
         let url = database_url(db.name());
         let dirs = tempfile::tempdir().unwrap();
-        let env = [("ERRATA_DATABASE_URL", url.as_str())];
+        let mut env = vec![("ERRATA_DATABASE_URL", url.as_str())];
+        env.extend_from_slice(extra);
         // One after the other: the first migrates and bootstraps, the second finds both done.
         let a = ServerProcess::start_with(&dirs.path().join("a"), &env);
         let b = ServerProcess::start_with(&dirs.path().join("b"), &env);
@@ -90,7 +96,7 @@ impl Cluster {
     }
 
     /// The database, read directly (for what the Web API does not show).
-    fn store(&self) -> PgStore {
+    pub(crate) fn store(&self) -> PgStore {
         PgStore::open_url(&self.url).expect("opening the test database")
     }
 }
@@ -111,7 +117,7 @@ pub(crate) fn database_url(name: &str) -> String {
 }
 
 /// Starts the SDK script against `server`.
-fn spawn_sdk(server: &ServerProcess) -> Child {
+pub(crate) fn spawn_sdk(server: &ServerProcess) -> Child {
     Command::new(python())
         .args(["-c", SDK_SCRIPT])
         .env("DSN", server.dsn())
@@ -125,7 +131,7 @@ fn spawn_sdk(server: &ServerProcess) -> Child {
 }
 
 /// Waits for the SDK script; returns its event ids by label.
-fn sdk_ids(child: Child) -> BTreeMap<String, Vec<Uuid>> {
+pub(crate) fn sdk_ids(child: Child) -> BTreeMap<String, Vec<Uuid>> {
     let output = child.wait_with_output().expect("waiting for Python");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(

@@ -3,14 +3,12 @@
 //! enforces its share of a DSN key's rate limit, so the two together admit about the
 //! configured limit rather than twice it; a node that stops cleanly leaves, and the other
 //! takes the whole limit back within one heartbeat. Skipped without a reachable server
-//! unless `CI` is set, as [`TestDatabase`] says.
+//! unless `CI` is set, as [`Cluster::start`] says.
 
 use std::time::{Duration, Instant};
 
-use errata_store_postgres::testing::TestDatabase;
-
 use crate::harness::{ServerProcess, event_envelope, get, message_event, poll};
-use crate::multinode::database_url;
+use crate::multinode::Cluster;
 
 /// The key's limit for the installation, per minute.
 const KEY_PER_MINUTE: u64 = 60;
@@ -35,21 +33,14 @@ fn send(server: &ServerProcess, n: usize) -> bool {
 
 #[test]
 fn two_nodes_share_a_keys_rate_limit_and_one_takes_it_back_when_the_other_leaves() {
-    let Some(db) = TestDatabase::create() else {
+    let limit = KEY_PER_MINUTE.to_string();
+    let Some(cluster) = Cluster::start_with(&[("ERRATA_RATE_LIMIT_KEY_PER_MINUTE", &limit)]) else {
         return;
     };
-    let url = database_url(db.name());
-    let dirs = tempfile::tempdir().unwrap();
-    let limit = KEY_PER_MINUTE.to_string();
-    let env = [
-        ("ERRATA_DATABASE_URL", url.as_str()),
-        ("ERRATA_RATE_LIMIT_KEY_PER_MINUTE", limit.as_str()),
-    ];
-    let a = ServerProcess::start_with(&dirs.path().join("a"), &env);
-    let b = ServerProcess::start_with(&dirs.path().join("b"), &env);
+    let (a, b) = (&cluster.a, &cluster.b);
     // Each counts both within a heartbeat (5 s) of the second's start.
     poll("both nodes count two live nodes", || {
-        (nodes(&a) == 2 && nodes(&b) == 2).then_some(())
+        (nodes(a) == 2 && nodes(b) == 2).then_some(())
     });
 
     // Three times the limit, alternating between the nodes, as a round-robin balancer does.
@@ -57,9 +48,9 @@ fn two_nodes_share_a_keys_rate_limit_and_one_takes_it_back_when_the_other_leaves
     let (mut on_a, mut on_b) = (0u64, 0u64);
     for n in 0..usize::try_from(3 * KEY_PER_MINUTE).unwrap() {
         if n % 2 == 0 {
-            on_a += u64::from(send(&a, n));
+            on_a += u64::from(send(a, n));
         } else {
-            on_b += u64::from(send(&b, n));
+            on_b += u64::from(send(b, n));
         }
     }
     // Buckets refill at the limit's rate (60 a minute: one a second for the two).
@@ -79,18 +70,20 @@ fn two_nodes_share_a_keys_rate_limit_and_one_takes_it_back_when_the_other_leaves
         );
     }
 
-    // b stops cleanly and leaves: a counts one node at its next beat and has the whole
-    // limit again (its bucket refills towards 60 from here).
-    b.stop();
+    // b is stopped as operators do (SIGTERM) and leaves: a counts one node at its next
+    // beat and has the whole limit again (its bucket refills towards 60 from here).
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &b.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
     let left = Instant::now();
     poll("a counts one live node after b left", || {
-        (nodes(&a) == 1).then_some(())
+        (nodes(a) == 1).then_some(())
     });
     assert!(
         left.elapsed() < Duration::from_secs(20),
         "{:?}",
         left.elapsed()
     );
-    drop(a);
-    drop(db);
 }

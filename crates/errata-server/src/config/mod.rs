@@ -75,6 +75,9 @@ pub struct Config {
     pub scrub_data: bool,
     /// Alerting: SMTP, the Slack signing secret, the outbound network policy.
     pub alerts: AlertsConfig,
+    /// Seconds between rounds of upkeep (expired ignores come back, expired sessions go):
+    /// an ignore ends at most this late. Every node runs its own rounds.
+    pub maintenance_period_secs: u64,
 }
 
 impl Default for Config {
@@ -94,6 +97,7 @@ impl Default for Config {
             workers: WorkerConfig::default(),
             scrub_data: true,
             alerts: AlertsConfig::default(),
+            maintenance_period_secs: 30,
         }
     }
 }
@@ -116,6 +120,7 @@ struct FileConfig {
     http: Option<HttpConfig>,
     workers: Option<WorkerConfig>,
     alerts: Option<AlertsConfig>,
+    maintenance_period_secs: Option<u64>,
 }
 
 /// What went wrong reading the configuration.
@@ -245,6 +250,9 @@ impl Config {
         if let Some(alerts) = file.alerts {
             self.alerts = alerts;
         }
+        if let Some(secs) = file.maintenance_period_secs {
+            self.maintenance_period_secs = secs;
+        }
         Ok(())
     }
 
@@ -274,6 +282,9 @@ impl Config {
         if let Some(v) = env("ERRATA_SCRUB_DATA") {
             self.scrub_data = parse_bool("ERRATA_SCRUB_DATA", &v)?;
         }
+        if let Some(v) = env("ERRATA_MAINTENANCE_PERIOD_SECS") {
+            self.maintenance_period_secs = parse_number("ERRATA_MAINTENANCE_PERIOD_SECS", &v)?;
+        }
         self.limits.merge_env(env)?;
         self.rate_limits.merge_env(env)?;
         self.queue.merge_env(env)?;
@@ -291,6 +302,12 @@ impl Config {
         }
         if self.database_max_connections == 0 {
             return Err(invalid("database_max_connections", "must be at least 1"));
+        }
+        if self.maintenance_period_secs == 0 {
+            return Err(invalid(
+                "maintenance_period_secs (ERRATA_MAINTENANCE_PERIOD_SECS)",
+                "must be at least 1",
+            ));
         }
         self.queue.validate()?;
         self.limits.validate()?;
@@ -423,6 +440,14 @@ mod tests {
         std::fs::write(&file, "bnd = \"x\"\n").unwrap();
         let err = Config::load(Some(&file), env(&[])).unwrap_err();
         assert!(err.to_string().contains("unknown field"), "{err}");
+        let err = Config::load(None, env(&[("ERRATA_MAINTENANCE_PERIOD_SECS", "0")])).unwrap_err();
+        assert!(
+            err.to_string().contains("ERRATA_MAINTENANCE_PERIOD_SECS"),
+            "{err}"
+        );
+        let config = Config::load(None, env(&[("ERRATA_MAINTENANCE_PERIOD_SECS", "2")])).unwrap();
+        assert_eq!(config.maintenance_period_secs, 2);
+        assert_eq!(Config::default().maintenance_period_secs, 30);
     }
 
     #[test]

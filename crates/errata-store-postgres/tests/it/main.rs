@@ -1,6 +1,7 @@
 //! Integration tests of the `PostgreSQL` backend: `errata-store`'s conformance suite run
 //! against `PgStore` (one fresh database per store, `harness`); migrations on a fresh database, on
 //! reopen and under concurrent opens; schema parity with the `SQLite` backend (`schema`);
+//! the hot queries' plans read through their indexes (`plan`);
 //! the pool under load, exhaustion and killed connections (`pool`);
 //! connection failures and password hygiene (`connect`); TLS modes against the server's
 //! certificate (`tls`). Each test that needs a server
@@ -9,6 +10,7 @@
 
 mod connect;
 mod harness;
+mod plan;
 mod pool;
 mod schema;
 mod tls;
