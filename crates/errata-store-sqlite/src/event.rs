@@ -224,3 +224,26 @@ pub(crate) fn attachment_data(
     .map_err(db)?
     .ok_or_else(|| StoreError::not_found(format_args!("attachment {id}")))
 }
+
+/// The events table's pages (all, and overflow pages: payloads that left their row's
+/// page) and its indexes' pages, in bytes, from the `dbstat` virtual table.
+pub(crate) fn usage(c: &Connection) -> Result<(u64, u64, u64)> {
+    c.query_row(
+        "SELECT
+             coalesce(sum(CASE WHEN s.type = 'table' THEN d.pgsize END), 0),
+             coalesce(sum(CASE WHEN s.type = 'table' AND d.pagetype = 'overflow'
+                          THEN d.pgsize END), 0),
+             coalesce(sum(CASE WHEN s.type = 'index' THEN d.pgsize END), 0)
+         FROM sqlite_schema AS s JOIN dbstat AS d ON d.name = s.name
+         WHERE s.tbl_name = 'events'",
+        [],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?.unsigned_abs(),
+                r.get::<_, i64>(1)?.unsigned_abs(),
+                r.get::<_, i64>(2)?.unsigned_abs(),
+            ))
+        },
+    )
+    .map_err(db)
+}
