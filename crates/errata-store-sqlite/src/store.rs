@@ -400,11 +400,10 @@ impl Store for SqliteStore {
 
     #[instrument(skip_all)]
     fn storage_usage(&self) -> Result<StorageUsage> {
-        self.checkpoint()?;
-        let (events_bytes, events_out_of_line_bytes, events_index_bytes) =
+        let (total_bytes, events_bytes, events_out_of_line_bytes, events_index_bytes) =
             self.read(event::usage)?;
         Ok(StorageUsage {
-            total_bytes: self.disk_usage(),
+            total_bytes,
             events_bytes,
             events_out_of_line_bytes,
             events_index_bytes,

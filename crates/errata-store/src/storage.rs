@@ -7,8 +7,9 @@
 /// Bytes a store occupies, with the events' share.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StorageUsage {
-    /// Everything the database occupies (`SQLite`: the database file and its WAL after a
-    /// checkpoint; `PostgreSQL`: `pg_database_size` of the current database, WAL excluded).
+    /// Everything the database occupies, WAL excluded (`SQLite`: its pages as of the latest
+    /// commit, i.e. the database file after a checkpoint; `PostgreSQL`: `pg_database_size`
+    /// of the current database).
     pub total_bytes: u64,
     /// The events table's rows with their payloads, indexes excluded (`SQLite`: the
     /// table's b-tree pages, overflow pages included; `PostgreSQL`: heap, TOAST, free space

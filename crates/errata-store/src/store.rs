@@ -347,10 +347,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     // --- Maintenance -----------------------------------------------------------------
 
     /// Bytes the database occupies, with the events table's and its indexes' share (see
-    /// [`StorageUsage`] for what each backend counts). `SQLite` checkpoints its WAL into
-    /// the database file first, so the figure does not depend on when the last checkpoint
-    /// ran; `PostgreSQL` reads its size functions (`pg_database_size`, `pg_table_size`,
-    /// `pg_indexes_size`). It grows as events are stored; cheap enough for a benchmark,
-    /// not for every request (`SQLite` reads every page of the events table).
+    /// [`StorageUsage`] for what each backend counts). `SQLite` counts its pages as of the
+    /// latest commit (`page_count`, `dbstat`), so the figure does not depend on when the
+    /// last checkpoint ran; `PostgreSQL` reads its size functions (`pg_database_size`,
+    /// `pg_table_size`, `pg_indexes_size`). It grows as events are stored; cheap enough for
+    /// a benchmark, not for every request (`SQLite` reads every page of the events table).
     fn storage_usage(&self) -> Result<StorageUsage>;
 }
