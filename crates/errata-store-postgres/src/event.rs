@@ -208,3 +208,23 @@ pub(crate) fn attachment_data(
         .ok_or_else(|| StoreError::not_found(format_args!("attachment {id}")))?;
     Ok((attachment_from_row(&row)?, row.get(8)))
 }
+
+/// The database's size, the events table's (heap, TOAST and maps), its TOAST table's
+/// (with the TOAST index) and its indexes', in bytes, from `PostgreSQL`'s size functions.
+pub(crate) fn usage(c: &Db<'_>) -> Result<(u64, u64, u64, u64)> {
+    let r = c.query_one(
+        "SELECT pg_database_size(current_database()),
+                pg_table_size(c.oid),
+                coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0),
+                pg_indexes_size(c.oid)
+         FROM pg_class AS c
+         WHERE c.oid = 'events'::regclass",
+        &[],
+    )?;
+    Ok((
+        get_u64(&r, 0),
+        get_u64(&r, 1),
+        get_u64(&r, 2),
+        get_u64(&r, 3),
+    ))
+}

@@ -224,3 +224,37 @@ pub(crate) fn attachment_data(
     .map_err(db)?
     .ok_or_else(|| StoreError::not_found(format_args!("attachment {id}")))
 }
+
+/// The database's size (its pages as of the latest commit: the file after a checkpoint,
+/// whatever the WAL holds meanwhile), the events table's pages (all, and overflow pages:
+/// payloads that left their row's page) and its indexes' pages, in bytes, from the
+/// `dbstat` virtual table.
+pub(crate) fn usage(c: &Connection) -> Result<(u64, u64, u64, u64)> {
+    let total: i64 = c
+        .query_row(
+            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
+    let (table, overflow, index) = c
+        .query_row(
+            "SELECT
+                 coalesce(sum(CASE WHEN s.type = 'table' THEN d.pgsize END), 0),
+                 coalesce(sum(CASE WHEN s.type = 'table' AND d.pagetype = 'overflow'
+                              THEN d.pgsize END), 0),
+                 coalesce(sum(CASE WHEN s.type = 'index' THEN d.pgsize END), 0)
+             FROM sqlite_schema AS s JOIN dbstat AS d ON d.name = s.name
+             WHERE s.tbl_name = 'events'",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?.unsigned_abs(),
+                    r.get::<_, i64>(1)?.unsigned_abs(),
+                    r.get::<_, i64>(2)?.unsigned_abs(),
+                ))
+            },
+        )
+        .map_err(db)?;
+    Ok((total.unsigned_abs(), table, overflow, index))
+}

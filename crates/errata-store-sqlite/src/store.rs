@@ -15,7 +15,7 @@ use errata_store::{
     Attachment, AttachmentId, BootstrapSpec, Bootstrapped, CreatedToken, EventRow, IngestResult,
     Issue, IssueId, IssueQuery, NewEvent, NewProject, NewToken, NewUserReport, Organization,
     OrganizationId, OutcomeCount, OutcomeDelta, Page, Project, ProjectId, ProjectKey,
-    ProjectSettings, Result, Store, StoredEvent, TagValueCount, UserReport,
+    ProjectSettings, Result, StorageUsage, Store, StoredEvent, TagValueCount, UserReport,
 };
 use errata_store::{CreatedSession, NewSession, Session, SessionId, TokenId};
 
@@ -406,5 +406,17 @@ impl Store for SqliteStore {
     #[instrument(skip_all)]
     fn issue_links(&self, id: IssueId) -> Result<Vec<IssueLink>> {
         self.read(|c| channel::links(c, id))
+    }
+
+    #[instrument(skip_all)]
+    fn storage_usage(&self) -> Result<StorageUsage> {
+        let (total_bytes, events_bytes, events_out_of_line_bytes, events_index_bytes) =
+            self.read(event::usage)?;
+        Ok(StorageUsage {
+            total_bytes,
+            events_bytes,
+            events_out_of_line_bytes,
+            events_index_bytes,
+        })
     }
 }

@@ -43,6 +43,7 @@ mod project;
 mod scope;
 mod session;
 mod settings;
+mod storage;
 mod store;
 mod token;
 mod user;
@@ -100,6 +101,7 @@ pub use settings::{
     EventQuota, MAX_PROJECT_NAME_LEN, MAX_QUOTA_LIMIT, MAX_RATE_LIMIT_PER_MINUTE,
     MAX_SENSITIVE_FIELD_LEN, MAX_SENSITIVE_FIELDS, ProjectSettings, QuotaWindow,
 };
+pub use storage::StorageUsage;
 pub use store::Store;
 pub use token::{
     ApiToken, CreatedToken, NewToken, TOKEN_TOUCH_INTERVAL_MS, generate_secret, hash_secret,

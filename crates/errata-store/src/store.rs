@@ -22,6 +22,7 @@ use crate::page::Page;
 use crate::project::{KeyChange, NewProject, Organization, Project, ProjectKey, User};
 use crate::session::{CreatedSession, NewSession, Session, SessionId};
 use crate::settings::ProjectSettings;
+use crate::storage::StorageUsage;
 use crate::token::{ApiToken, CreatedToken, NewToken};
 use crate::user::NewUser;
 use crate::user_report::{NewUserReport, UserReport};
@@ -355,4 +356,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// The issue's tracker links, oldest first.
     fn issue_links(&self, id: IssueId) -> Result<Vec<IssueLink>>;
+
+    // --- Maintenance -----------------------------------------------------------------
+
+    /// Bytes the database occupies, with the events table's and its indexes' share (see
+    /// [`StorageUsage`] for what each backend counts). `SQLite` counts its pages as of the
+    /// latest commit (`page_count`, `dbstat`), so the figure does not depend on when the
+    /// last checkpoint ran; `PostgreSQL` reads its size functions (`pg_database_size`,
+    /// `pg_table_size`, `pg_indexes_size`). It grows as events are stored; cheap enough for
+    /// a benchmark, not for every request (`SQLite` reads every page of the events table).
+    fn storage_usage(&self) -> Result<StorageUsage>;
 }

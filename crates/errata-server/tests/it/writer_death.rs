@@ -18,7 +18,7 @@ use errata_store::{
     EventNavigation, EventRow, HourCount, IngestResult, Issue, IssueId, IssueQuery, KeyChange,
     KeyId, NewEvent, NewProject, NewToken, NewUser, NewUserReport, Organization, OrganizationId,
     OutcomeCount, OutcomeDelta, Page, Project, ProjectId, ProjectKey, ProjectSettings, Result,
-    StatusChange, Store, StoredEvent, TagValueCount, User, UserId, UserReport, Uuid,
+    StatusChange, StorageUsage, Store, StoredEvent, TagValueCount, User, UserId, UserReport, Uuid,
 };
 use errata_store::{
     AlertRule, AlertRuleId, Channel, ChannelChange, ChannelId, Delivery, DeliveryAttempt,
@@ -223,6 +223,9 @@ impl Store for PanicsOnIngest {
     }
     fn issue_links(&self, id: IssueId) -> Result<Vec<IssueLink>> {
         self.0.issue_links(id)
+    }
+    fn storage_usage(&self) -> Result<StorageUsage> {
+        self.0.storage_usage()
     }
     fn create_user(&self, user: &NewUser) -> Result<User> {
         self.0.create_user(user)

@@ -316,3 +316,49 @@ pub fn outcome_counters_saturate<H: Harness>(h: &H) {
         [count("span", 4), count("transaction", near)]
     );
 }
+
+pub fn storage_grows_as_events_are_stored<H: Harness>(h: &H) {
+    let store = h.fresh();
+    let p = setup(&store).project.id;
+    let before = store.storage_usage().unwrap();
+    assert!(
+        before.total_bytes > 0,
+        "an empty database still has a schema"
+    );
+    // Payloads that do not compress, so that some of them leave the row's page.
+    let events: Vec<_> = (0..500_i64)
+        .map(|i| {
+            let mut e = event(p, &[&hash(u32::try_from(i % 5).unwrap())], i);
+            let mut x = 0x9E37_79B9_7F4A_7C15_u64 ^ i.unsigned_abs();
+            let noise: String = (0..4_000)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    char::from(b'a' + (x % 26) as u8)
+                })
+                .collect();
+            e.payload = Payload::compress(
+                format!(r#"{{"message":"boom","extra":{{"noise":"{noise}"}}}}"#).as_bytes(),
+            )
+            .unwrap();
+            e
+        })
+        .collect();
+    for batch in events.chunks(100) {
+        store.ingest(batch).unwrap();
+    }
+    let after = store.storage_usage().unwrap();
+    let grown = after.since(&before);
+    assert!(grown.total_bytes > 0, "{before:?} -> {after:?}");
+    assert!(grown.events_bytes > 0, "{before:?} -> {after:?}");
+    assert!(grown.events_index_bytes > 0, "{before:?} -> {after:?}");
+    assert!(
+        after.total_bytes >= after.events_bytes + after.events_index_bytes,
+        "the events' share is part of the whole: {after:?}"
+    );
+    assert!(
+        after.events_out_of_line_bytes <= after.events_bytes,
+        "{after:?}"
+    );
+}
