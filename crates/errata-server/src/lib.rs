@@ -45,7 +45,6 @@ pub mod writer;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
 use errata_store::{BootstrapSpec, Store};
 
@@ -101,7 +100,7 @@ pub struct Welcome {
 pub struct Server {
     state: AppState,
     listener: tokio::net::TcpListener,
-    writer_thread: JoinHandle<()>,
+    writer_thread: writer::WriterThreads,
     welcome: Welcome,
 }
 
@@ -198,10 +197,11 @@ impl Server {
         let workers = workers::Workers::start(config.workers.thread_count(), config.workers.queue)
             .map_err(|e| ServerError::Writer(format!("worker threads: {e}")))?;
         let (writer, writer_thread) = writer::spawn(
-            store.clone(),
-            outcomes.clone(),
+            &store,
+            &outcomes,
             config.queue.capacity,
             config.queue.max_batch,
+            store.parallel_writes(),
         )
         .map_err(|e| ServerError::Writer(e.to_string()))?;
         let alerts = alert::Alerts::new(&config).map_err(|e| ServerError::Alerts(e.to_string()))?;
@@ -269,13 +269,15 @@ impl Server {
         }
         let writer = state.writer.clone();
         drop(state);
-        tokio::task::spawn_blocking(move || {
+        let panicked = tokio::task::spawn_blocking(move || {
             writer.shutdown();
             writer_thread.join()
         })
         .await
-        .map_err(|e| ServerError::Writer(e.to_string()))?
-        .map_err(|_| ServerError::Writer("the writer thread panicked".into()))?;
+        .map_err(|e| ServerError::Writer(e.to_string()))?;
+        if panicked {
+            return Err(ServerError::Writer("a writer thread panicked".into()));
+        }
         tracing::info!("stopped; everything accepted is committed");
         Ok(())
     }

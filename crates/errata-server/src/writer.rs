@@ -1,16 +1,22 @@
-//! The writer: one dedicated thread that owns all event and user-report writes.
+//! The writer: dedicated threads that own all event and user-report writes (one for a
+//! store with one writer, as `SQLite`; [`Store::parallel_writes`] for a store whose
+//! transactions commit in parallel, as `PostgreSQL`, so one batch's round trips overlap
+//! another's).
 //!
 //! HTTP handlers hand processed events and user reports to the writer through a bounded
 //! queue and wait for the commit before answering 200, so an acknowledged event is on
 //! disk. The writer takes everything queued (up to `max_batch` events) and commits it in
 //! ONE transaction (group commit: one fsync for many events), writes the batch's user
 //! reports in one more, then answers every waiting handler. A full queue is refused at
-//! once ([`Submit::Overloaded`]), so memory stays bounded under any load. Outcome
+//! once ([`Submit::Overloaded`]), so memory stays bounded under any load. With several
+//! threads, each in turn takes what is queued (holding the queue only while it takes)
+//! and commits it while the next one gathers the next batch. Outcome
 //! counters ride along with each batch; a counter write that fails is retried once at
 //! the next flush when the database was only unavailable, and otherwise logged and
 //! dropped, never retried forever. On shutdown the writer drains what is queued, commits
-//! it, and stops. If the thread dies (a panic), [`WriterHandle::is_alive`] turns false
-//! and [`WriterHandle::died`] resolves, so the server can stop and exit non-zero.
+//! it, and stops (the other threads finish their batch and stop too). If a thread dies (a
+//! panic), [`WriterHandle::is_alive`] turns false and [`WriterHandle::died`] resolves, so
+//! the server can stop and exit non-zero.
 
 use crate::outcome::{Outcomes, Reason};
 use errata_protocol::envelope::DataCategory;
@@ -18,9 +24,9 @@ use errata_store::{
     IngestKind, IngestResult, NewEvent, NewUserReport, OutcomeDelta, Store, StoreError,
 };
 use std::ops::Range;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 use tokio::sync::{oneshot, watch};
@@ -113,7 +119,7 @@ impl WriterHandle {
 /// Marks the writer dead when its thread unwinds (a panic) or returns.
 struct Liveness {
     alive: Arc<AtomicBool>,
-    died: watch::Sender<bool>,
+    died: Arc<watch::Sender<bool>>,
     stopped_cleanly: bool,
 }
 
@@ -130,29 +136,67 @@ impl Drop for Liveness {
     }
 }
 
-/// Starts the writer thread.
+/// The writer's threads, joined on shutdown.
+#[derive(Debug)]
+pub struct WriterThreads(Vec<JoinHandle<()>>);
+
+impl WriterThreads {
+    /// Waits for every thread; answers whether one panicked.
+    pub fn join(self) -> bool {
+        let mut panicked = false;
+        for thread in self.0 {
+            panicked |= thread.join().is_err();
+        }
+        panicked
+    }
+}
+
+/// Starts `threads` writer threads (at least one) on one queue.
 pub fn spawn(
-    store: Arc<dyn Store>,
-    outcomes: Arc<Outcomes>,
+    store: &Arc<dyn Store>,
+    outcomes: &Arc<Outcomes>,
     capacity: usize,
     max_batch: usize,
-) -> std::io::Result<(WriterHandle, JoinHandle<()>)> {
+    threads: usize,
+) -> std::io::Result<(WriterHandle, WriterThreads)> {
     let (tx, rx) = sync_channel(capacity);
+    let queue = Arc::new(Queue {
+        rx: Mutex::new(rx),
+        stopping: AtomicBool::new(false),
+    });
     let alive = Arc::new(AtomicBool::new(true));
     let (died_tx, died) = watch::channel(false);
-    let liveness = Liveness {
-        alive: alive.clone(),
-        died: died_tx,
-        stopped_cleanly: false,
-    };
-    let thread = std::thread::Builder::new()
-        .name("errata-writer".into())
-        .spawn(move || {
-            let mut liveness = liveness;
-            run(&*store, &outcomes, &rx, max_batch);
-            liveness.stopped_cleanly = true;
-        })?;
-    Ok((WriterHandle { tx, alive, died }, thread))
+    let died_tx = Arc::new(died_tx);
+    let mut handles = Vec::new();
+    for n in 0..threads.max(1) {
+        let liveness = Liveness {
+            alive: alive.clone(),
+            died: died_tx.clone(),
+            stopped_cleanly: false,
+        };
+        let (store, outcomes, queue) = (store.clone(), outcomes.clone(), queue.clone());
+        let thread = std::thread::Builder::new()
+            .name(if n == 0 {
+                "errata-writer".into()
+            } else {
+                format!("errata-writer-{n}")
+            })
+            .spawn(move || {
+                let mut liveness = liveness;
+                run(&*store, &outcomes, &queue, max_batch);
+                liveness.stopped_cleanly = true;
+            })?;
+        handles.push(thread);
+    }
+    Ok((WriterHandle { tx, alive, died }, WriterThreads(handles)))
+}
+
+/// The queue the writer threads share.
+struct Queue {
+    /// Held by one thread at a time while it takes a batch.
+    rx: Mutex<Receiver<Job>>,
+    /// Set by the thread that took the shutdown request: the others stop after their batch.
+    stopping: AtomicBool,
 }
 
 /// Adds `job` to `jobs`; returns true for a shutdown request.
@@ -167,22 +211,37 @@ fn take(job: Job, jobs: &mut Vec<Work>, queued: &mut usize) -> bool {
     }
 }
 
-fn run(store: &dyn Store, outcomes: &Outcomes, rx: &Receiver<Job>, max_batch: usize) {
-    let mut stopping = false;
+fn run(store: &dyn Store, outcomes: &Outcomes, queue: &Queue, max_batch: usize) {
     let mut flusher = OutcomeFlusher::default();
     loop {
+        if queue.stopping.load(Ordering::Acquire) {
+            return;
+        }
         let mut jobs: Vec<Work> = Vec::new();
         let mut queued = 0;
-        match rx.recv_timeout(IDLE_FLUSH) {
-            Ok(job) => stopping |= take(job, &mut jobs, &mut queued),
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => stopping = true,
-        }
-        // Everything already queued joins this commit (all of it when stopping).
-        while stopping || queued < max_batch {
-            match rx.try_recv() {
+        let mut stopping = false;
+        {
+            let rx = queue
+                .rx
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if queue.stopping.load(Ordering::Acquire) {
+                return;
+            }
+            match rx.recv_timeout(IDLE_FLUSH) {
                 Ok(job) => stopping |= take(job, &mut jobs, &mut queued),
-                Err(_) => break,
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => stopping = true,
+            }
+            // Everything already queued joins this commit (all of it when stopping).
+            while stopping || queued < max_batch {
+                match rx.try_recv() {
+                    Ok(job) => stopping |= take(job, &mut jobs, &mut queued),
+                    Err(_) => break,
+                }
+            }
+            if stopping {
+                queue.stopping.store(true, Ordering::Release);
             }
         }
         if jobs.is_empty() {

@@ -90,6 +90,11 @@ impl PgPool {
         self.with_client(async |client| migration::migrate(client).await)
     }
 
+    /// The most connections the pool opens.
+    pub fn max_connections(&self) -> usize {
+        self.pool.status().max_size
+    }
+
     /// The database connected to.
     pub fn dbname(&self) -> &str {
         &self.dbname

@@ -41,6 +41,12 @@ impl Store for PgStore {
         self.read(|c| project::key_by_public(c, public_key))
     }
 
+    /// A quarter of the pool (1 to 4): batches overlap their round trips while the other
+    /// connections serve the web UI, the API and the dispatcher.
+    fn parallel_writes(&self) -> usize {
+        self.pool().max_connections().div_ceil(4).clamp(1, 4)
+    }
+
     #[instrument(skip_all, fields(events = events.len()))]
     fn ingest(&self, events: &[NewEvent]) -> Result<Vec<IngestResult>> {
         let member_email = self.member_email.load(Ordering::Relaxed);

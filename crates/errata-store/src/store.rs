@@ -48,6 +48,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// server may still cache it.
     fn project_key(&self, public_key: &str) -> Result<Option<ProjectKey>>;
 
+    /// How many [`Store::ingest`] batches the server should commit at once: 1 (the
+    /// default) for a database with one writer (`SQLite`); more where concurrent
+    /// transactions commit in parallel and wait on the network (`PostgreSQL`), so that one
+    /// batch's round trips overlap another's.
+    fn parallel_writes(&self) -> usize {
+        1
+    }
+
     /// Files a batch of events in ONE transaction: each event joins the issue owning its
     /// first known hash (or opens one), every hash it has that no issue owns is recorded
     /// for its issue, the issue's counters and tag counts are updated, a resolved issue is
