@@ -101,10 +101,10 @@ async fn an_event_quota_refuses_past_its_limit_with_its_own_reason() {
     assert_eq!(reply.status.as_u16(), 200);
     let (status, _, _) = send_event(&server, &json!({"message": "quota lifted"})).await;
     assert_eq!(status, 200);
+    let project = errata_store::ProjectId(server.project_id);
     let counts = server
-        .state
-        .store
-        .outcomes(errata_store::ProjectId(server.project_id), 0)
+        .store_call(move |store| store.outcomes(project, 0))
+        .await
         .unwrap();
     let refused: u64 = counts
         .iter()
