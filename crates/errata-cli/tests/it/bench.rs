@@ -18,6 +18,9 @@ fn figure(report: &str, label: &str) -> u64 {
 
 #[test]
 fn bench_ingest_reports_accepted_and_processed_events() {
+    if !crate::backend::sqlite_only("--data-dir measures the SQLite file's bytes per event") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let mut server = ServerProcess::start(dir.path());
     let output = Command::new(env!("CARGO_BIN_EXE_errata"))
