@@ -17,6 +17,13 @@ mod harness;
 
 #[allow(
     dead_code,
+    reason = "shared with tests/it: the harness picks the backend, tests/it uses the rest"
+)]
+#[path = "../it/backend.rs"]
+mod backend;
+
+#[allow(
+    dead_code,
     reason = "a client library: not every test uses every command"
 )]
 mod webdriver;

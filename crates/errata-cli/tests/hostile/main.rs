@@ -17,6 +17,13 @@
 #[path = "../it/harness.rs"]
 mod harness;
 
+#[allow(
+    dead_code,
+    reason = "shared with tests/it: the harness picks the backend, tests/it uses the rest"
+)]
+#[path = "../it/backend.rs"]
+mod backend;
+
 mod client_reports;
 mod common;
 mod compression;

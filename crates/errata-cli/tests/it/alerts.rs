@@ -25,7 +25,7 @@ pub(crate) fn add_channel(
     target: &str,
     secret: Option<&str>,
 ) -> Value {
-    let mut cmd = server.command();
+    let mut cmd = server.errata();
     cmd.args([
         "channel",
         "add",
@@ -262,12 +262,12 @@ fn a_python_error_reaches_slack_and_a_webhook_and_slack_resolves_it() {
     .json();
     assert_eq!(update["replace_original"], true, "{update}");
     assert!(update.to_string().contains("Resolved by ada"), "{update}");
-    let store = errata_store_sqlite::SqliteStore::open(&server.data_dir).expect("the store");
-    let activity = errata_store::Store::issue_activity(
-        &store,
-        errata_store::IssueId(issue_id.parse().expect("a numeric id")),
-    )
-    .expect("the activity");
+    let activity = server
+        .store()
+        .issue_activity(errata_store::IssueId(
+            issue_id.parse().expect("a numeric id"),
+        ))
+        .expect("the activity");
     assert!(
         activity.iter().any(|a| a.actor.name == "Slack: ada"),
         "activity: {activity:?}"
@@ -440,9 +440,8 @@ fn a_rule_files_new_issues_in_github_and_the_issue_keeps_the_link() {
         r#"{"number": 12, "html_url": "https://github.example/octo/shop/issues/12"}"#,
     );
     let server = ServerProcess::start(tmp.path());
-    let out = Command::new(env!("CARGO_BIN_EXE_errata"))
-        .arg("--data-dir")
-        .arg(&server.data_dir)
+    let out = server
+        .errata()
         .args(["channel", "add", "default", "github", "octo/shop", "--json"])
         .args(["--secret", "ghp_test_token", "--api-base", &github.url("")])
         .output()
@@ -503,10 +502,10 @@ fn a_rule_files_new_issues_in_github_and_the_issue_keeps_the_link() {
         "a link back: {body}"
     );
     let issue_id = server.stored().issues()[0].id.clone();
-    let store = errata_store_sqlite::SqliteStore::open(&server.data_dir).expect("the store");
+    let store = server.store();
     let id = errata_store::IssueId(issue_id.parse().expect("a numeric id"));
     let links = poll("the issue's link", || {
-        let links = errata_store::Store::issue_links(&store, id).ok()?;
+        let links = store.issue_links(id).ok()?;
         (!links.is_empty()).then_some(links)
     });
     assert_eq!(links[0].kind, errata_store::ChannelKind::GitHub);

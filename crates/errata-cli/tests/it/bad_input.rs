@@ -382,9 +382,9 @@ fn wrong_key_is_a_401() {
 fn key_of_another_project_is_a_403_and_unknown_project_a_404() {
     let mut fixture = Fixture::start();
     // `errata project create --json` beside the running server.
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_errata"))
-        .arg("--data-dir")
-        .arg(&fixture.server.data_dir)
+    let output = fixture
+        .server
+        .errata()
         .args(["project", "create", "Other Service", "--json"])
         .output()
         .unwrap();

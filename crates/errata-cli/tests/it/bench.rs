@@ -9,8 +9,8 @@ use std::process::Command;
 use errata_store_postgres::testing::TestDatabase;
 use serde_json::Value;
 
+use crate::backend::database_url;
 use crate::harness::ServerProcess;
-use crate::multinode::database_url;
 
 /// The number after `label` in the bench's report (`accepted:     123 events ...`).
 pub(crate) fn figure(report: &str, label: &str) -> u64 {
@@ -24,6 +24,9 @@ pub(crate) fn figure(report: &str, label: &str) -> u64 {
 
 #[test]
 fn bench_ingest_reports_accepted_and_processed_events() {
+    if !crate::backend::sqlite_only("--data-dir measures the SQLite file's bytes per event") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let mut server = ServerProcess::start(dir.path());
     let output = Command::new(env!("CARGO_BIN_EXE_errata"))

@@ -1,12 +1,17 @@
-//! `errata channel add` and `errata channel list` on a fresh data dir (no server needed):
-//! a generated webhook secret is printed once by `add`, never by `list`.
+//! `errata channel add` and `errata channel list` on a fresh data dir (no server needed;
+//! and a fresh database when the tests run on `PostgreSQL`): a generated webhook secret is
+//! printed once by `add`, never by `list`.
 
 use std::process::Command;
 
 use serde_json::Value;
 
-fn errata(data_dir: &str, args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_errata"))
+use crate::backend::ServerEnv;
+
+fn errata(env: &ServerEnv, data_dir: &str, args: &[&str]) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_errata"));
+    env.database_to(&mut command);
+    let output = command
         .args(["--data-dir", data_dir])
         .args(args)
         .output()
@@ -25,7 +30,9 @@ fn errata(data_dir: &str, args: &[&str]) -> String {
 fn channel_add_prints_a_generated_secret_once_and_list_never() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data").to_string_lossy().into_owned();
+    let env = ServerEnv::new(&[]);
     let slack = errata(
+        &env,
         &data_dir,
         &[
             "channel",
@@ -44,6 +51,7 @@ fn channel_add_prints_a_generated_secret_once_and_list_never() {
     assert_eq!(slack["hasSecret"], false);
     assert!(slack.get("secret").is_none(), "{slack}");
     let hook = errata(
+        &env,
         &data_dir,
         &[
             "channel",
@@ -58,7 +66,7 @@ fn channel_add_prints_a_generated_secret_once_and_list_never() {
     let secret = hook["secret"].as_str().expect("a generated secret");
     assert!(secret.starts_with("whsec_"), "{secret}");
     assert_eq!(hook["hasSecret"], true);
-    let list = errata(&data_dir, &["channel", "list", "default", "--json"]);
+    let list = errata(&env, &data_dir, &["channel", "list", "default", "--json"]);
     assert!(!list.contains(secret), "{list}");
     let list: Value = serde_json::from_str(list.trim()).expect("JSON");
     let kinds: Vec<&str> = list
@@ -68,7 +76,7 @@ fn channel_add_prints_a_generated_secret_once_and_list_never() {
         .map(|c| c["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["slack", "webhook"]);
-    let table = errata(&data_dir, &["channel", "list", "default"]);
+    let table = errata(&env, &data_dir, &["channel", "list", "default"]);
     assert!(table.contains("ops") && !table.contains(secret), "{table}");
     let output = Command::new(env!("CARGO_BIN_EXE_errata"))
         .args([

@@ -5,13 +5,15 @@
 
 use std::process::Command;
 
-use errata_store::{Store as _, Uuid};
+use errata_store::Uuid;
 use serde_json::Value;
 
 use crate::harness::{ServerProcess, get};
 
-fn errata(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_errata"))
+/// `errata ARGS` (on `server`'s data dir and database when given), expected to succeed;
+/// its stdout.
+fn errata(server: Option<&ServerProcess>, args: &[&str]) -> String {
+    let output = command(server)
         .args(args)
         .env_remove("SENTRY_DSN")
         .output()
@@ -26,11 +28,19 @@ fn errata(args: &[&str]) -> String {
     stdout
 }
 
+/// The `errata` binary, on `server`'s data dir and database when given.
+fn command(server: Option<&ServerProcess>) -> Command {
+    server.map_or_else(
+        || Command::new(env!("CARGO_BIN_EXE_errata")),
+        ServerProcess::errata,
+    )
+}
+
 #[test]
 fn send_test_event_is_stored() {
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path());
-    let out = errata(&["send-test-event", "--dsn", &server.dsn()]);
+    let out = errata(None, &["send-test-event", "--dsn", &server.dsn()]);
     let id = out
         .split_whitespace()
         .skip_while(|w| *w != "event")
@@ -48,8 +58,7 @@ fn send_test_event_is_stored() {
 fn token_create_prints_a_token_the_api_accepts() {
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path());
-    let data_dir = server.data_dir.to_string_lossy().into_owned();
-    let out = errata(&["--data-dir", &data_dir, "token", "create", "--json"]);
+    let out = errata(Some(&server), &["token", "create", "--json"]);
     let created: Value = serde_json::from_str(out.trim()).expect("JSON");
     let token = created["token"].as_str().expect("a token");
     assert!(token.len() >= 32, "{token}");
@@ -62,8 +71,8 @@ fn token_create_prints_a_token_the_api_accepts() {
 }
 
 /// Runs `errata` expecting it to fail; returns its stderr.
-fn errata_fails(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_errata"))
+fn errata_fails(server: Option<&ServerProcess>, args: &[&str]) -> String {
+    let output = command(server)
         .args(args)
         .env_remove("SENTRY_DSN")
         .output()
@@ -81,16 +90,9 @@ fn errata_fails(args: &[&str]) -> String {
 fn project_quota_is_set_and_cleared_beside_a_running_server() {
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path());
-    let data_dir = server.data_dir.to_string_lossy().into_owned();
-    let quota = |args: &[&'static str]| {
-        [
-            &["--data-dir", data_dir.as_str(), "project", "quota"][..],
-            args,
-        ]
-        .concat()
-    };
-    let run = |args: &[&'static str]| errata(&quota(args));
-    let fails = |args: &[&'static str]| errata_fails(&quota(args));
+    let quota = |args: &[&'static str]| [&["project", "quota"][..], args].concat();
+    let run = |args: &[&'static str]| errata(Some(&server), &quota(args));
+    let fails = |args: &[&'static str]| errata_fails(Some(&server), &quota(args));
     let auth = format!("Bearer {}", server.token());
     let shown = || {
         let reply = crate::harness::get_with(
@@ -163,10 +165,9 @@ fn verifies(password: &str, hash: &str) -> bool {
 fn users_are_created_and_passwords_reset_beside_a_running_server() {
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path());
-    let data_dir = server.data_dir.to_string_lossy().into_owned();
     let user = |args: &[&str]| {
-        let all = [&["--data-dir", data_dir.as_str(), "user"][..], args].concat();
-        errata(&all)
+        let all = [&["user"][..], args].concat();
+        errata(Some(&server), &all)
     };
     let created: Value = serde_json::from_str(&user(&[
         "create",
@@ -186,7 +187,7 @@ fn users_are_created_and_passwords_reset_beside_a_running_server() {
         "{out}"
     );
 
-    let store = errata_store_sqlite::SqliteStore::open(&server.data_dir).unwrap();
+    let store = server.store();
     let stored = store.user_by_email("ana@example.com").unwrap();
     assert_eq!(stored.name, "Ana");
     assert!(verifies(&first, &stored.password_hash));
@@ -211,19 +212,11 @@ fn users_are_created_and_passwords_reset_beside_a_running_server() {
         emails,
         ["admin@errata.local", "ana@example.com", "ops@example.com"]
     );
-    let all = [
-        &["--data-dir", data_dir.as_str(), "user"][..],
-        &["create", "ana@example.com"],
-    ]
-    .concat();
-    let refused = errata_fails(&all);
+    let all = [&["user"][..], &["create", "ana@example.com"]].concat();
+    let refused = errata_fails(Some(&server), &all);
     assert!(refused.contains("exists"), "{refused}");
-    let all = [
-        &["--data-dir", data_dir.as_str(), "user"][..],
-        &["reset-password", "nobody@example.com"],
-    ]
-    .concat();
-    let refused = errata_fails(&all);
+    let all = [&["user"][..], &["reset-password", "nobody@example.com"]].concat();
+    let refused = errata_fails(Some(&server), &all);
     assert!(refused.contains("does not exist"), "{refused}");
 }
 
@@ -231,10 +224,9 @@ fn users_are_created_and_passwords_reset_beside_a_running_server() {
 fn tokens_are_scoped_listed_and_revoked_beside_a_running_server() {
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path());
-    let data_dir = server.data_dir.to_string_lossy().into_owned();
     let token = |args: &[&str]| {
-        let all = [&["--data-dir", data_dir.as_str(), "token"][..], args].concat();
-        errata(&all)
+        let all = [&["token"][..], args].concat();
+        errata(Some(&server), &all)
     };
     let full: Value = serde_json::from_str(token(&["create", "--json"]).trim()).unwrap();
     assert_eq!(full["scopes"].as_array().unwrap().len(), 16);
@@ -280,22 +272,23 @@ fn tokens_are_scoped_listed_and_revoked_beside_a_running_server() {
     assert!(token(&["revoke", &id]).contains("revoked"));
     let reply = crate::harness::get_with(&url, &[("Authorization", &bearer)]);
     assert_eq!(reply.status, 401, "{reply:?}");
-    let error = errata_fails(&["--data-dir", &data_dir, "token", "revoke", &id]);
+    let error = errata_fails(Some(&server), &["token", "revoke", &id]);
     assert!(error.contains("not found"), "{error}");
     // Scopes are checked: unknown names, and more than the user's role grants.
-    let error = errata_fails(&["--data-dir", &data_dir, "token", "create", "--scope", "x:y"]);
+    let error = errata_fails(Some(&server), &["token", "create", "--scope", "x:y"]);
     assert!(error.contains("unknown scope"), "{error}");
-    errata(&["--data-dir", &data_dir, "user", "create", "ana@example.com"]);
-    let error = errata_fails(&[
-        "--data-dir",
-        &data_dir,
-        "token",
-        "create",
-        "--user",
-        "ana@example.com",
-        "--scope",
-        "project:write",
-    ]);
+    errata(Some(&server), &["user", "create", "ana@example.com"]);
+    let error = errata_fails(
+        Some(&server),
+        &[
+            "token",
+            "create",
+            "--user",
+            "ana@example.com",
+            "--scope",
+            "project:write",
+        ],
+    );
     assert!(error.contains("member"), "{error}");
     let anas: Value = serde_json::from_str(
         token(&[
@@ -311,19 +304,16 @@ fn tokens_are_scoped_listed_and_revoked_beside_a_running_server() {
     .unwrap();
     assert_eq!(anas["user"], "ana@example.com");
     // A password reset ends the user's sessions.
-    let store = errata_store_sqlite::SqliteStore::open(&server.data_dir).unwrap();
+    let store = server.store();
     let ana = store.user_by_email("ana@example.com").unwrap();
     let now = errata_server::now_ms();
     let session = store
         .create_session(&errata_store::NewSession::at(ana.id, now))
         .unwrap();
     assert!(store.session(&session.secret, now).unwrap().is_some());
-    errata(&[
-        "--data-dir",
-        &data_dir,
-        "user",
-        "reset-password",
-        "ana@example.com",
-    ]);
+    errata(
+        Some(&server),
+        &["user", "reset-password", "ana@example.com"],
+    );
     assert!(store.session(&session.secret, now).unwrap().is_none());
 }

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use errata_store::Uuid;
 
+use crate::backend::ServerEnv;
 use crate::harness::{ServerProcess, agent, event_envelope, message_event, poll, try_post};
 
 const CLIENTS: usize = 8;
@@ -94,7 +95,7 @@ fn send_until_stopped(
 /// Restarts on `data_dir` and asserts every id in `acked` is stored and the server works.
 fn assert_all_stored_after_restart(
     data_dir: &std::path::Path,
-    env: &[(String, String)],
+    env: &ServerEnv,
     acked: &[Uuid],
     how: &str,
 ) {

@@ -2,6 +2,9 @@
 //! its own data dir ([`ServerProcess`]), a small HTTP client that never treats a status
 //! as an error ([`post`], [`get`]), envelope builders, and [`Stored`], the one place the
 //! tests read what the server kept, through the Web API as a user would.
+//!
+//! The store is `SQLite` in the data dir, or with `ERRATA_TEST_BACKEND=postgres` a
+//! throwaway `PostgreSQL` database per server (`backend.rs`).
 
 use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
@@ -12,6 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use errata_store::Uuid;
+
+use crate::backend::ServerEnv;
 use serde_json::{Value, json};
 
 /// How long a server may take to start, and a condition to become true.
@@ -49,7 +54,7 @@ pub(crate) struct ServerProcess {
     /// The admin login `serve` printed (`Login:`), and its password: the generated one
     /// when printed, else the configured `ERRATA_ADMIN_PASSWORD`.
     pub(crate) login: (String, String),
-    env: Vec<(String, String)>,
+    env: ServerEnv,
     stderr: Arc<Mutex<String>>,
     /// A Web API token, made on first use.
     token: std::sync::OnceLock<String>,
@@ -61,12 +66,14 @@ impl ServerProcess {
         Self::start_with(&dir.join("data"), &[])
     }
 
-    /// Starts a server on `data_dir` with extra `ERRATA_*` variables.
+    /// Starts a server on `data_dir` with extra `ERRATA_*` variables (and on a fresh
+    /// `PostgreSQL` test database when the tests run on `PostgreSQL` and `env` names no
+    /// `ERRATA_DATABASE_URL`).
     pub(crate) fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        Self::spawn(data_dir, ServerEnv::new(env))
+    }
+
+    fn spawn(data_dir: &Path, env: ServerEnv) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_errata"));
         // Hermetic: no ERRATA_* setting of the caller's environment leaks in.
         for (name, _) in std::env::vars_os() {
@@ -80,7 +87,7 @@ impl ServerProcess {
             .args(["--bind", "127.0.0.1:0", "serve"])
             .env("ERRATA_LOG", "info")
             .env("ERRATA_ADMIN_PASSWORD", "e2e-password")
-            .envs(env.iter().map(|(k, v)| (k, v)))
+            .envs(env.vars.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -144,7 +151,8 @@ impl ServerProcess {
         let dsn = dsn.unwrap_or_default();
         let (key, project) = parse_dsn(&dsn);
         if login.1.is_empty() {
-            env.iter()
+            env.vars
+                .iter()
                 .find(|(k, _)| k == "ERRATA_ADMIN_PASSWORD")
                 .map_or("e2e-password", |(_, v)| v.as_str())
                 .clone_into(&mut login.1);
@@ -270,27 +278,33 @@ impl ServerProcess {
         self.data_dir.clone()
     }
 
-    /// Starts another server on the same data dir and configuration.
-    pub(crate) fn restart_on(data_dir: &Path, env: &[(String, String)]) -> Self {
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        Self::start_with(data_dir, &env)
+    /// Starts another server on the same data dir and configuration (and database).
+    pub(crate) fn restart_on(data_dir: &Path, env: &ServerEnv) -> Self {
+        Self::spawn(data_dir, env.clone())
     }
 
-    /// The extra environment this server was started with.
-    pub(crate) fn env(&self) -> Vec<(String, String)> {
+    /// The extra environment this server was started with (which keeps its database).
+    pub(crate) fn env(&self) -> ServerEnv {
         self.env.clone()
     }
 
-    /// An `errata` command on this server's data dir and database (`PostgreSQL` when it
-    /// was given one); the caller adds the subcommand.
-    pub(crate) fn command(&self) -> Command {
+    /// The server's store, opened beside it (for what the Web API does not show).
+    pub(crate) fn store(&self) -> Box<dyn errata_store::Store> {
+        match self.env.database_url() {
+            Some(url) => Box::new(
+                errata_store_postgres::PgStore::open_url(url).expect("opening the database"),
+            ),
+            None => Box::new(
+                errata_store_sqlite::SqliteStore::open(&self.data_dir).expect("opening the store"),
+            ),
+        }
+    }
+
+    /// The `errata` binary on this server's data dir and database, for its subcommands.
+    pub(crate) fn errata(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_errata"));
-        command.arg("--data-dir").arg(&self.data_dir).envs(
-            self.env
-                .iter()
-                .filter(|(k, _)| k == "ERRATA_DATABASE_URL")
-                .map(|(k, v)| (k, v)),
-        );
+        command.arg("--data-dir").arg(&self.data_dir);
+        self.env.database_to(&mut command);
         command
     }
 
@@ -299,7 +313,7 @@ impl ServerProcess {
         self.token
             .get_or_init(|| {
                 let output = self
-                    .command()
+                    .errata()
                     .args(["token", "create", "--json", "--label", "e2e"])
                     .output()
                     .expect("running errata token create");

@@ -6,9 +6,11 @@
 //! reaching a local receiver and a real SMTP server, by two nodes sharing one
 //! `PostgreSQL` database (their events, and the jobs and caches beside them), and by a
 //! `SQLite` installation moved to `PostgreSQL` with `errata migrate-store`. `harness` holds
-//! the process, HTTP and read-back helpers they share.
+//! the process, HTTP and read-back helpers they share; `backend` runs them on `SQLite` or,
+//! with `ERRATA_TEST_BACKEND=postgres`, on `PostgreSQL`.
 
 mod alerts;
+mod backend;
 mod bad_input;
 mod bench;
 mod channel;

@@ -10,9 +10,10 @@ use std::process::{Child, Command, Stdio};
 
 use errata_store::{ActivityKind, IssueId, Store as _, Uuid};
 use errata_store_postgres::PgStore;
-use errata_store_postgres::testing::{DEFAULT_MAINTENANCE_URL, TestDatabase};
+use errata_store_postgres::testing::TestDatabase;
 use serde_json::{Value, json};
 
+use crate::backend::database_url;
 use crate::durability::Stream;
 use crate::harness::{
     IssueInfo, ServerProcess, event_envelope, message_event, poll, put_json, python,
@@ -66,13 +67,22 @@ pub(crate) struct Cluster {
 }
 
 impl Cluster {
-    /// `None` when no `PostgreSQL` server is reachable and `CI` is unset (skipped).
+    /// `None` when no `PostgreSQL` server is reachable and `CI` is unset, or in the
+    /// `ERRATA_TEST_BACKEND=postgres` run, which would only repeat it (skipped).
     pub(crate) fn start() -> Option<Self> {
         Self::start_with(&[])
     }
 
     /// [`Cluster::start`] with extra `ERRATA_*` variables for both nodes.
+    #[allow(
+        clippy::print_stderr,
+        reason = "a skipped test says so on the test's output"
+    )]
     pub(crate) fn start_with(extra: &[(&str, &str)]) -> Option<Self> {
+        if crate::backend::on_postgres() {
+            eprintln!("skipped: already runs on PostgreSQL in the default (SQLite) run");
+            return None;
+        }
         let db = TestDatabase::create()?;
         let url = database_url(db.name());
         let dirs = tempfile::tempdir().unwrap();
@@ -98,21 +108,6 @@ impl Cluster {
     /// The database, read directly (for what the Web API does not show).
     pub(crate) fn store(&self) -> PgStore {
         PgStore::open_url(&self.url).expect("opening the test database")
-    }
-}
-
-/// The URL of database `name` on the server of `ERRATA_TEST_POSTGRES_URL`.
-pub(crate) fn database_url(name: &str) -> String {
-    let maintenance = std::env::var("ERRATA_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| DEFAULT_MAINTENANCE_URL.to_owned());
-    let (base, query) = maintenance
-        .split_once('?')
-        .map_or((maintenance.as_str(), None), |(b, q)| (b, Some(q)));
-    let (scheme, rest) = base.split_once("://").expect("a postgres:// URL");
-    let host = rest.split_once('/').map_or(rest, |(host, _)| host);
-    match query {
-        Some(query) => format!("{scheme}://{host}/{name}?{query}"),
-        None => format!("{scheme}://{host}/{name}"),
     }
 }
 

@@ -207,7 +207,7 @@ fn key_project_and_token_changes_on_one_node_reach_the_other_within_the_cache_li
         .find(|k| k.label == "second")
         .expect("the key made through node A");
     let output = a
-        .command()
+        .errata()
         .args(["token", "create", "--json", "--label", "second"])
         .output()
         .expect("running errata token create");

@@ -270,8 +270,9 @@ fn python_attachment_feedback_transaction_and_session_are_accepted() {
     // Transactions and sessions are accepted and counted; counters are written with the
     // writer's batches, and a graceful stop persists the rest.
     drop(stored);
+    let env = server.env();
     let data_dir = server.stop();
-    let server = ServerProcess::start_with(&data_dir, &[]);
+    let server = ServerProcess::restart_on(&data_dir, &env);
     let outcomes = server.stored().outcomes();
     let count = |category: &str, reason: &str| {
         outcomes

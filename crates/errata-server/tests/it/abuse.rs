@@ -277,15 +277,11 @@ async fn attachments_and_user_reports_are_rate_limited() {
     assert!(limits.contains(":attachment:key"), "{limits}");
     let id: errata_store::Uuid = answer["id"].as_str().unwrap().parse().unwrap();
     let project = errata_store::ProjectId(server.project_id);
-    assert!(server.state.store.event(project, id).is_ok());
-    assert!(
-        server
-            .state
-            .store
-            .attachments(project, id)
-            .unwrap()
-            .is_empty()
-    );
+    let (event, attachments) = server
+        .store_call(move |store| (store.event(project, id), store.attachments(project, id)))
+        .await;
+    assert!(event.is_ok());
+    assert!(attachments.unwrap().is_empty());
 
     let report = |n: usize| {
         let id = errata_store::Uuid::new_v4().simple().to_string();
@@ -325,10 +321,10 @@ async fn client_reports_cannot_poison_outcomes() {
     // A commit writes the counters.
     let (status, _, _) = post(&server, event_envelope("flush")).await;
     assert_eq!(status, 200);
+    let project = errata_store::ProjectId(server.project_id);
     let counts = server
-        .state
-        .store
-        .outcomes(errata_store::ProjectId(server.project_id), 0)
+        .store_call(move |store| store.outcomes(project, 0))
+        .await
         .unwrap();
     let discards: Vec<_> = counts
         .iter()

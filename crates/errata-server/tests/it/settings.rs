@@ -93,16 +93,18 @@ async fn an_event_quota_counts_what_other_nodes_accepted() {
             .as_millis(),
     )
     .unwrap();
+    let project_id = errata_store::ProjectId(server.project_id);
     server
-        .state
-        .store
-        .add_outcomes(&[errata_store::OutcomeDelta {
-            project_id: errata_store::ProjectId(server.project_id),
-            timestamp_ms: now_ms,
-            category: "error".into(),
-            reason: "accepted".into(),
-            quantity: 8,
-        }])
+        .store_call(move |store| {
+            store.add_outcomes(&[errata_store::OutcomeDelta {
+                project_id,
+                timestamp_ms: now_ms,
+                category: "error".into(),
+                reason: "accepted".into(),
+                quantity: 8,
+            }])
+        })
+        .await
         .unwrap();
     // Within one sync period this node reads the shared count and the quota is used up.
     tokio::time::sleep(errata_server::quota::SYNC + std::time::Duration::from_millis(200)).await;
@@ -139,10 +141,10 @@ async fn an_event_quota_refuses_past_its_limit_with_its_own_reason() {
     assert_eq!(reply.status.as_u16(), 200);
     let (status, _, _) = send_event(&server, &json!({"message": "quota lifted"})).await;
     assert_eq!(status, 200);
+    let project = errata_store::ProjectId(server.project_id);
     let counts = server
-        .state
-        .store
-        .outcomes(errata_store::ProjectId(server.project_id), 0)
+        .store_call(move |store| store.outcomes(project, 0))
+        .await
         .unwrap();
     let refused: u64 = counts
         .iter()

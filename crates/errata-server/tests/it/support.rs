@@ -2,6 +2,7 @@
 //! an API token, captured SDK requests from `../shared/sdk-corpus` replayed through the
 //! real ingest endpoint over HTTP (the corpus DSN's key and project id replaced by the
 //! server's), and Web API calls through the router with `oneshot` (no socket needed).
+//! The store is `SQLite` or `PostgreSQL`, as `ERRATA_TEST_BACKEND` says ([`Backend`]).
 
 #![allow(
     dead_code,
@@ -10,24 +11,123 @@
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use errata_corpus::CapturedRequest;
 use errata_server::config::Secret;
 use errata_server::{AppState, Config, Server};
-use errata_store::NewToken;
+use errata_store::{NewToken, Store};
+use errata_store_postgres::PgStore;
+use errata_store_postgres::testing::TestDatabase;
+use errata_store_sqlite::SqliteStore;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
-/// Starts a server on a `SQLite` store in `config.data_dir`, as the binary does when no
-/// `database_url` is set (the server itself never names a backend).
-pub(crate) async fn start_server(config: Config) -> Result<Server, errata_server::ServerError> {
-    let store = errata_store_sqlite::SqliteStore::open(&config.data_dir)
-        .map_err(errata_server::ServerError::Store)?;
-    Server::start_with_store(config, std::sync::Arc::new(store)).await
+/// The store backend the tests run on, from `ERRATA_TEST_BACKEND`: `sqlite` (the default)
+/// or `postgres` (a throwaway database per server on the `PostgreSQL` of
+/// `ERRATA_TEST_POSTGRES_URL`, see [`TestDatabase`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend chosen for this run.
+    ///
+    /// # Panics
+    ///
+    /// When `ERRATA_TEST_BACKEND` names no backend.
+    pub(crate) fn current() -> Self {
+        match std::env::var("ERRATA_TEST_BACKEND").as_deref() {
+            Err(_) | Ok("" | "sqlite") => Self::Sqlite,
+            Ok("postgres") => Self::Postgres,
+            Ok(other) => panic!("ERRATA_TEST_BACKEND={other:?}: expected sqlite or postgres"),
+        }
+    }
+}
+
+/// Whether a test that only makes sense on `SQLite` runs: on another backend it prints
+/// why it is skipped and returns `false`.
+#[allow(
+    clippy::print_stderr,
+    reason = "a skipped test says so on the test's output"
+)]
+pub(crate) fn sqlite_only(reason: &str) -> bool {
+    let backend = Backend::current();
+    if backend != Backend::Sqlite {
+        eprintln!("skipped on {backend:?}: SQLite only ({reason})");
+    }
+    backend == Backend::Sqlite
+}
+
+/// A store for one test server, and what must outlive the server: on `PostgreSQL`, its
+/// throwaway database, dropped (from a plain thread: dropping it blocks) after the store.
+pub(crate) struct TestStore {
+    pub(crate) store: Arc<dyn Store>,
+    database: Option<TestDatabase>,
+}
+
+impl TestStore {
+    /// Opens a store of the [`Backend::current`] backend: `SQLite` in `data_dir`, or a
+    /// `PgStore` with a small pool (every test has its own database and the tests run in
+    /// parallel) on a fresh [`TestDatabase`].
+    ///
+    /// # Panics
+    ///
+    /// When the store cannot be opened, or `PostgreSQL` was asked for and none answers.
+    pub(crate) async fn open(data_dir: &Path) -> Self {
+        let data_dir = data_dir.to_owned();
+        // Both may block (and the PostgreSQL pool refuses to run inside an async context).
+        tokio::task::spawn_blocking(move || match Backend::current() {
+            Backend::Sqlite => Self {
+                store: Arc::new(SqliteStore::open(&data_dir).expect("opening the SQLite store")),
+                database: None,
+            },
+            Backend::Postgres => {
+                let database = TestDatabase::create().expect(
+                    "ERRATA_TEST_BACKEND=postgres needs a PostgreSQL server \
+                     (ERRATA_TEST_POSTGRES_URL, default 127.0.0.1:5432)",
+                );
+                let config = database.config().with_max_connections(POSTGRES_POOL);
+                let store = PgStore::open(&config).expect("opening the PostgreSQL store");
+                Self {
+                    store: Arc::new(store),
+                    database: Some(database),
+                }
+            }
+        })
+        .await
+        .expect("store task")
+    }
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        if let Some(database) = self.database.take() {
+            // Its pool blocks on its own runtime, which a tokio worker may not do.
+            let _ = std::thread::spawn(move || drop(database)).join();
+        }
+    }
+}
+
+/// Connections per test server's `PostgreSQL` pool: the writer, the blocking store calls
+/// and the dispatchers share them, and ~60 tests at once stay under `max_connections`.
+const POSTGRES_POOL: usize = 4;
+
+/// Starts a server on a store of the [`Backend::current`] backend (the server itself never
+/// names a backend). Keep the [`TestStore`] until the server has stopped.
+pub(crate) async fn start_server(
+    config: Config,
+) -> Result<(Server, TestStore), errata_server::ServerError> {
+    let store = TestStore::open(&config.data_dir).await;
+    let server = Server::start_with_store(config, store.store.clone()).await?;
+    Ok((server, store))
 }
 
 /// The public URL the test servers announce (in DSNs, permalinks and `Link` headers).
@@ -44,6 +144,8 @@ pub(crate) struct TestServer {
     pub(crate) project_id: i64,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// Dropped after the fields above: the server has stopped (or been told to) first.
+    _store: TestStore,
     _dir: tempfile::TempDir,
 }
 
@@ -90,7 +192,7 @@ impl TestServer {
             ..Config::default()
         };
         tune(&mut config);
-        let server = start_server(config).await.expect("server starts");
+        let (server, store) = start_server(config).await.expect("server starts");
         let addr = server.local_addr().expect("bound address");
         let state = server.state().clone();
         let dsn = server.welcome().dsn.clone();
@@ -127,6 +229,7 @@ impl TestServer {
             project_id,
             shutdown: Some(shutdown),
             task: Some(task),
+            _store: store,
             _dir: dir,
         }
     }
@@ -216,6 +319,18 @@ impl TestServer {
     /// A Web API call with the test token.
     pub(crate) async fn call(&self, method: Method, uri: &str, body: Option<&str>) -> Reply {
         self.call_as(Some(&self.token), method, uri, body).await
+    }
+
+    /// Runs `f` on the server's store from a blocking thread, as the server does (the
+    /// `PostgreSQL` store may not be called from an async context).
+    pub(crate) async fn store_call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn Store) -> T + Send + 'static,
+    ) -> T {
+        let store = self.state.store.clone();
+        tokio::task::spawn_blocking(move || f(store.as_ref()))
+            .await
+            .expect("store task")
     }
 
     /// `GET` with the test token.

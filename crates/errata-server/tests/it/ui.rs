@@ -375,10 +375,10 @@ async fn members_cannot_administer() {
         browser.get("/projects/new").await.status,
         StatusCode::FORBIDDEN
     );
+    let id = errata_store::ProjectId(server.project_id);
     let project = server
-        .state
-        .store
-        .project(errata_store::ProjectId(server.project_id))
+        .store_call(move |store| store.project(id))
+        .await
         .unwrap();
     let settings = format!("/projects/{}/settings/", project.slug);
     assert_eq!(
@@ -442,17 +442,13 @@ async fn admins_manage_projects_keys_and_users() {
     assert!(page.contains("class=\"dsn\""), "a DSN to copy");
     let key_id = field(&page, "key");
     let dsn_before = server
-        .state
-        .store
-        .project_keys(
-            server
-                .state
-                .store
+        .store_call(|store| {
+            store
                 .organizations()
-                .and_then(|o| server.state.store.project_by_slug(o[0].id, "checkout-api"))
-                .unwrap()
-                .id,
-        )
+                .and_then(|o| store.project_by_slug(o[0].id, "checkout-api"))
+                .and_then(|project| store.project_keys(project.id))
+        })
+        .await
         .unwrap()[0]
         .public_key
         .clone();
@@ -466,9 +462,11 @@ async fn admins_manage_projects_keys_and_users() {
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     assert!(
         server
-            .state
-            .store
-            .project_key(&dsn_before)
+            .store_call({
+                let dsn = dsn_before.clone();
+                move |store| store.project_key(&dsn)
+            })
+            .await
             .unwrap()
             .is_none(),
         "the old DSN is gone"
@@ -503,11 +501,14 @@ async fn admins_manage_projects_keys_and_users() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
-    let org = server.state.store.organizations().unwrap()[0].id;
+    let org = server
+        .store_call(|store| store.organizations())
+        .await
+        .unwrap()[0]
+        .id;
     let project = server
-        .state
-        .store
-        .project_by_slug(org, "checkout-api")
+        .store_call(move |store| store.project_by_slug(org, "checkout-api"))
+        .await
         .unwrap();
     assert_eq!(project.name, "Checkout");
     assert_eq!(project.rate_limit_per_minute, Some(600));
@@ -538,9 +539,8 @@ async fn admins_manage_projects_keys_and_users() {
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     assert!(
         server
-            .state
-            .store
-            .project_by_slug(org, "checkout-api")
+            .store_call(move |store| store.project_by_slug(org, "checkout-api"))
+            .await
             .unwrap_err()
             .is_not_found()
     );

@@ -2,8 +2,8 @@
 //! healthy but cannot store anything: the request in flight is answered 503 (nothing
 //! acknowledged), `/readyz` turns false, and `Server::run` stops serving and returns an
 //! error, so `errata serve` exits non-zero and a supervisor restarts it. The fault is
-//! injected around the real `SQLite` store: every call is delegated except `ingest`, which
-//! panics.
+//! injected around the real store of the backend under test: every call is delegated
+//! except `ingest`, which panics.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,12 +25,11 @@ use errata_store::{
     DeliveryId, IssueLink, NewChannel, NewDelivery, RuleSpec,
 };
 use errata_store::{CreatedSession, NewSession, Session, SessionId, TokenId};
-use errata_store_sqlite::SqliteStore;
 use tower::ServiceExt as _;
 
 /// The real store, whose `ingest` panics.
 #[derive(Debug)]
-struct PanicsOnIngest(SqliteStore);
+struct PanicsOnIngest(Arc<dyn Store>);
 
 impl Store for PanicsOnIngest {
     fn bootstrap(&self, spec: &BootstrapSpec) -> Result<Bootstrapped> {
@@ -280,7 +279,8 @@ async fn a_dead_writer_fails_readiness_and_stops_the_server() {
         admin_password: Some(Secret::new("correct horse battery staple")),
         ..Config::default()
     };
-    let store = Arc::new(PanicsOnIngest(SqliteStore::open(dir.path()).unwrap()));
+    let real = crate::support::TestStore::open(dir.path()).await;
+    let store = Arc::new(PanicsOnIngest(real.store.clone()));
     let server = Server::start_with_store(config, store).await.unwrap();
     let state = server.state().clone();
     let dsn = server.welcome().dsn.clone();
