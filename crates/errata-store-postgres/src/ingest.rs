@@ -1,8 +1,9 @@
 //! Batched ingest on `PostgreSQL`: the row operations ([`IngestRows`]) that
 //! `errata_store::file_batch`, the backend-neutral rules of ingest, calls inside the batch's
-//! one transaction. Per event it costs one duplicate probe and one event insert; hash owners
-//! are read for the whole batch up front, and issue, tag-value and hourly counters arrive
-//! summed, so each kind is written by ONE statement over `unnest`ed arrays.
+//! one transaction. Stored event ids and hash owners are read for the whole batch up front,
+//! the events are inserted together at the end of filing, and issue, tag-value and hourly
+//! counters arrive summed, so each kind is written by ONE statement over `unnest`ed arrays:
+//! a batch costs a fixed number of round trips, not a few per event.
 //!
 //! Several nodes may ingest into one database at once; each batch gets the result of some
 //! serial order of the concurrent batches (the "Several writers" contract of
@@ -44,9 +45,10 @@ use crate::workflow;
 /// new issues are opened).
 pub(crate) const HASH_OWNERS: &str =
     "SELECT hash, issue_id FROM grouphashes WHERE project_id = $1 AND hash = ANY($2)";
-/// The issue an event id was already stored under (a resent event is not stored twice).
-pub(crate) const STORED_EVENT: &str =
-    "SELECT issue_id FROM events WHERE project_id = $1 AND event_id = $2";
+/// The issues some of a batch's event ids were already stored under in one project (a
+/// resent event is not stored twice), read once for the batch.
+pub(crate) const STORED_EVENTS: &str =
+    "SELECT event_id, issue_id FROM events WHERE project_id = $1 AND event_id = ANY($2)";
 
 /// Files the batch in the caller's transaction.
 pub(crate) fn ingest(
@@ -63,6 +65,8 @@ pub(crate) fn ingest(
         owners: HashMap::new(),
         unowned: HashSet::new(),
         states: HashMap::new(),
+        stored: HashMap::new(),
+        pending: EventColumns::default(),
     };
     rows.lock(events)?;
     errata_store::file_batch(&mut rows, events, now_ms, member_email)
@@ -77,6 +81,30 @@ pub(crate) struct PgRows<'c, 'p, 'a> {
     unowned: HashSet<(i64, &'a str)>,
     /// Workflow state of the existing issues the batch joins, read as they were locked.
     states: HashMap<i64, IssueState>,
+    /// (project, event id) -> issue of the batch's events already stored, read by `lock`
+    /// and completed as the batch files its own.
+    stored: HashMap<(i64, Uuid), i64>,
+    /// The events filed and not yet inserted ([`IngestRows::finish_events`] inserts them
+    /// with one statement).
+    pending: EventColumns,
+}
+
+/// Event rows waiting to be inserted, one array per column (`unnest`'s input).
+#[derive(Default)]
+struct EventColumns {
+    project_id: Vec<i64>,
+    event_id: Vec<Vec<u8>>,
+    issue_id: Vec<i64>,
+    received_ms: Vec<i64>,
+    timestamp_ms: Vec<i64>,
+    level: Vec<&'static str>,
+    event_type: Vec<String>,
+    title: Vec<String>,
+    release: Vec<Option<String>>,
+    environment: Vec<Option<String>>,
+    user_key: Vec<Option<String>>,
+    payload: Vec<Vec<u8>>,
+    payload_len: Vec<i64>,
 }
 
 impl<'a> PgRows<'_, '_, 'a> {
@@ -113,6 +141,20 @@ impl<'a> PgRows<'_, '_, 'a> {
                         .filter(|h| !self.owners.contains_key(&(project, **h)))
                         .map(|h| (project, *h)),
                 );
+            }
+        }
+        // Which of the batch's event ids are stored already: one read per project.
+        let mut ids: HashMap<i64, Vec<Vec<u8>>> = HashMap::new();
+        for e in events {
+            ids.entry(e.project_id.0)
+                .or_default()
+                .push(e.event_id.as_bytes().to_vec());
+        }
+        for (project, ids) in ids {
+            for row in self.c.query(STORED_EVENTS, &[&project, &ids])? {
+                let id: Vec<u8> = row.get(0);
+                let id = Uuid::from_slice(&id).map_err(|e| StoreError::corrupt(e.to_string()))?;
+                self.stored.insert((project, id), row.get(1));
             }
         }
         // The issue each event joins: its first owned hash's (as `file_batch` decides);
@@ -196,10 +238,8 @@ impl IngestRows for PgRows<'_, '_, '_> {
     }
 
     fn stored_event(&mut self, project: ProjectId, event_id: Uuid) -> Result<Option<IssueId>> {
-        Ok(self
-            .c
-            .query_opt(STORED_EVENT, &[&project.0, &&event_id.as_bytes()[..]])?
-            .map(|r| IssueId(r.get(0))))
+        // `lock` read the stored ones; the batch's own are added as it files them.
+        Ok(self.stored.get(&(project.0, event_id)).map(|&i| IssueId(i)))
     }
 
     fn hash_owner(&mut self, project: ProjectId, hash: &str) -> Result<Option<IssueId>> {
@@ -324,32 +364,21 @@ impl IngestRows for PgRows<'_, '_, '_> {
     ) -> Result<()> {
         let project = event.project_id.0;
         let event_id = &event.event_id.as_bytes()[..];
-        let inserted = self.c.execute(
-            "INSERT INTO events (project_id, event_id, issue_id, received_ms, timestamp_ms,
-                level, event_type, title, release, environment, user_key, payload, payload_len)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-             ON CONFLICT (project_id, event_id) DO NOTHING",
-            &[
-                &project,
-                &event_id,
-                &issue.0,
-                &event.received_ms,
-                &event.timestamp_ms,
-                &event.level.as_str(),
-                &event.event_type,
-                &event.title,
-                &event.release,
-                &event.environment,
-                &event.user,
-                &event.payload.compressed(),
-                &to_i64(event.payload.raw_len() as u64),
-            ],
-        )?;
-        if inserted == 0 {
-            // Stored by a concurrent batch after the duplicate probe: the retry reports it
-            // as a duplicate.
-            return Err(self.lost_race("another batch stored an event id of this batch"));
-        }
+        self.stored.insert((project, event.event_id), issue.0);
+        let p = &mut self.pending;
+        p.project_id.push(project);
+        p.event_id.push(event_id.to_vec());
+        p.issue_id.push(issue.0);
+        p.received_ms.push(event.received_ms);
+        p.timestamp_ms.push(event.timestamp_ms);
+        p.level.push(event.level.as_str());
+        p.event_type.push(event.event_type.clone());
+        p.title.push(event.title.clone());
+        p.release.push(event.release.clone());
+        p.environment.push(event.environment.clone());
+        p.user_key.push(event.user.clone());
+        p.payload.push(event.payload.compressed().to_vec());
+        p.payload_len.push(to_i64(event.payload.raw_len() as u64));
         for a in &event.attachments {
             self.c.execute(
                 "INSERT INTO attachments (project_id, issue_id, event_id, name, content_type,
@@ -382,6 +411,42 @@ impl IngestRows for PgRows<'_, '_, '_> {
                  WHERE project_id = $2 AND event_id = $3 AND issue_id IS NULL",
                 &[&issue.0, &project, &event_id],
             )?;
+        }
+        Ok(())
+    }
+
+    fn finish_events(&mut self) -> Result<()> {
+        let p = std::mem::take(&mut self.pending);
+        if p.project_id.is_empty() {
+            return Ok(());
+        }
+        let inserted = self.c.execute(
+            "INSERT INTO events (project_id, event_id, issue_id, received_ms, timestamp_ms,
+                level, event_type, title, release, environment, user_key, payload, payload_len)
+             SELECT * FROM unnest($1::BIGINT[], $2::BYTEA[], $3::BIGINT[], $4::BIGINT[],
+                $5::BIGINT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[],
+                $11::TEXT[], $12::BYTEA[], $13::BIGINT[])
+             ON CONFLICT (project_id, event_id) DO NOTHING",
+            &[
+                &p.project_id,
+                &p.event_id,
+                &p.issue_id,
+                &p.received_ms,
+                &p.timestamp_ms,
+                &p.level,
+                &p.event_type,
+                &p.title,
+                &p.release,
+                &p.environment,
+                &p.user_key,
+                &p.payload,
+                &p.payload_len,
+            ],
+        )?;
+        if inserted != p.project_id.len() as u64 {
+            // Stored by a concurrent batch after `lock` looked: the retry reports it as a
+            // duplicate.
+            return Err(self.lost_race("another batch stored an event id of this batch"));
         }
         Ok(())
     }

@@ -130,8 +130,8 @@ pub fn hot_queries() -> Vec<(&'static str, String)> {
         ("token by hash", crate::token::BY_HASH.clone()),
         ("session by secret hash", crate::session::BY_SECRET.clone()),
         (
-            "stored event at ingest",
-            crate::ingest::STORED_EVENT.to_owned(),
+            "stored events at ingest",
+            crate::ingest::STORED_EVENTS.to_owned(),
         ),
         (
             "hash owners at ingest",

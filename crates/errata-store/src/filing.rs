@@ -64,6 +64,13 @@ pub trait IngestRows: crate::firing::AlertRows {
         link_orphan_reports: bool,
     ) -> Result<()>;
 
+    /// Called once after the batch's last [`IngestRows::insert_event`], before any counter
+    /// is written or rule fired: a backend that buffers event rows inserts them here (and
+    /// fails the batch if one was stored meanwhile). Nothing by default.
+    fn finish_events(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     /// Adds to the counts of tag values other than users (inserting missing rows).
     fn add_tag_counts(&mut self, rows: &[TagCount<'_>]) -> Result<()>;
 
@@ -177,6 +184,7 @@ pub fn file_batch<R: IngestRows + ?Sized>(
     for event in events {
         results.push(batch.file(event)?);
     }
+    batch.rows.finish_events()?;
     batch.flush_tags()?;
     batch.flush_issues()?;
     batch.flush_hours()?;

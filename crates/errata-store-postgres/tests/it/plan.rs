@@ -43,8 +43,8 @@ const EXPECTED: &[Expected] = &[
         sorts: false,
     },
     Expected {
-        name: "stored event at ingest",
-        args: "3, decode(md5('77'), 'hex')",
+        name: "stored events at ingest",
+        args: "3, ARRAY[decode(md5('77'), 'hex'), decode(md5('78'), 'hex')]",
         indexes: &["events_project_event_id"],
         sorts: false,
     },
