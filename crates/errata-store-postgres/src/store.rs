@@ -46,7 +46,11 @@ impl Store for PgStore {
     /// issue locks (measured: 4 writers per node did no better on one node and halved two
     /// nodes' throughput; see README "Performance").
     fn parallel_writes(&self) -> usize {
-        if self.pool().max_connections() >= 8 { 2 } else { 1 }
+        if self.pool().max_connections() >= 8 {
+            2
+        } else {
+            1
+        }
     }
 
     #[instrument(skip_all, fields(events = events.len()))]
