@@ -8,13 +8,16 @@
 //! nodes' memory and CPU and `PostgreSQL`'s CPU (from `/proc`), and the bytes the store
 //! grew per event against the raw event JSON, with the events table's and its indexes'
 //! share. The store is opened through `crate::database` (`--database-url`, or `SQLite` in
-//! `--data-dir`), so this file names no backend.
+//! `--data-dir`), so this file names no backend. With `--baseline` the same load first goes
+//! to a trivial responder in this process (`baseline.rs`), and the report gives Errata's
+//! rate as a share of it.
 //!
 //! A benchmark, not a test: it measures whatever machine it runs on. Workers are OS
 //! threads with blocking `ureq` clients: a bounded set, one connection each. The parts:
 //! `corpus` (the envelopes), `load` (the workers), `counter` (processed events), `cpu`
 //! (`/proc`), `report` (the printed report and its JSON summary).
 
+mod baseline;
 mod corpus;
 mod counter;
 mod cpu;
@@ -108,6 +111,10 @@ pub(crate) struct IngestArgs {
     /// setups, such as `scripts/bench-backends`).
     #[arg(long, value_name = "FILE")]
     summary_json: Option<PathBuf>,
+    /// First send the same load to a trivial responder in this process (it reads each
+    /// body and answers 200), and report Errata's events/s as a share of its rate.
+    #[arg(long)]
+    baseline: bool,
 }
 
 pub(crate) fn run(config: &Config, command: BenchCommand) -> anyhow::Result<()> {
@@ -199,6 +206,11 @@ fn ingest(config: &Config, args: &IngestArgs) -> anyhow::Result<()> {
         );
     }
 
+    let baseline = args
+        .baseline
+        .then(|| measure_baseline(args, &targets, &prepared, dsn.project_id()))
+        .transpose()?;
+
     let cpu_before = CpuSnapshot::take(&args.pids);
     let peak_rss = PeakRss::start(&args.pids);
     let start = Instant::now();
@@ -238,11 +250,27 @@ fn ingest(config: &Config, args: &IngestArgs) -> anyhow::Result<()> {
         slow_ms: args.slow_ms,
     };
     report.print();
+    if let Some(baseline) = baseline {
+        baseline.print(accepted, sent, processed);
+    }
     if let Some(path) = &args.summary_json {
         std::fs::write(path, report.summary().to_string())
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
+}
+
+/// The same load against a trivial responder in this process (`--baseline`).
+fn measure_baseline(
+    args: &IngestArgs,
+    targets: &[Target],
+    prepared: &[corpus::Prepared],
+    project: u64,
+) -> anyhow::Result<baseline::Baseline> {
+    let responder = baseline::Responder::start()?;
+    let start = Instant::now();
+    let stats = run_load(args, &responder.targets(targets, project), prepared, start);
+    Ok(baseline::Baseline::of(&stats, start.elapsed()))
 }
 
 /// Runs the workers until `--duration` has passed: each worker sends to one target,

@@ -45,6 +45,7 @@ fn bench_ingest_reports_accepted_and_processed_events() {
         .arg(&server.data_dir)
         .args(["--server-pid", &server.pid().to_string()])
         .args(["--token", &server.token()])
+        .arg("--baseline")
         .arg("--corpus")
         .arg(errata_corpus::root())
         .output()
@@ -55,6 +56,20 @@ fn bench_ingest_reports_accepted_and_processed_events() {
         "{report}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    // The baseline ran first, and Errata's rate is a share of it (the trivial responder
+    // does none of the work, so the share is below 1 with margin on any machine).
+    let baseline = figure(
+        &report,
+        "baseline:     a trivial responder in this process answered",
+    );
+    assert!(baseline > 0, "{report}");
+    let share: f64 = report
+        .split("vs baseline:  accepted ")
+        .nth(1)
+        .and_then(|rest| rest.split('x').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no share of the baseline in:\n{report}"));
+    assert!(share > 0.0 && share < 1.0, "{report}");
     let accepted = figure(&report, "accepted:");
     assert!(accepted > 0, "{report}");
     assert_eq!(figure(&report, "processed:"), accepted, "{report}");
