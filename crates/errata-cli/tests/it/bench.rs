@@ -6,11 +6,21 @@
 
 use std::process::Command;
 
-use errata_store_postgres::testing::TestDatabase;
 use serde_json::Value;
 
-use crate::backend::database_url;
 use crate::harness::ServerProcess;
+use crate::multinode::Cluster;
+
+/// `errata bench ingest` for one second on 4 connections over 20 groups, from the corpus;
+/// the caller names the targets.
+fn short_run() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_errata"));
+    command
+        .args(["bench", "ingest", "--concurrency", "4", "--duration", "1"])
+        .args(["--groups", "20", "--corpus"])
+        .arg(errata_corpus::root());
+    command
+}
 
 /// The number after `label` in the bench's report (`accepted:     123 events ...`).
 pub(crate) fn figure(report: &str, label: &str) -> u64 {
@@ -29,25 +39,13 @@ fn bench_ingest_reports_accepted_and_processed_events() {
     }
     let dir = tempfile::tempdir().unwrap();
     let mut server = ServerProcess::start(dir.path());
-    let output = Command::new(env!("CARGO_BIN_EXE_errata"))
-        .args([
-            "bench",
-            "ingest",
-            "--concurrency",
-            "4",
-            "--duration",
-            "1",
-            "--groups",
-            "20",
-        ])
+    let output = short_run()
         .args(["--dsn", &server.dsn()])
         .arg("--data-dir")
         .arg(&server.data_dir)
         .args(["--server-pid", &server.pid().to_string()])
         .args(["--token", &server.token()])
         .arg("--baseline")
-        .arg("--corpus")
-        .arg(errata_corpus::root())
         .output()
         .unwrap();
     let report = String::from_utf8_lossy(&output.stdout);
@@ -93,33 +91,19 @@ fn bench_ingest_reports_accepted_and_processed_events() {
 
 #[test]
 fn bench_ingest_spreads_over_two_postgres_nodes_and_measures_the_database() {
-    let Some(db) = TestDatabase::create() else {
+    let Some(mut cluster) = Cluster::start() else {
         return;
     };
-    let url = database_url(db.name());
-    let dirs = tempfile::tempdir().unwrap();
-    let env = [("ERRATA_DATABASE_URL", url.as_str())];
-    let mut a = ServerProcess::start_with(&dirs.path().join("a"), &env);
-    let mut b = ServerProcess::start_with(&dirs.path().join("b"), &env);
-    let summary = dirs.path().join("summary.json");
-    let output = Command::new(env!("CARGO_BIN_EXE_errata"))
-        .args([
-            "bench",
-            "ingest",
-            "--concurrency",
-            "4",
-            "--duration",
-            "1",
-            "--groups",
-            "20",
-        ])
-        .args(["--dsn", &a.dsn(), "--target", &b.url("")])
+    let url = cluster.url.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.json");
+    let output = short_run()
+        .args(["--dsn", &cluster.a.dsn(), "--target", &cluster.b.url("")])
         .args(["--database-url", &url])
-        .args(["--pid", &a.pid().to_string(), "--pid", &b.pid().to_string()])
+        .args(["--pid", &cluster.a.pid().to_string()])
+        .args(["--pid", &cluster.b.pid().to_string()])
         .arg("--summary-json")
         .arg(&summary)
-        .arg("--corpus")
-        .arg(errata_corpus::root())
         .env("ERRATA_LOG", "warn")
         .output()
         .unwrap();
@@ -137,7 +121,7 @@ fn bench_ingest_spreads_over_two_postgres_nodes_and_measures_the_database() {
         "{report}"
     );
     // Both nodes took load: each used CPU of its own.
-    for server in [&a, &b] {
+    for server in [&cluster.a, &cluster.b] {
         assert!(
             report.contains(&format!("server {}: RSS", server.pid())),
             "{report}"
@@ -160,9 +144,15 @@ fn bench_ingest_spreads_over_two_postgres_nodes_and_measures_the_database() {
     // Measured (0 when the database server runs on another machine).
     assert!(figures["postgres_cpu_share"].is_f64(), "{figures}");
     assert_eq!(
-        a.stored().issues().iter().map(|i| i.count).sum::<u64>(),
+        cluster
+            .a
+            .stored()
+            .issues()
+            .iter()
+            .map(|i| i.count)
+            .sum::<u64>(),
         accepted
     );
-    a.assert_healthy(300);
-    b.assert_healthy(300);
+    cluster.a.assert_healthy(300);
+    cluster.b.assert_healthy(300);
 }
