@@ -1,8 +1,20 @@
 //! The background checkpointer: copies committed WAL pages into the database file on its
 //! own thread and connection, so that the writer's commits (and the HTTP 200s waiting on
-//! them) never pay for a checkpoint. The writer only signals "committed"; the checkpointer
-//! coalesces signals and runs a PASSIVE checkpoint at most every `interval`, which never
-//! blocks the writer or the readers.
+//! them) never pay for a whole checkpoint. The writer only signals "committed"; the
+//! checkpointer coalesces signals and runs a PASSIVE checkpoint at most every `interval`,
+//! which never blocks the writer or the readers.
+//!
+//! A PASSIVE checkpoint alone cannot keep the WAL small under continuous load: `SQLite`
+//! starts the WAL over only when a write transaction begins while every frame has been
+//! copied, and with commits every few milliseconds some always arrive during the copy. The
+//! WAL then grew until the writer's own safety-net checkpoint (every 65,536 pages, 256 MiB)
+//! copied the rest and truncated the file inside one commit: a stall of 100 to 250 ms every
+//! ~7,000 events, which `errata bench ingest --slow-ms` showed at a steady rate. So once the
+//! WAL holds more than [`RESTART_FRAMES`] after a PASSIVE pass, the checkpointer runs a
+//! RESTART one right after: it waits for the writer's current transaction, copies only the
+//! few frames committed since the PASSIVE pass (the writer waits for that short copy, not
+//! for the whole WAL), and makes the next commit write from the start of the WAL file
+//! again, so the file stays within [`RESTART_FRAMES`] plus one interval's commits.
 
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -13,6 +25,15 @@ use rusqlite::Connection;
 use tracing::{debug, warn};
 
 use errata_store::{Result, StoreError};
+
+/// WAL frames (pages) past which a PASSIVE checkpoint is followed by a RESTART one:
+/// 16 MiB of 4 KiB pages. Smaller means more frequent short writer waits; larger, a
+/// bigger WAL (and WAL index) for readers to search.
+pub(crate) const RESTART_FRAMES: i64 = 4096;
+
+/// How long the RESTART pass waits for the writer's transaction and the readers; past it
+/// the pass gives up and the next interval tries again.
+const RESTART_WAIT: Duration = Duration::from_millis(200);
 
 use crate::error::db;
 
@@ -98,8 +119,33 @@ fn run(conn: &Connection, shared: &Shared, interval: Duration) {
     }
 }
 
+/// One PASSIVE pass, then a RESTART one when the WAL has grown past [`RESTART_FRAMES`].
 fn checkpoint(conn: &Connection) {
-    let result = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+    let Some(frames) = run_checkpoint(conn, Mode::Passive) else {
+        return;
+    };
+    if frames > RESTART_FRAMES {
+        run_checkpoint(conn, Mode::Restart);
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    Passive,
+    Restart,
+}
+
+/// Runs one checkpoint; the WAL's size in frames when it ran, `None` when it failed.
+fn run_checkpoint(conn: &Connection, mode: Mode) -> Option<i64> {
+    let (sql, wait) = match mode {
+        Mode::Passive => ("PRAGMA wal_checkpoint(PASSIVE)", Duration::from_secs(5)),
+        Mode::Restart => ("PRAGMA wal_checkpoint(RESTART)", RESTART_WAIT),
+    };
+    if let Err(e) = conn.busy_timeout(wait) {
+        warn!(error = %e, "cannot set the checkpointer's busy timeout");
+    }
+    let started = std::time::Instant::now();
+    let result = conn.query_row(sql, [], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, i64>(1)?,
@@ -107,7 +153,14 @@ fn checkpoint(conn: &Connection) {
         ))
     });
     match result {
-        Ok((busy, wal_pages, copied)) => debug!(busy, wal_pages, copied, "checkpoint"),
-        Err(e) => warn!(error = %e, "checkpoint failed"),
+        Ok((busy, wal_pages, copied)) => {
+            let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            debug!(?mode, busy, wal_pages, copied, micros, "checkpoint");
+            Some(wal_pages)
+        }
+        Err(e) => {
+            warn!(?mode, error = %e, "checkpoint failed");
+            None
+        }
     }
 }

@@ -207,3 +207,74 @@ fn readers_run_while_the_writer_commits() {
         .unwrap();
     assert_eq!(all.items.iter().map(|i| i.times_seen).sum::<u64>(), 1000);
 }
+
+/// Under continuous writes the background checkpointer keeps the WAL small: a PASSIVE pass
+/// alone never lets `SQLite` start the WAL over while commits keep coming (the WAL grew to
+/// the writer's 256 MiB safety net, then one commit stalled copying and truncating it), so
+/// past 16 MiB the checkpointer restarts it. Here the writer commits prepared batches back
+/// to back, with no pause in which a PASSIVE pass could catch up, until the database holds
+/// three times that bound; the WAL file must never pass twice the bound.
+#[test]
+fn the_wal_stays_bounded_under_continuous_writes() {
+    use errata_store::suite::{event, hash};
+    use errata_store::{BootstrapSpec, Payload};
+    use std::time::Duration;
+
+    const BOUND: u64 = 16 * 1024 * 1024;
+    const PAYLOAD: usize = 4096;
+    let tmp = tempfile::tempdir().unwrap();
+    let options = SqliteOptions {
+        checkpoint_interval: Some(Duration::from_millis(20)),
+        ..SqliteOptions::default()
+    };
+    let store = SqliteStore::open_with(tmp.path(), options).unwrap();
+    let project = store
+        .bootstrap(&BootstrapSpec {
+            organization_slug: "o".into(),
+            organization_name: "O".into(),
+            admin_email: "a@example.com".into(),
+            admin_password_hash: "x".into(),
+            project_slug: "p".into(),
+            project_name: "P".into(),
+        })
+        .unwrap()
+        .project
+        .id;
+    // Incompressible bytes, stored as they are (the store does not look inside payloads).
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let noise: Vec<u8> = (0..1 << 20)
+        .map(|_| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 56) as u8
+        })
+        .collect();
+    let events = 7 * BOUND as usize / 2 / PAYLOAD;
+    let batches: Vec<Vec<_>> = (0..events)
+        .map(|n| {
+            let mut e = event(
+                project,
+                &[&hash(u32::try_from(n % 13).unwrap())],
+                i64::try_from(n).unwrap(),
+            );
+            let at = n * 4099 % (noise.len() - PAYLOAD);
+            e.payload = Payload::from_compressed(noise[at..at + PAYLOAD].to_vec(), PAYLOAD);
+            e
+        })
+        .collect::<Vec<_>>()
+        .chunks(50)
+        .map(<[_]>::to_vec)
+        .collect();
+    let wal = store.path().with_extension("sqlite3-wal");
+    let mut largest_wal = 0;
+    for batch in &batches {
+        store.ingest(batch).unwrap();
+        largest_wal = largest_wal.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+    }
+    store.checkpoint().unwrap();
+    let database = std::fs::metadata(store.path()).unwrap().len();
+    assert!(database >= 3 * BOUND, "only {database} bytes were written");
+    assert!(
+        largest_wal <= 2 * BOUND,
+        "the WAL grew to {largest_wal} bytes while {events} events were written"
+    );
+}
