@@ -45,6 +45,7 @@ pub mod writer;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use errata_store::{BootstrapSpec, Store};
 
@@ -200,7 +201,10 @@ impl Server {
             &store,
             &outcomes,
             config.queue.capacity,
-            config.queue.max_batch,
+            writer::Batching {
+                max_batch: config.queue.max_batch,
+                window: Duration::from_micros(config.queue.group_commit_us),
+            },
             store.parallel_writes(),
         )
         .map_err(|e| ServerError::Writer(e.to_string()))?;

@@ -12,8 +12,8 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use errata_store::{
     ActivityKind, Actor, HourCountDelta, IgnoreThresholds, IngestResult, IngestRows, IssueCount,
-    IssueId, IssueState, IssueStatus, NewEvent, ProjectId, Result, StoreError, TagCount, Unignore,
-    Uuid,
+    IssueId, IssueState, IssueStatus, NewEvent, OutcomeDelta, ProjectId, Result, StoreError,
+    TagCount, Unignore, Uuid,
 };
 
 use crate::error::db;
@@ -37,6 +37,32 @@ pub(crate) fn ingest(
         crate::now_ms(),
         member_email,
     )?;
+    tx.commit().map_err(db)?;
+    Ok(results)
+}
+
+/// [`ingest`], with the outcome counters `outcomes` gives for the results added in the
+/// same transaction.
+pub(crate) fn ingest_counted(
+    conn: &mut rusqlite::Connection,
+    events: &[NewEvent],
+    member_email: bool,
+    outcomes: &dyn Fn(&[IngestResult]) -> Vec<OutcomeDelta>,
+) -> Result<Vec<IngestResult>> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db)?;
+    let results = if events.is_empty() {
+        Vec::new()
+    } else {
+        errata_store::file_batch(
+            &mut SqliteRows { tx: &tx },
+            events,
+            crate::now_ms(),
+            member_email,
+        )?
+    };
+    crate::outcome::upsert(&tx, &outcomes(&results))?;
     tx.commit().map_err(db)?;
     Ok(results)
 }

@@ -2,7 +2,7 @@
 //! Counters saturate at `i64::MAX`: `SQLite` would turn an overflowing `+` into a REAL and
 //! make `sum()` fail, so the upsert clamps and the read sums in two exact halves.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, Transaction, params};
 
 use errata_store::{OutcomeCount, OutcomeDelta, ProjectId, Result, bucket_start};
 
@@ -13,6 +13,12 @@ pub(crate) fn add(conn: &mut Connection, deltas: &[OutcomeDelta]) -> Result<()> 
         return Ok(());
     }
     let tx = conn.transaction().map_err(db)?;
+    upsert(&tx, deltas)?;
+    tx.commit().map_err(db)
+}
+
+/// Adds `deltas` to their counters on `tx`.
+pub(crate) fn upsert(tx: &Transaction<'_>, deltas: &[OutcomeDelta]) -> Result<()> {
     {
         let mut upsert = tx
             .prepare_cached(
@@ -37,7 +43,7 @@ pub(crate) fn add(conn: &mut Connection, deltas: &[OutcomeDelta]) -> Result<()> 
                 .map_err(db)?;
         }
     }
-    tx.commit().map_err(db)
+    Ok(())
 }
 
 /// Sums the counters exactly, without `sum()` overflowing: each counter (at most

@@ -46,6 +46,17 @@ impl Store for SqliteStore {
         self.write(|c| ingest::ingest(c, events, member_email))
     }
 
+    #[instrument(skip_all, fields(events = events.len()))]
+    fn ingest_counted(
+        &self,
+        events: &[NewEvent],
+        outcomes: &dyn Fn(&[IngestResult]) -> Vec<OutcomeDelta>,
+    ) -> Result<(Vec<IngestResult>, Vec<OutcomeDelta>)> {
+        let member_email = self.member_email.load(Ordering::Relaxed);
+        self.write(|c| ingest::ingest_counted(c, events, member_email, outcomes))
+            .map(|results| (results, Vec::new()))
+    }
+
     #[instrument(skip_all, fields(reports = reports.len()))]
     fn add_user_reports(&self, reports: &[NewUserReport]) -> Result<Vec<UserReport>> {
         self.write(|c| user_report::add(c, reports))

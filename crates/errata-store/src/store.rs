@@ -85,6 +85,24 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ///   as a whole; it never half-applies.
     fn ingest(&self, events: &[NewEvent]) -> Result<Vec<IngestResult>>;
 
+    /// [`Store::ingest`], and the outcome counters `outcomes` gives for its results
+    /// (called once the batch is filed, before its commit; it may be called again if the
+    /// backend retries the batch). A backend that can adds them in the batch's own
+    /// transaction (`SQLite`: one commit, so one WAL write and one fsync, per batch instead
+    /// of two) and returns no deltas; the default, for a backend where every batch writing
+    /// the same hot counter rows would make concurrent batches wait for each other
+    /// (`PostgreSQL`), only files the batch and returns the deltas for the caller to write
+    /// with [`Store::add_outcomes`]. Either way a failure means nothing was written.
+    fn ingest_counted(
+        &self,
+        events: &[NewEvent],
+        outcomes: &dyn Fn(&[IngestResult]) -> Vec<OutcomeDelta>,
+    ) -> Result<(Vec<IngestResult>, Vec<OutcomeDelta>)> {
+        let results = self.ingest(events)?;
+        let deltas = outcomes(&results);
+        Ok((results, deltas))
+    }
+
     /// Stores user reports that arrived without their event, all in ONE transaction
     /// (results in input order; an empty batch writes nothing). Each joins its event's
     /// issue when the event is (or later gets) stored.

@@ -194,6 +194,9 @@ impl RateLimitConfig {
     }
 }
 
+/// The longest group-commit window accepted (100 ms).
+const MAX_GROUP_COMMIT_US: u64 = 100_000;
+
 /// The bounded queue to the writer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -205,6 +208,11 @@ pub struct QueueConfig {
     /// Most ingest requests being read and processed at once; beyond it the server
     /// answers 503. Memory is bounded by `limits.max_bytes_in_flight`; this bounds tasks.
     pub max_in_flight: usize,
+    /// Group commit: under load (more than one request queued), how long the writer keeps
+    /// gathering requests into a batch after its first one, in microseconds; every request
+    /// that arrives in that time shares the batch's commit. 0 commits what is queued at
+    /// once.
+    pub group_commit_us: u64,
 }
 
 impl Default for QueueConfig {
@@ -213,6 +221,7 @@ impl Default for QueueConfig {
             capacity: 8192,
             max_batch: 1024,
             max_in_flight: 1024,
+            group_commit_us: 500,
         }
     }
 }
@@ -221,7 +230,12 @@ impl QueueConfig {
     pub(super) fn merge_env(&mut self, env: Env<'_>) -> Result<(), ConfigError> {
         env_number(env, "ERRATA_QUEUE_CAPACITY", &mut self.capacity)?;
         env_number(env, "ERRATA_QUEUE_MAX_BATCH", &mut self.max_batch)?;
-        env_number(env, "ERRATA_QUEUE_MAX_IN_FLIGHT", &mut self.max_in_flight)
+        env_number(env, "ERRATA_QUEUE_MAX_IN_FLIGHT", &mut self.max_in_flight)?;
+        env_number(
+            env,
+            "ERRATA_QUEUE_GROUP_COMMIT_US",
+            &mut self.group_commit_us,
+        )
     }
 
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
@@ -229,6 +243,13 @@ impl QueueConfig {
             return Err(invalid(
                 "queue",
                 "capacity, max_batch and max_in_flight must be at least 1",
+            ));
+        }
+        if self.group_commit_us > MAX_GROUP_COMMIT_US {
+            return Err(invalid(
+                "queue.group_commit_us",
+                "the group-commit window is at most 100000 microseconds (100 ms): every \
+                 request under load may wait that long",
             ));
         }
         Ok(())

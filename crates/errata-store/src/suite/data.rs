@@ -254,6 +254,65 @@ pub fn outcomes_are_counted<H: Harness>(h: &H) {
     assert!(store.outcomes(p, T0 + 10 * hour).unwrap().is_empty());
 }
 
+/// `ingest_counted` files the batch and its counters together: both are visible after it
+/// (whether the backend wrote the counters or handed them back to be written), the callback
+/// sees the batch's results, and a batch that fails writes neither.
+pub fn counted_ingest_writes_events_and_counters<H: Harness>(h: &H) {
+    let store = h.fresh();
+    let p = setup(&store).project.id;
+    let first = event(p, &[&hash(1)], 0);
+    let batch = [first.clone(), event(p, &[&hash(2)], 1), first];
+    let counters = |results: &[IngestResult]| {
+        let duplicates = results
+            .iter()
+            .filter(|r| r.kind == IngestKind::Duplicate)
+            .count();
+        [
+            ("accepted", results.len() - duplicates),
+            ("duplicate", duplicates),
+        ]
+        .into_iter()
+        .map(|(reason, n)| OutcomeDelta {
+            project_id: p,
+            timestamp_ms: T0,
+            category: "error".into(),
+            reason: reason.into(),
+            quantity: n as u64,
+        })
+        .collect()
+    };
+    let (results, unwritten) = store.ingest_counted(&batch, &counters).unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[2].kind, IngestKind::Duplicate);
+    store.add_outcomes(&unwritten).unwrap();
+    let count = |reason: &str, quantity| OutcomeCount {
+        category: "error".into(),
+        reason: reason.into(),
+        quantity,
+    };
+    assert_eq!(
+        store.outcomes(p, T0).unwrap(),
+        [count("accepted", 2), count("duplicate", 1)]
+    );
+    assert_eq!(store.issue(results[0].issue_id).unwrap().times_seen, 1);
+
+    // Counters only: an empty batch still writes what the callback gives.
+    let (results, unwritten) = store.ingest_counted(&[], &counters).unwrap();
+    assert!(results.is_empty());
+    store.add_outcomes(&unwritten).unwrap();
+    assert_eq!(store.outcomes(p, T0).unwrap().len(), 2);
+
+    // A batch with an event of an unknown project fails whole: no event, no counter.
+    let stray = event(ProjectId(999_999), &[&hash(3)], 2);
+    let bad = [event(p, &[&hash(4)], 3), stray];
+    assert!(store.ingest_counted(&bad, &counters).is_err());
+    assert_eq!(
+        store.outcomes(p, T0).unwrap(),
+        [count("accepted", 2), count("duplicate", 1)]
+    );
+    assert!(store.event(p, bad[0].event_id).is_err());
+}
+
 pub fn outcome_counters_saturate<H: Harness>(h: &H) {
     let store = h.fresh();
     let p = setup(&store).project.id;

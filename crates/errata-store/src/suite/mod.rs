@@ -62,7 +62,7 @@ macro_rules! conformance_tests {
             events_round_trip_with_their_payload, storage_grows_as_events_are_stored,
             attachments_round_trip,
             user_reports_join_their_issue, user_reports_are_added_in_one_batch,
-            outcomes_are_counted, outcome_counters_saturate,
+            outcomes_are_counted, outcome_counters_saturate, counted_ingest_writes_events_and_counters,
             tokens_verify_only_their_secret, users_are_created_found_listed_and_reset,
             missing_rows_are_not_found,
             committed_data_survives_reopening,
