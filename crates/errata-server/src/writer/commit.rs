@@ -97,6 +97,7 @@ fn commit_events(
     };
     match store.ingest_counted(all, &counters) {
         Ok((results, unwritten)) => {
+            tracing::debug!(events = all.len(), jobs = ranges.len(), "batch committed");
             flusher.write(store, unwritten);
             let results = ranges
                 .iter()
