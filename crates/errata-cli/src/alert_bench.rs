@@ -19,7 +19,7 @@ use anyhow::{Context as _, bail};
 use errata_protocol::dsn::Dsn;
 use serde_json::json;
 
-use crate::bench::{Target, load_events, percentile, prepare, worker};
+use crate::bench::{StartLine, Target, load_events, percentile, prepare, worker};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct AlertArgs {
@@ -83,10 +83,10 @@ pub(crate) fn run(args: &AlertArgs) -> anyhow::Result<()> {
         gzip: false,
     };
     let interval = Duration::from_secs_f64(args.concurrency as f64 / args.rate);
-    let start = Instant::now();
-    let end = start + Duration::from_secs_f64(args.duration);
+    let line = StartLine::new(args.concurrency, Duration::from_secs_f64(args.duration));
+    let line = &line;
     let seed = uuid::Uuid::new_v4().as_u64_pair().0;
-    let (accepted, sent_probes) = std::thread::scope(|scope| {
+    let (accepted, sent_probes, start) = std::thread::scope(|scope| {
         let load: Vec<_> = (0..args.concurrency)
             .map(|i| {
                 let (target, prepared) = (&target, &prepared);
@@ -96,8 +96,7 @@ pub(crate) fn run(args: &AlertArgs) -> anyhow::Result<()> {
                         target,
                         prepared,
                         seed.wrapping_add(i as u64 * 0x9E37_79B9),
-                        start,
-                        end,
+                        line,
                         Some(interval),
                         offset,
                         None,
@@ -105,12 +104,14 @@ pub(crate) fn run(args: &AlertArgs) -> anyhow::Result<()> {
                 })
             })
             .collect();
+        let start = line.start();
+        let end = start + Duration::from_secs_f64(args.duration);
         let sent = send_probes(&target, &probes, args.probes, end);
         let accepted: u64 = load
             .into_iter()
             .map(|h| h.join().unwrap_or_default().accepted)
             .sum();
-        (accepted, sent)
+        (accepted, sent, start)
     });
     let secs = start.elapsed().as_secs_f64();
     // Wait for the last alerts (at most 30 s).

@@ -4,6 +4,13 @@
 //! random keys clears only the misses, never the keys of real projects. Both tables are
 //! bounded (when one is full it is cleared). Settings changed through the API clear the
 //! cache, so they apply at once.
+//!
+//! One request at a time loads a key ([`KeyCache::gate`]): when an entry expires under
+//! load, the first request reads it again while the others keep using the expired entry
+//! for up to [`STALE_GRACE`] (or, with none, wait for that one read). Without the gate,
+//! every request in flight when an entry expired (or on a fresh start) read the key on a
+//! blocking thread and a reader connection of its own: 64 connections meant 64 threads and
+//! 64 database connections opened at once, a stall of up to half a second.
 
 use errata_store::{Project, ProjectKey, Store};
 
@@ -19,6 +26,8 @@ pub const TTL: Duration = Duration::from_secs(10);
 const MAX_ENTRIES: usize = 10_000;
 /// Most cached misses (keys that do not exist).
 const MAX_MISSES: usize = 10_000;
+/// How long past [`TTL`] an entry still answers while one request reads the key again.
+pub const STALE_GRACE: Duration = Duration::from_secs(5);
 
 /// A key with the project it belongs to.
 #[derive(Debug, Clone)]
@@ -35,6 +44,8 @@ pub struct KeyEntry {
 struct Entries {
     found: FxHashMap<String, (Arc<KeyEntry>, Instant)>,
     missing: FxHashMap<String, Instant>,
+    /// The gates of the keys being read now (removed when the read ends).
+    loading: FxHashMap<String, Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// The cache.
@@ -61,6 +72,25 @@ impl KeyCache {
         (at.elapsed() < TTL).then_some(None)
     }
 
+    /// An entry past its [`TTL`] by less than [`STALE_GRACE`]: it answers while another
+    /// request reads the key again.
+    pub fn stale(&self, public_key: &str) -> Option<Arc<KeyEntry>> {
+        let entries = self.lock();
+        let (entry, at) = entries.found.get(public_key)?;
+        (at.elapsed() < TTL + STALE_GRACE).then(|| entry.clone())
+    }
+
+    /// The gate of `public_key`'s read: the request that locks it reads the key
+    /// ([`KeyCache::load`] opens the gate again); the others use [`KeyCache::stale`] or
+    /// wait on it.
+    pub fn gate(&self, public_key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.lock()
+            .loading
+            .entry(public_key.to_owned())
+            .or_default()
+            .clone()
+    }
+
     /// Looks the key and its project up in the store (blocking: call off the async
     /// runtime) and caches them.
     pub fn load(
@@ -68,22 +98,10 @@ impl KeyCache {
         store: &Arc<dyn Store>,
         public_key: &str,
     ) -> errata_store::Result<Option<Arc<KeyEntry>>> {
-        let entry = match store.project_key(public_key)? {
-            Some(key) => {
-                let project = store.project(key.project_id)?;
-                let scrub = Arc::new(ScrubRules::new(
-                    &project.sensitive_fields,
-                    project.scrub_ip_addresses,
-                ));
-                Some(Arc::new(KeyEntry {
-                    key,
-                    project,
-                    scrub,
-                }))
-            }
-            None => None,
-        };
+        let read = Self::read(store, public_key);
         let mut entries = self.lock();
+        entries.loading.remove(public_key);
+        let entry = read?;
         let now = Instant::now();
         if let Some(found) = &entry {
             entries.missing.remove(public_key);
@@ -101,6 +119,28 @@ impl KeyCache {
             entries.missing.insert(public_key.to_owned(), now);
         }
         Ok(entry)
+    }
+
+    /// Reads the key and its project.
+    fn read(
+        store: &Arc<dyn Store>,
+        public_key: &str,
+    ) -> errata_store::Result<Option<Arc<KeyEntry>>> {
+        Ok(match store.project_key(public_key)? {
+            Some(key) => {
+                let project = store.project(key.project_id)?;
+                let scrub = Arc::new(ScrubRules::new(
+                    &project.sensitive_fields,
+                    project.scrub_ip_addresses,
+                ));
+                Some(Arc::new(KeyEntry {
+                    key,
+                    project,
+                    scrub,
+                }))
+            }
+            None => None,
+        })
     }
 
     /// Forgets everything (after keys or project settings change).
@@ -145,5 +185,55 @@ mod tests {
         ));
         // An old miss was cleared with its table: it is looked up again.
         assert!(cache.cached(&format!("{:032x}", 0)).is_none());
+    }
+
+    /// One read per key at a time: concurrent misses share one gate, which the read
+    /// removes; an expired entry answers within its grace (while the gate's holder reads
+    /// it), then not at all.
+    #[test]
+    fn one_read_per_key_and_expired_entries_answer_within_their_grace() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> =
+            Arc::new(errata_store_sqlite::SqliteStore::open(dir.path()).unwrap());
+        let done = store
+            .bootstrap(&errata_store::BootstrapSpec {
+                organization_slug: "o".into(),
+                organization_name: "O".into(),
+                admin_email: "a@b.c".into(),
+                admin_password_hash: "$argon2id$test".into(),
+                project_slug: "p".into(),
+                project_name: "P".into(),
+            })
+            .unwrap();
+        let cache = KeyCache::default();
+        let key = done.key.public_key.clone();
+        let first = cache.gate(&key);
+        let guard = first.try_lock().unwrap();
+        let second = cache.gate(&key);
+        assert!(Arc::ptr_eq(&first, &second), "two gates for one key");
+        assert!(second.try_lock().is_err(), "a second reader got through");
+        assert!(cache.stale(&key).is_none(), "nothing read yet");
+        assert!(cache.load(&store, &key).unwrap().is_some());
+        drop(guard);
+        assert!(
+            !Arc::ptr_eq(&cache.gate(&key), &first),
+            "the read left its gate"
+        );
+
+        // Age the entry: past its TTL it is no longer fresh, but answers within the grace.
+        let age = |by: Duration| {
+            let mut entries = cache.lock();
+            let (_, at) = entries.found.get_mut(&key).unwrap();
+            *at = Instant::now().checked_sub(by).unwrap();
+        };
+        age(TTL + Duration::from_secs(1));
+        assert!(cache.cached(&key).is_none());
+        assert!(cache.stale(&key).is_some());
+        age(TTL + STALE_GRACE + Duration::from_secs(1));
+        assert!(cache.stale(&key).is_none());
+        // A cleared cache has nothing stale: a settings change applies at once.
+        assert!(cache.load(&store, &key).unwrap().is_some());
+        cache.clear();
+        assert!(cache.stale(&key).is_none());
     }
 }

@@ -2,6 +2,7 @@
 //! agent) to one target node, sending envelopes closed-loop or on a fixed schedule and
 //! tallying statuses and response times.
 
+use std::sync::{Barrier, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::corpus::Prepared;
@@ -47,13 +48,51 @@ pub(crate) struct Target {
     pub(crate) gzip: bool,
 }
 
-#[allow(clippy::too_many_arguments, reason = "one worker's whole setup")]
+/// When the load starts: every worker first builds its HTTP client (building 64 of them
+/// takes the load generator a noticeable time, which must not count as the server's
+/// latency), then waits at `ready`; the starter takes the time once all are ready and
+/// opens `go`.
+pub(crate) struct StartLine {
+    ready: Barrier,
+    go: Barrier,
+    start: OnceLock<Instant>,
+    duration: Duration,
+}
+
+impl StartLine {
+    /// A start line for `workers` workers and one starter, the load lasting `duration`.
+    pub(crate) fn new(workers: usize, duration: Duration) -> Self {
+        Self {
+            ready: Barrier::new(workers + 1),
+            go: Barrier::new(workers + 1),
+            start: OnceLock::new(),
+            duration,
+        }
+    }
+
+    /// The starter's side: waits until every worker is ready, starts the clock, lets them
+    /// go; the start time.
+    pub(crate) fn start(&self) -> Instant {
+        self.ready.wait();
+        let start = *self.start.get_or_init(Instant::now);
+        self.go.wait();
+        start
+    }
+
+    /// A worker's side: the start and end of the load.
+    fn wait(&self) -> (Instant, Instant) {
+        self.ready.wait();
+        self.go.wait();
+        let start = *self.start.get_or_init(Instant::now);
+        (start, start + self.duration)
+    }
+}
+
 pub(crate) fn worker(
     target: &Target,
     prepared: &[Prepared],
     seed: u64,
-    start: Instant,
-    end: Instant,
+    line: &StartLine,
     interval: Option<Duration>,
     offset: Duration,
     slow_ms: Option<u64>,
@@ -70,6 +109,7 @@ pub(crate) fn worker(
             .timeout_recv_body(Some(Duration::from_secs(30)))
             .build(),
     );
+    let (start, end) = line.wait();
     let mut rng = Rng(seed | 1);
     let mut tally = WorkerStats::default();
     let mut scheduled = start + offset;

@@ -36,7 +36,7 @@ use errata_server::config::Secret;
 use errata_store::{ProjectId, Store};
 
 pub(crate) use corpus::{load_events, prepare};
-pub(crate) use load::{Target, percentile, worker};
+pub(crate) use load::{StartLine, Target, percentile, worker};
 
 use counter::Counter;
 use cpu::{CpuSnapshot, CpuSplit, PeakRss};
@@ -213,8 +213,7 @@ fn ingest(config: &Config, args: &IngestArgs) -> anyhow::Result<()> {
 
     let cpu_before = CpuSnapshot::take(&args.pids);
     let peak_rss = PeakRss::start(&args.pids);
-    let start = Instant::now();
-    let stats = run_load(args, &targets, &prepared, start);
+    let (stats, start) = run_load(args, &targets, &prepared);
     let sent = start.elapsed();
     let accepted: u64 = stats.iter().map(|s| s.accepted).sum();
 
@@ -268,23 +267,22 @@ fn measure_baseline(
     project: u64,
 ) -> anyhow::Result<baseline::Baseline> {
     let responder = baseline::Responder::start()?;
-    let start = Instant::now();
-    let stats = run_load(args, &responder.targets(targets, project), prepared, start);
+    let (stats, start) = run_load(args, &responder.targets(targets, project), prepared);
     Ok(baseline::Baseline::of(&stats, start.elapsed()))
 }
 
-/// Runs the workers until `--duration` has passed: each worker sends to one target,
-/// round-robin.
+/// Runs the workers until `--duration` has passed since they all were ready: each worker
+/// sends to one target, round-robin. The workers' statistics, and when the load started.
 fn run_load(
     args: &IngestArgs,
     targets: &[Target],
     prepared: &[corpus::Prepared],
-    start: Instant,
-) -> Vec<WorkerStats> {
+) -> (Vec<WorkerStats>, Instant) {
     let interval = args
         .rate
         .map(|rate| Duration::from_secs_f64(args.concurrency as f64 / rate.max(1e-3)));
-    let end = start + Duration::from_secs_f64(args.duration);
+    let line = StartLine::new(args.concurrency, Duration::from_secs_f64(args.duration));
+    let line = &line;
     let seed = uuid::Uuid::new_v4().as_u64_pair().0;
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..args.concurrency)
@@ -298,8 +296,7 @@ fn run_load(
                         target,
                         prepared,
                         seed.wrapping_add(i as u64 * 0x9E37_79B9),
-                        start,
-                        end,
+                        line,
                         interval,
                         offset,
                         args.slow_ms,
@@ -307,10 +304,12 @@ fn run_load(
                 })
             })
             .collect();
-        handles
+        let start = line.start();
+        let stats = handles
             .into_iter()
             .map(|h| h.join().unwrap_or_default())
-            .collect()
+            .collect();
+        (stats, start)
     })
 }
 

@@ -286,10 +286,7 @@ async fn authorize(
     let entry = if let Some(entry) = state.keys.cached(public_key) {
         entry
     } else {
-        let public_key = public_key.to_owned();
-        state
-            .store_call(move |state| state.keys.load(&state.store, &public_key))
-            .await?
+        load_key(state, public_key).await?
     };
     match entry {
         Some(entry) if entry.key.project_id == project && entry.key.is_active => Ok(entry),
@@ -313,6 +310,31 @@ async fn authorize(
             }
         }
     }
+}
+
+/// Reads a key that is not cached, one request per key at a time: while one request
+/// reads it, the others use its expired entry (within its grace) or wait for that read.
+async fn load_key(
+    state: &AppState,
+    public_key: &str,
+) -> Result<Option<Arc<KeyEntry>>, errata_store::StoreError> {
+    let gate = state.keys.gate(public_key);
+    let _reading = if let Ok(mine) = gate.try_lock() {
+        mine
+    } else {
+        if let Some(stale) = state.keys.stale(public_key) {
+            return Ok(Some(stale));
+        }
+        let turn = gate.lock().await;
+        if let Some(entry) = state.keys.cached(public_key) {
+            return Ok(entry);
+        }
+        turn
+    };
+    let public_key = public_key.to_owned();
+    state
+        .store_call(move |state| state.keys.load(&state.store, &public_key))
+        .await
 }
 
 /// Drops items over their size limits (counted as `too_large`); an oversized envelope
