@@ -36,11 +36,20 @@ pub(crate) fn add(c: &Db<'_>, dictionary: &PayloadDictionary) -> Result<()> {
     .map(|_| ())
 }
 
-/// The payloads of the `limit` latest events, newest first, as stored.
-pub(crate) fn recent_payloads(c: &Db<'_>, limit: usize) -> Result<Vec<Payload>> {
+/// The payloads of at most `max_raw_len` bytes of the `limit` latest such events, newest
+/// first, as stored.
+pub(crate) fn recent_payloads(
+    c: &Db<'_>,
+    limit: usize,
+    max_raw_len: usize,
+) -> Result<Vec<Payload>> {
     c.query(
-        "SELECT payload, payload_len FROM events ORDER BY id DESC LIMIT $1",
-        &[&i64::try_from(limit).unwrap_or(i64::MAX)],
+        "SELECT payload, payload_len FROM events WHERE payload_len <= $2
+         ORDER BY id DESC LIMIT $1",
+        &[
+            &i64::try_from(limit).unwrap_or(i64::MAX),
+            &i64::try_from(max_raw_len).unwrap_or(i64::MAX),
+        ],
     )?
     .iter()
     .map(|r| {

@@ -45,14 +45,26 @@ pub(crate) fn add(conn: &Connection, dictionary: &PayloadDictionary) -> Result<(
     .map_err(db)
 }
 
-/// The payloads of the `limit` latest events, newest first, as stored.
-pub(crate) fn recent_payloads(conn: &Connection, limit: usize) -> Result<Vec<Payload>> {
+/// The payloads of at most `max_raw_len` bytes of the `limit` latest such events, newest
+/// first, as stored.
+pub(crate) fn recent_payloads(
+    conn: &Connection,
+    limit: usize,
+    max_raw_len: usize,
+) -> Result<Vec<Payload>> {
     let rows: Vec<(Vec<u8>, i64)> = conn
-        .prepare_cached("SELECT payload, payload_len FROM events ORDER BY id DESC LIMIT ?1")
+        .prepare_cached(
+            "SELECT payload, payload_len FROM events WHERE payload_len <= ?2
+             ORDER BY id DESC LIMIT ?1",
+        )
         .and_then(|mut s| {
-            s.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            s.query_map(
+                params![
+                    i64::try_from(limit).unwrap_or(i64::MAX),
+                    i64::try_from(max_raw_len).unwrap_or(i64::MAX)
+                ],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .and_then(Iterator::collect)
         })
         .map_err(db)?;

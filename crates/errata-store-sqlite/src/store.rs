@@ -425,8 +425,8 @@ impl Store for SqliteStore {
     }
 
     #[instrument(skip_all)]
-    fn recent_payloads(&self, limit: usize) -> Result<Vec<Payload>> {
-        self.read(|c| dictionary::recent_payloads(c, limit))
+    fn recent_payloads(&self, limit: usize, max_raw_len: usize) -> Result<Vec<Payload>> {
+        self.read(|c| dictionary::recent_payloads(c, limit, max_raw_len))
     }
 
     #[instrument(skip_all)]

@@ -26,6 +26,10 @@ pub const DICTIONARY_BYTES: usize = 64 * 1024;
 /// How many recent payloads a dictionary is trained on (~12 MB of JSON, under a second).
 pub const TRAINING_SAMPLES: usize = 2_000;
 
+/// Larger payloads are not training samples: at most ~64 MB of samples in all (a typical
+/// SDK event is 2 to 10 KB of JSON; the largest are rarely typical).
+pub const MAX_SAMPLE_BYTES: usize = 32 * 1024;
+
 /// Fewer stored events than this and no dictionary is trained yet: 250 samples gave a
 /// dictionary 2.5x worse than 500 to 2,000 did.
 pub const MIN_TRAINING_SAMPLES: usize = 1_000;

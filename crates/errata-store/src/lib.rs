@@ -70,8 +70,8 @@ pub use delivery::{
     NewDelivery, Recipient, after_attempt, retry_delay_ms,
 };
 pub use dictionary::{
-    DICTIONARY_BYTES, MIN_TRAINING_SAMPLES, PayloadCodec, PayloadDictionary, RETRAIN_AFTER_MS,
-    TRAINING_SAMPLES,
+    DICTIONARY_BYTES, MAX_SAMPLE_BYTES, MIN_TRAINING_SAMPLES, PayloadCodec, PayloadDictionary,
+    RETRAIN_AFTER_MS, TRAINING_SAMPLES,
 };
 pub use error::{ErrorKind, Result, StoreError};
 pub use event::{

@@ -12,7 +12,7 @@ use crate::attachment::Attachment;
 use crate::bootstrap::{BootstrapSpec, Bootstrapped};
 use crate::channel::{Channel, ChannelChange, IssueLink, NewChannel};
 use crate::delivery::{Delivery, DeliveryAttempt, NewDelivery};
-use crate::dictionary::{PayloadCodec, PayloadDictionary, TRAINING_SAMPLES};
+use crate::dictionary::{MAX_SAMPLE_BYTES, PayloadCodec, PayloadDictionary, TRAINING_SAMPLES};
 use crate::error::Result;
 use crate::event::{EventNavigation, EventRow, IngestResult, NewEvent, StoredEvent};
 use crate::id::{
@@ -387,16 +387,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// id, same content: zstd's id is a hash of it) and this is not an error.
     fn add_payload_dictionary(&self, dictionary: &PayloadDictionary) -> Result<()>;
 
-    /// The payloads of the `limit` most recently stored events, newest first, as stored
-    /// (read them with [`Store::payload_codec`]): the samples a dictionary is trained on.
-    fn recent_payloads(&self, limit: usize) -> Result<Vec<Payload>>;
+    /// The payloads of at most `max_raw_len` bytes of JSON of the `limit` most recently
+    /// stored such events, newest first, as stored (read them with
+    /// [`Store::payload_codec`]): the samples a dictionary is trained on.
+    fn recent_payloads(&self, limit: usize, max_raw_len: usize) -> Result<Vec<Payload>>;
 
     /// Teaches the codec the dictionaries stored since (another node's); returns how many.
     fn refresh_payload_dictionaries(&self) -> Result<usize> {
         Ok(self.payload_codec().install(&self.payload_dictionaries()?))
     }
 
-    /// Trains a dictionary on the [`TRAINING_SAMPLES`] most recent payloads, stores it and
+    /// Trains a dictionary on the [`TRAINING_SAMPLES`] most recent payloads (of at most
+    /// [`MAX_SAMPLE_BYTES`]: memory and time stay bounded whatever was sent), stores it and
     /// makes it (or, on a race, the newest stored) the codec's current one; `None`, and
     /// nothing done, when fewer than `min_samples` events are stored. CPU work of up to a
     /// second: not for a request path.
@@ -406,7 +408,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         min_samples: usize,
     ) -> Result<Option<PayloadDictionary>> {
         self.refresh_payload_dictionaries()?;
-        let payloads = self.recent_payloads(TRAINING_SAMPLES)?;
+        let payloads = self.recent_payloads(TRAINING_SAMPLES, MAX_SAMPLE_BYTES)?;
         if payloads.len() < min_samples.max(1) {
             return Ok(None);
         }

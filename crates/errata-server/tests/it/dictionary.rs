@@ -117,7 +117,7 @@ async fn after_training_new_events_are_stored_with_the_dictionary_and_read_back_
         let (status, body) = server.send(&request).await;
         assert_eq!(status, 200, "{body}");
         let newest = server
-            .store_call(|s| s.recent_payloads(1))
+            .store_call(|s| s.recent_payloads(1, usize::MAX))
             .await
             .expect("recent payloads");
         assert_eq!(newest[0].dictionary_id(), Some(dictionary.id));

@@ -236,8 +236,8 @@ impl Store for PanicsOnIngest {
     fn add_payload_dictionary(&self, dictionary: &PayloadDictionary) -> Result<()> {
         self.0.add_payload_dictionary(dictionary)
     }
-    fn recent_payloads(&self, limit: usize) -> Result<Vec<Payload>> {
-        self.0.recent_payloads(limit)
+    fn recent_payloads(&self, limit: usize, max_raw_len: usize) -> Result<Vec<Payload>> {
+        self.0.recent_payloads(limit, max_raw_len)
     }
     fn create_user(&self, user: &NewUser) -> Result<User> {
         self.0.create_user(user)

@@ -31,7 +31,7 @@ pub fn payload_dictionaries_are_trained_stored_and_used<H: Harness>(h: &H) {
     let store = h.fresh();
     let project = setup(&store).project.id;
     assert!(store.payload_dictionaries().unwrap().is_empty());
-    assert!(store.recent_payloads(10).unwrap().is_empty());
+    assert!(store.recent_payloads(10, usize::MAX).unwrap().is_empty());
     assert_eq!(store.train_payload_dictionary(T0, 1).unwrap(), None);
     assert!(store.payload_codec().current().is_none());
 
@@ -41,14 +41,23 @@ pub fn payload_dictionaries_are_trained_stored_and_used<H: Harness>(h: &H) {
     assert!(events.iter().all(|e| e.payload.dictionary_id().is_none()));
     let before = events[0].event_id;
     store.ingest(&events).unwrap();
-    let recent = store.recent_payloads(3).unwrap();
+    // A payload over the bound is no sample.
+    let big = format!(r#"{{"pad":"{}"}}"#, "y".repeat(5000)).into_bytes();
+    store
+        .ingest(&[event_with(&store, project, 5000, &big)])
+        .unwrap();
+    assert_eq!(
+        store.recent_payloads(1, usize::MAX).unwrap()[0].raw_len(),
+        big.len()
+    );
+    let recent = store.recent_payloads(3, 4096).unwrap();
     assert_eq!(recent.len(), 3);
     assert_eq!(
         store.payload_codec().decompress(&recent[0]).unwrap(),
         varied_json(399),
         "newest first"
     );
-    assert_eq!(store.train_payload_dictionary(T0, 401).unwrap(), None);
+    assert_eq!(store.train_payload_dictionary(T0, 402).unwrap(), None);
 
     let trained = store.train_payload_dictionary(T0, 300).unwrap().unwrap();
     assert_eq!(store.payload_dictionaries().unwrap(), vec![trained.clone()]);
