@@ -22,7 +22,7 @@ use errata_protocol::envelope::Envelope;
 use errata_server::Config;
 use errata_server::ingest::process::{RequestInfo, process};
 use errata_server::outcome::Outcomes;
-use errata_store::{NewEvent, NewProject, ProjectId, Store};
+use errata_store::{NewEvent, NewProject, PayloadCodec, ProjectId, Store};
 use serde_json::{Value, json};
 
 #[derive(Debug, clap::Args)]
@@ -502,6 +502,7 @@ fn build_batch(
             ),
             scrub: None,
             max_attachment_bytes: 0,
+            codec: plan.codec.clone(),
         };
         let processed = process(&parsed, &info, outcomes)
             .map_err(|e| anyhow::anyhow!("processing a generated event: {e}"))?;
@@ -520,6 +521,8 @@ struct Plan {
     start: f64,
     span: f64,
     seed: u64,
+    /// The store's payload compression (its dictionary, when it has one).
+    codec: std::sync::Arc<PayloadCodec>,
 }
 
 /// Fills the data dir of `config`.
@@ -558,6 +561,7 @@ pub(crate) fn run(config: &Config, args: &FillArgs) -> anyhow::Result<()> {
         start: now - span,
         span,
         seed: args.seed,
+        codec: store.payload_codec().clone(),
     };
 
     let threads = args

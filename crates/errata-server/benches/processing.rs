@@ -15,7 +15,7 @@ use errata_protocol::envelope::Envelope;
 use errata_server::ingest::process::{RequestInfo, process};
 use errata_server::outcome::Outcomes;
 use errata_server::scrub::ScrubRules;
-use errata_store::ProjectId;
+use errata_store::{PayloadCodec, ProjectId};
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -31,6 +31,7 @@ fn info() -> RequestInfo {
         client: Some("sentry.python/2.75.0".into()),
         scrub: Some(Arc::new(ScrubRules::default())),
         max_attachment_bytes: 20 << 20,
+        codec: Arc::new(PayloadCodec::new()),
     }
 }
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use errata_store::{
     Attachment, AttachmentId, Cursor, EventNavigation, EventRow, IssueId, Level, Page, Payload,
-    ProjectId, Result, StoreError, StoredEvent, clamp_limit,
+    PayloadCodec, ProjectId, Result, StoreError, StoredEvent, clamp_limit,
 };
 
 use crate::db::{Db, get_u64, to_i64};
@@ -59,13 +59,15 @@ fn from_row(r: &Row) -> Result<(EventRow, i64)> {
     Ok((row, r.get(12)))
 }
 
-/// The row plus its compressed payload (column 13), decompressed.
-fn with_payload(r: &Row) -> Result<StoredEvent> {
+/// The row plus its compressed payload (column 13), decompressed with `codec` (which first
+/// learns the stored dictionaries when the payload names one it lacks: another node's).
+fn with_payload(c: &Db<'_>, codec: &PayloadCodec, r: &Row) -> Result<StoredEvent> {
     let row = from_row(r)?.0;
     let compressed: Vec<u8> = r.get(13);
     let len = usize::try_from(row.payload_len)
         .map_err(|_| StoreError::corrupt("payload length out of range"))?;
-    let payload = Payload::from_compressed(compressed, len).decompress()?;
+    let payload = Payload::from_compressed(compressed, len);
+    let payload = codec.decompress_loading(&payload, || crate::dictionary::all(c))?;
     Ok(StoredEvent { row, payload })
 }
 
@@ -104,12 +106,12 @@ pub(crate) fn of_issue(
     })
 }
 
-pub(crate) fn latest(c: &Db<'_>, issue: IssueId) -> Result<StoredEvent> {
+pub(crate) fn latest(c: &Db<'_>, codec: &PayloadCodec, issue: IssueId) -> Result<StoredEvent> {
     ensure_exists(c, issue)?;
     let row = c
         .query_opt(&LATEST, &[&issue.0])?
         .ok_or_else(|| StoreError::not_found(format_args!("an event of issue {issue}")))?;
-    with_payload(&row)
+    with_payload(c, codec, &row)
 }
 
 /// The event's neighbours by arrival (the events table's id order) within its issue.
@@ -152,11 +154,16 @@ pub(crate) fn navigation(c: &Db<'_>, issue: IssueId, event_id: Uuid) -> Result<E
     })
 }
 
-pub(crate) fn by_id(c: &Db<'_>, project: ProjectId, event_id: Uuid) -> Result<StoredEvent> {
+pub(crate) fn by_id(
+    c: &Db<'_>,
+    codec: &PayloadCodec,
+    project: ProjectId,
+    event_id: Uuid,
+) -> Result<StoredEvent> {
     let row = c
         .query_opt(&BY_EVENT_ID, &[&project.0, &&event_id.as_bytes()[..]])?
         .ok_or_else(|| StoreError::not_found(format_args!("event {}", event_id.simple())))?;
-    with_payload(&row)
+    with_payload(c, codec, &row)
 }
 
 const ATTACHMENT_COLUMNS: &str =

@@ -28,6 +28,7 @@ mod alerting;
 mod channel;
 mod config;
 mod db;
+mod dictionary;
 mod error;
 mod event;
 mod ingest;
@@ -49,10 +50,11 @@ mod user;
 mod user_report;
 mod workflow;
 
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use errata_store::Result;
+use errata_store::{PayloadCodec, Result};
 use tracing::{info, warn};
 
 pub use config::{
@@ -75,6 +77,9 @@ pub struct PgStore {
     pool: PgPool,
     /// Whether firing rules queue email to members (see `Store::set_member_email`).
     member_email: AtomicBool,
+    /// Payload compression with the stored dictionaries: loaded at open, refreshed by the
+    /// server and on a read that names one it lacks (another node trained it).
+    codec: Arc<PayloadCodec>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -90,9 +95,12 @@ impl PgStore {
     pub fn open(config: &PgStoreConfig) -> Result<Self> {
         let pool = PgPool::open(config)?;
         info!(database = %pool.dbname(), "opened PostgreSQL store");
+        let codec = Arc::new(PayloadCodec::new());
+        codec.install(&dictionary::all(&Db::new(&pool)?)?);
         Ok(Self {
             pool,
             member_email: AtomicBool::new(false),
+            codec,
         })
     }
 

@@ -26,6 +26,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "payload_storage",
         include_str!("../migrations/0004_payload_storage.sql"),
     ),
+    (
+        5,
+        "payload_dictionaries",
+        include_str!("../migrations/0005_payload_dictionaries.sql"),
+    ),
 ];
 
 /// The advisory lock key migrations hold ("errata:m" in ASCII); locks are per database.

@@ -1,7 +1,8 @@
 //! Ingest throughput of the `SQLite` store: batches of 1, 64, 512, 2048 events of ~4 KB JSON
 //! spread over ~200 groups, reported per event (criterion's element throughput), under
 //! both durability levels; plus payload compression alone, and bytes on disk per event
-//! against the raw JSON size (printed once, before the timed groups).
+//! against the raw JSON size (printed once, before the timed groups), also with a payload
+//! dictionary trained after the first 2,048 events.
 
 #![allow(clippy::print_stderr)] // the disk-size figures are the bench's report
 
@@ -9,7 +10,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use errata_store::{BootstrapSpec, Level, NewEvent, Payload, ProjectId, Store, Uuid};
+use errata_store::{BootstrapSpec, Level, NewEvent, Payload, PayloadCodec, ProjectId, Store, Uuid};
 use errata_store_sqlite::{Durability, SqliteOptions, SqliteStore};
 use serde_json::json;
 
@@ -91,7 +92,12 @@ fn raw_event(rng: &mut Rng, event_id: Uuid, group: u64, user: u64) -> Vec<u8> {
     serde_json::to_vec(&event).expect("json")
 }
 
-fn new_event(rng: &mut Rng, project: ProjectId, received_ms: i64) -> (NewEvent, usize) {
+fn new_event(
+    rng: &mut Rng,
+    project: ProjectId,
+    received_ms: i64,
+    codec: &PayloadCodec,
+) -> (NewEvent, usize) {
     let event_id = Uuid::new_v4();
     let group = rng.below(GROUPS);
     let user = rng.below(1000);
@@ -130,7 +136,7 @@ fn new_event(rng: &mut Rng, project: ProjectId, received_ms: i64) -> (NewEvent, 
                 format!("https://example.com/api/{}", rng.below(50)),
             ),
         ],
-        payload: Payload::compress(&raw).expect("compress"),
+        payload: codec.compress(&raw).expect("compress"),
         attachments: Vec::new(),
         user_reports: Vec::new(),
     };
@@ -172,8 +178,10 @@ fn thread_cpu() -> Option<Duration> {
 }
 
 /// Ingests `total` events in batches of `batch_size`, then prints the writer's CPU and wall
-/// time per event and the bytes on disk per event against the raw JSON.
-fn report(total: u64, batch_size: u64, durability: Durability) {
+/// time per event and the bytes on disk per event against the raw JSON. With `dictionary`,
+/// a payload dictionary is trained once 2,048 events are stored, as the server's upkeep
+/// would, and the later events are compressed with it.
+fn report(total: u64, batch_size: u64, durability: Durability, dictionary: bool) {
     let dir = tempfile::tempdir().expect("tempdir");
     let (store, project) = open(dir.path(), durability);
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
@@ -181,7 +189,10 @@ fn report(total: u64, batch_size: u64, durability: Durability) {
     let (mut cpu, mut wall) = (Duration::ZERO, Duration::ZERO);
     for batch in 0..total.div_ceil(batch_size) {
         let batch: Vec<_> = (0..batch_size)
-            .map(|i| new_event(&mut rng, project, (batch * batch_size + i).cast_signed()))
+            .map(|i| {
+                let received = (batch * batch_size + i).cast_signed();
+                new_event(&mut rng, project, received, store.payload_codec())
+            })
             .collect();
         raw_total += batch.iter().map(|(_, raw)| *raw as u64).sum::<u64>();
         compressed_total += batch
@@ -196,12 +207,23 @@ fn report(total: u64, batch_size: u64, durability: Durability) {
         if let (Some(before), Some(after)) = (cpu0, thread_cpu()) {
             cpu += after.saturating_sub(before);
         }
+        if dictionary && events >= 2048 && store.payload_codec().current().is_none() {
+            store
+                .train_payload_dictionary(0, 1000)
+                .expect("training")
+                .expect("enough events");
+        }
     }
     store.checkpoint().expect("checkpoint");
     let disk = store.disk_usage();
     let per_event = |d: Duration| d.as_secs_f64() * 1e6 / events as f64;
+    let with = if dictionary {
+        ", dictionary after 2,048"
+    } else {
+        ""
+    };
     eprintln!(
-        "{durability:?}, {events} events in batches of {batch_size}: writer CPU {:.1} us/event \
+        "{durability:?}{with}, {events} events in batches of {batch_size}: writer CPU {:.1} us/event \
          ({:.0} events/s per core), wall {:.1} us/event",
         per_event(cpu),
         1e6 / per_event(cpu),
@@ -218,9 +240,10 @@ fn report(total: u64, batch_size: u64, durability: Durability) {
 }
 
 fn bench_ingest(c: &mut Criterion) {
-    report(20_480, 512, Durability::PowerLoss);
-    report(102_400, 512, Durability::PowerLoss);
-    report(102_400, 2048, Durability::PowerLoss);
+    report(20_480, 512, Durability::PowerLoss, false);
+    report(102_400, 512, Durability::PowerLoss, false);
+    report(102_400, 512, Durability::PowerLoss, true);
+    report(102_400, 2048, Durability::PowerLoss, false);
 
     let mut rng = Rng(42);
     let mut group = c.benchmark_group("compress");
@@ -249,7 +272,7 @@ fn bench_ingest(c: &mut Criterion) {
                     || {
                         clock += 1;
                         (0..batch)
-                            .map(|_| new_event(&mut rng, project, clock).0)
+                            .map(|_| new_event(&mut rng, project, clock, store.payload_codec()).0)
                             .collect::<Vec<_>>()
                     },
                     |events| store.ingest(&events).expect("ingest"),

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use errata_store::{
     Attachment, AttachmentId, Cursor, EventNavigation, EventRow, IssueId, Level, Page, Payload,
-    ProjectId, Result, StoreError, StoredEvent, clamp_limit,
+    PayloadCodec, ProjectId, Result, StoreError, StoredEvent, clamp_limit,
 };
 
 use crate::error::db;
@@ -48,10 +48,17 @@ fn with_payload(r: &Row<'_>) -> rusqlite::Result<(EventRow, Vec<u8>)> {
     Ok((from_row(r)?.0, r.get(13)?))
 }
 
-fn decompress((row, compressed): (EventRow, Vec<u8>)) -> Result<StoredEvent> {
+/// Decompresses with `codec`, first learning the stored dictionaries when the payload
+/// names one it lacks.
+fn decompress(
+    conn: &Connection,
+    codec: &PayloadCodec,
+    (row, compressed): (EventRow, Vec<u8>),
+) -> Result<StoredEvent> {
     let len = usize::try_from(row.payload_len)
         .map_err(|_| StoreError::corrupt("payload length out of range"))?;
-    let payload = Payload::from_compressed(compressed, len).decompress()?;
+    let payload = Payload::from_compressed(compressed, len);
+    let payload = codec.decompress_loading(&payload, || crate::dictionary::all(conn))?;
     Ok(StoredEvent { row, payload })
 }
 
@@ -95,7 +102,11 @@ pub(crate) fn of_issue(
     })
 }
 
-pub(crate) fn latest(conn: &Connection, issue: IssueId) -> Result<StoredEvent> {
+pub(crate) fn latest(
+    conn: &Connection,
+    codec: &PayloadCodec,
+    issue: IssueId,
+) -> Result<StoredEvent> {
     ensure_exists(conn, issue)?;
     let found = conn
         .prepare_cached(&format!(
@@ -104,7 +115,7 @@ pub(crate) fn latest(conn: &Connection, issue: IssueId) -> Result<StoredEvent> {
         .and_then(|mut s| s.query_row([issue.0], with_payload).optional())
         .map_err(db)?
         .ok_or_else(|| StoreError::not_found(format_args!("an event of issue {issue}")))?;
-    decompress(found)
+    decompress(conn, codec, found)
 }
 
 /// The event's neighbours by arrival (the events table's rowid order) within its issue.
@@ -157,7 +168,12 @@ pub(crate) fn navigation(
     })
 }
 
-pub(crate) fn by_id(conn: &Connection, project: ProjectId, event_id: Uuid) -> Result<StoredEvent> {
+pub(crate) fn by_id(
+    conn: &Connection,
+    codec: &PayloadCodec,
+    project: ProjectId,
+    event_id: Uuid,
+) -> Result<StoredEvent> {
     let found = conn
         .prepare_cached(&format!(
             "SELECT {COLUMNS}, payload FROM events WHERE project_id = ?1 AND event_id = ?2"
@@ -168,7 +184,7 @@ pub(crate) fn by_id(conn: &Connection, project: ProjectId, event_id: Uuid) -> Re
         })
         .map_err(db)?
         .ok_or_else(|| StoreError::not_found(format_args!("event {}", event_id.simple())))?;
-    decompress(found)
+    decompress(conn, codec, found)
 }
 
 const ATTACHMENT_COLUMNS: &str =

@@ -33,6 +33,7 @@ mod alerting;
 mod channel;
 mod checkpoint;
 mod connection;
+mod dictionary;
 mod error;
 mod event;
 mod ingest;
@@ -52,7 +53,7 @@ mod workflow;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::Connection;
@@ -61,7 +62,7 @@ use tracing::info;
 use checkpoint::Checkpointer;
 pub use connection::Durability;
 use connection::Readers;
-use errata_store::{Result, StoreError};
+use errata_store::{PayloadCodec, Result, StoreError};
 
 use crate::error::db;
 
@@ -97,6 +98,8 @@ pub struct SqliteStore {
     checkpointer: Option<Checkpointer>,
     /// Whether firing rules queue email to members (see `Store::set_member_email`).
     member_email: AtomicBool,
+    /// Payload compression with the stored dictionaries (loaded at open).
+    codec: Arc<PayloadCodec>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -122,6 +125,8 @@ impl SqliteStore {
         let background = options.checkpoint_interval.is_some();
         let mut writer = connection::open_writer(&path, options.durability, background)?;
         migration::migrate(&mut writer, now_ms())?;
+        let codec = Arc::new(PayloadCodec::new());
+        codec.install(&dictionary::all(&writer)?);
         let checkpointer = match options.checkpoint_interval {
             Some(interval) => Some(Checkpointer::start(&path, interval)?),
             None => None,
@@ -133,6 +138,7 @@ impl SqliteStore {
             writer: Mutex::new(writer),
             checkpointer,
             member_email: AtomicBool::new(false),
+            codec,
         })
     }
 

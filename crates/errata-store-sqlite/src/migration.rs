@@ -43,6 +43,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0007_alerting.sql"),
     ),
     (8, "nodes", include_str!("../migrations/0008_nodes.sql")),
+    (
+        9,
+        "payload_dictionaries",
+        include_str!("../migrations/0009_payload_dictionaries.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -1,6 +1,7 @@
 //! `impl Store for SqliteStore`: routes each use case to the writer connection (writes,
 //! serialized) or to a pooled reader (reads, concurrent), with a tracing span per call.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use tracing::instrument;
@@ -18,6 +19,7 @@ use errata_store::{
     ProjectSettings, Result, StorageUsage, Store, StoredEvent, TagValueCount, UserReport,
 };
 use errata_store::{CreatedSession, NewSession, Session, SessionId, TokenId};
+use errata_store::{Payload, PayloadCodec, PayloadDictionary};
 
 use errata_store::{
     AlertRule, AlertRuleId, Channel, ChannelChange, ChannelId, Delivery, DeliveryAttempt,
@@ -25,8 +27,8 @@ use errata_store::{
 };
 
 use crate::{
-    SqliteStore, channel, event, ingest, issue, now_ms, outbox, outcome, project, rule, session,
-    token, user, user_report, workflow,
+    SqliteStore, channel, dictionary, event, ingest, issue, now_ms, outbox, outcome, project, rule,
+    session, token, user, user_report, workflow,
 };
 
 impl Store for SqliteStore {
@@ -134,7 +136,7 @@ impl Store for SqliteStore {
 
     #[instrument(skip_all)]
     fn latest_event(&self, id: IssueId) -> Result<StoredEvent> {
-        self.read(|c| event::latest(c, id))
+        self.read(|c| event::latest(c, &self.codec, id))
     }
 
     #[instrument(skip_all)]
@@ -144,7 +146,7 @@ impl Store for SqliteStore {
 
     #[instrument(skip_all)]
     fn event(&self, project_id: ProjectId, event_id: Uuid) -> Result<StoredEvent> {
-        self.read(|c| event::by_id(c, project_id, event_id))
+        self.read(|c| event::by_id(c, &self.codec, project_id, event_id))
     }
 
     #[instrument(skip_all)]
@@ -417,6 +419,25 @@ impl Store for SqliteStore {
     #[instrument(skip_all)]
     fn issue_links(&self, id: IssueId) -> Result<Vec<IssueLink>> {
         self.read(|c| channel::links(c, id))
+    }
+
+    fn payload_codec(&self) -> &Arc<PayloadCodec> {
+        &self.codec
+    }
+
+    #[instrument(skip_all)]
+    fn payload_dictionaries(&self) -> Result<Vec<PayloadDictionary>> {
+        self.read(dictionary::all)
+    }
+
+    #[instrument(skip_all)]
+    fn add_payload_dictionary(&self, payload_dictionary: &PayloadDictionary) -> Result<()> {
+        self.write(|c| dictionary::add(c, payload_dictionary))
+    }
+
+    #[instrument(skip_all)]
+    fn recent_payloads(&self, limit: usize, max_raw_len: usize) -> Result<Vec<Payload>> {
+        self.read(|c| dictionary::recent_payloads(c, limit, max_raw_len))
     }
 
     #[instrument(skip_all)]

@@ -1,7 +1,7 @@
 //! Errata's storage layer, independent of any database: the [`Store`] trait shaped by the
 //! server's use cases, the input and row types it speaks (separate from the wire model and
 //! from the API's view models, converted by hand), the event payload compression every
-//! backend shares, and, behind the `test-suite` feature, the conformance suite every
+//! backend shares (with the installation's trained dictionaries), and, behind the `test-suite` feature, the conformance suite every
 //! backend must pass (`errata-store-sqlite` today, `PostgreSQL` later).
 //!
 //! # Why synchronous
@@ -29,6 +29,7 @@ mod attachment;
 mod bootstrap;
 mod channel;
 mod delivery;
+mod dictionary;
 mod error;
 mod event;
 mod filing;
@@ -67,6 +68,10 @@ pub use channel::{
 pub use delivery::{
     AttemptResult, DELIVERY_LEASE_MS, Delivery, DeliveryAttempt, DeliveryState, GIVE_UP_AFTER_MS,
     NewDelivery, Recipient, after_attempt, retry_delay_ms,
+};
+pub use dictionary::{
+    DICTIONARY_BYTES, MAX_SAMPLE_BYTES, MIN_TRAINING_SAMPLES, PayloadCodec, PayloadDictionary,
+    RETRAIN_AFTER_MS, TRAINING_SAMPLES,
 };
 pub use error::{ErrorKind, Result, StoreError};
 pub use event::{

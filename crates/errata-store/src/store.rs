@@ -2,6 +2,8 @@
 //! case (ingest a batch, list issues, download an attachment...), so that a backend is free
 //! to answer each with its best query and the server never writes SQL.
 
+use std::sync::Arc;
+
 use uuid::Uuid;
 
 use crate::activity::{Activity, Actor};
@@ -10,6 +12,7 @@ use crate::attachment::Attachment;
 use crate::bootstrap::{BootstrapSpec, Bootstrapped};
 use crate::channel::{Channel, ChannelChange, IssueLink, NewChannel};
 use crate::delivery::{Delivery, DeliveryAttempt, NewDelivery};
+use crate::dictionary::{MAX_SAMPLE_BYTES, PayloadCodec, PayloadDictionary, TRAINING_SAMPLES};
 use crate::error::Result;
 use crate::event::{EventNavigation, EventRow, IngestResult, NewEvent, StoredEvent};
 use crate::id::{
@@ -19,6 +22,7 @@ use crate::id::{
 use crate::issue::{HourCount, Issue, IssueQuery, IssueStatus, TagValueCount};
 use crate::outcome::{OutcomeCount, OutcomeDelta};
 use crate::page::Page;
+use crate::payload::Payload;
 use crate::project::{KeyChange, NewProject, Organization, Project, ProjectKey, User};
 use crate::session::{CreatedSession, NewSession, Session, SessionId};
 use crate::settings::ProjectSettings;
@@ -382,6 +386,60 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// The issue's tracker links, oldest first.
     fn issue_links(&self, id: IssueId) -> Result<Vec<IssueLink>>;
+
+    // --- Payload dictionaries --------------------------------------------------------
+    //
+    // Payloads are compressed with the installation's newest trained dictionary (see
+    // [`PayloadCodec`]). Dictionaries are stored forever: payloads need theirs to read.
+
+    /// The codec the store reads payloads with, and new payloads should be compressed with
+    /// (the server does it on its request workers): it knows the stored dictionaries as of
+    /// the store's opening, of the last [`Store::refresh_payload_dictionaries`], and of any
+    /// read of a payload that named one it lacked.
+    fn payload_codec(&self) -> &Arc<PayloadCodec>;
+
+    /// Every stored dictionary, oldest first (by creation, then id).
+    fn payload_dictionaries(&self) -> Result<Vec<PayloadDictionary>>;
+
+    /// Stores a dictionary. When one with its id is stored already, that one stays (same
+    /// id, same content: zstd's id is a hash of it) and this is not an error.
+    fn add_payload_dictionary(&self, dictionary: &PayloadDictionary) -> Result<()>;
+
+    /// The payloads of at most `max_raw_len` bytes of JSON of the `limit` most recently
+    /// stored such events, newest first, as stored (read them with
+    /// [`Store::payload_codec`]): the samples a dictionary is trained on.
+    fn recent_payloads(&self, limit: usize, max_raw_len: usize) -> Result<Vec<Payload>>;
+
+    /// Teaches the codec the dictionaries stored since (another node's); returns how many.
+    fn refresh_payload_dictionaries(&self) -> Result<usize> {
+        Ok(self.payload_codec().install(&self.payload_dictionaries()?))
+    }
+
+    /// Trains a dictionary on the [`TRAINING_SAMPLES`] most recent payloads (of at most
+    /// [`MAX_SAMPLE_BYTES`]: memory and time stay bounded whatever was sent), stores it and
+    /// makes it (or, on a race, the newest stored) the codec's current one; `None`, and
+    /// nothing done, when fewer than `min_samples` events are stored. CPU work of up to a
+    /// second: not for a request path.
+    fn train_payload_dictionary(
+        &self,
+        now_ms: i64,
+        min_samples: usize,
+    ) -> Result<Option<PayloadDictionary>> {
+        self.refresh_payload_dictionaries()?;
+        let payloads = self.recent_payloads(TRAINING_SAMPLES, MAX_SAMPLE_BYTES)?;
+        if payloads.len() < min_samples.max(1) {
+            return Ok(None);
+        }
+        let codec = self.payload_codec();
+        let samples = payloads
+            .iter()
+            .map(|p| codec.decompress(p))
+            .collect::<Result<Vec<_>>>()?;
+        let dictionary = PayloadDictionary::train(&samples, now_ms)?;
+        self.add_payload_dictionary(&dictionary)?;
+        self.refresh_payload_dictionaries()?;
+        Ok(Some(dictionary))
+    }
 
     // --- Maintenance -----------------------------------------------------------------
 

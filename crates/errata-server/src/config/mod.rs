@@ -78,6 +78,10 @@ pub struct Config {
     /// Seconds between rounds of upkeep (expired ignores come back, expired sessions go):
     /// an ignore ends at most this late. Every node runs its own rounds.
     pub maintenance_period_secs: u64,
+    /// Stored events needed before upkeep trains the installation's payload dictionary
+    /// (payloads ~4x smaller); 0 never trains one (dictionaries already stored are still
+    /// used). See `errata_store::PayloadCodec`.
+    pub payload_dictionary_min_events: usize,
 }
 
 impl Default for Config {
@@ -98,6 +102,7 @@ impl Default for Config {
             scrub_data: true,
             alerts: AlertsConfig::default(),
             maintenance_period_secs: 30,
+            payload_dictionary_min_events: errata_store::MIN_TRAINING_SAMPLES,
         }
     }
 }
@@ -121,6 +126,7 @@ struct FileConfig {
     workers: Option<WorkerConfig>,
     alerts: Option<AlertsConfig>,
     maintenance_period_secs: Option<u64>,
+    payload_dictionary_min_events: Option<usize>,
 }
 
 /// What went wrong reading the configuration.
@@ -253,6 +259,9 @@ impl Config {
         if let Some(secs) = file.maintenance_period_secs {
             self.maintenance_period_secs = secs;
         }
+        if let Some(events) = file.payload_dictionary_min_events {
+            self.payload_dictionary_min_events = events;
+        }
         Ok(())
     }
 
@@ -284,6 +293,10 @@ impl Config {
         }
         if let Some(v) = env("ERRATA_MAINTENANCE_PERIOD_SECS") {
             self.maintenance_period_secs = parse_number("ERRATA_MAINTENANCE_PERIOD_SECS", &v)?;
+        }
+        if let Some(v) = env("ERRATA_PAYLOAD_DICTIONARY_MIN_EVENTS") {
+            self.payload_dictionary_min_events =
+                parse_number("ERRATA_PAYLOAD_DICTIONARY_MIN_EVENTS", &v)?;
         }
         self.limits.merge_env(env)?;
         self.rate_limits.merge_env(env)?;
@@ -448,6 +461,10 @@ mod tests {
         let config = Config::load(None, env(&[("ERRATA_MAINTENANCE_PERIOD_SECS", "2")])).unwrap();
         assert_eq!(config.maintenance_period_secs, 2);
         assert_eq!(Config::default().maintenance_period_secs, 30);
+        let config =
+            Config::load(None, env(&[("ERRATA_PAYLOAD_DICTIONARY_MIN_EVENTS", "0")])).unwrap();
+        assert_eq!(config.payload_dictionary_min_events, 0);
+        assert_eq!(Config::default().payload_dictionary_min_events, 1_000);
     }
 
     #[test]

@@ -274,6 +274,7 @@ fn request_info(
         client: auth.client.clone(),
         scrub: (state.config.scrub_data && entry.project.scrub_data).then(|| entry.scrub.clone()),
         max_attachment_bytes: state.config.limits.max_attachment_bytes,
+        codec: state.store.payload_codec().clone(),
     }
 }
 

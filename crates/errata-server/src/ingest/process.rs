@@ -13,7 +13,7 @@ use errata_protocol::meta::truncate_str;
 use errata_protocol::{Event, NormalizeContext, normalize};
 use errata_store::{
     Level, MAX_TAG_VALUE_LEN, MAX_TAGS, MAX_TEXT_LEN, NewAttachment, NewEvent, NewUserReport,
-    Payload, ProjectId, UserReportFields,
+    PayloadCodec, ProjectId, UserReportFields,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -36,6 +36,8 @@ pub struct RequestInfo {
     pub scrub: Option<Arc<ScrubRules>>,
     /// Largest attachment kept.
     pub max_attachment_bytes: usize,
+    /// Compresses the payload (with the installation's dictionary once it has one).
+    pub codec: Arc<PayloadCodec>,
 }
 
 /// The result of processing one envelope.
@@ -172,7 +174,9 @@ fn to_new_event(event: &Event, info: &RequestInfo) -> Result<NewEvent, IngestErr
     let grouping = errata_grouping::group(event);
     let payload_json = serde_json::to_vec(event)
         .map_err(|e| IngestError::BadRequest(format!("event cannot be serialized: {e}")))?;
-    let payload = Payload::compress(&payload_json)
+    let payload = info
+        .codec
+        .compress(&payload_json)
         .map_err(|e| IngestError::TooLarge(format!("event payload: {e}")))?;
     let event_id = Uuid::try_parse(&event.event_id)
         .map_err(|e| IngestError::BadRequest(format!("event id: {e}")))?;

@@ -9,6 +9,7 @@ mod alerts_api;
 mod alerts_ui;
 mod api;
 mod auth;
+mod dictionary;
 mod ingest;
 mod openapi;
 mod settings;

@@ -25,6 +25,7 @@ use errata_store::{
     DeliveryId, IssueLink, NewChannel, NewDelivery, RuleSpec,
 };
 use errata_store::{CreatedSession, NewSession, Session, SessionId, TokenId};
+use errata_store::{Payload, PayloadCodec, PayloadDictionary};
 use tower::ServiceExt as _;
 
 /// The real store, whose `ingest` panics.
@@ -225,6 +226,18 @@ impl Store for PanicsOnIngest {
     }
     fn storage_usage(&self) -> Result<StorageUsage> {
         self.0.storage_usage()
+    }
+    fn payload_codec(&self) -> &Arc<PayloadCodec> {
+        self.0.payload_codec()
+    }
+    fn payload_dictionaries(&self) -> Result<Vec<PayloadDictionary>> {
+        self.0.payload_dictionaries()
+    }
+    fn add_payload_dictionary(&self, dictionary: &PayloadDictionary) -> Result<()> {
+        self.0.add_payload_dictionary(dictionary)
+    }
+    fn recent_payloads(&self, limit: usize, max_raw_len: usize) -> Result<Vec<Payload>> {
+        self.0.recent_payloads(limit, max_raw_len)
     }
     fn create_user(&self, user: &NewUser) -> Result<User> {
         self.0.create_user(user)

@@ -8,6 +8,7 @@
 mod accounts;
 mod alerting;
 mod data;
+mod dictionaries;
 mod issues;
 mod projects;
 mod sessions;
@@ -16,6 +17,7 @@ mod workflow;
 pub use accounts::*;
 pub use alerting::*;
 pub use data::*;
+pub use dictionaries::*;
 pub use issues::*;
 pub use projects::*;
 pub use sessions::*;
@@ -60,6 +62,7 @@ macro_rules! conformance_tests {
             pagination_has_no_duplicates_or_gaps_while_events_arrive,
             deleting_an_issue_removes_its_events_and_frees_its_hashes,
             events_round_trip_with_their_payload, storage_grows_as_events_are_stored,
+            payload_dictionaries_are_trained_stored_and_used,
             attachments_round_trip,
             user_reports_join_their_issue, user_reports_are_added_in_one_batch,
             outcomes_are_counted, outcome_counters_saturate, counted_ingest_writes_events_and_counters,
