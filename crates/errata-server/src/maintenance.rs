@@ -21,7 +21,9 @@ use crate::state::AppState;
 const REFRESH_EVERY_MS: i64 = 5 * 60 * 1000;
 
 /// After a training attempt that found too few events, or failed, the next is this many
-/// rounds later, and at most this late.
+/// rounds later, and at most this late, or sooner: as soon as this node has stored
+/// `payload_dictionary_min_events` more events (a fresh server under load gets its
+/// dictionary within a round or two).
 const RETRY_TRAINING_ROUNDS: i64 = 10;
 const RETRY_TRAINING_AFTER_MS: i64 = 5 * 60 * 1000;
 
@@ -30,6 +32,8 @@ const RETRY_TRAINING_AFTER_MS: i64 = 5 * 60 * 1000;
 pub(crate) struct DictionaryUpkeep {
     next_refresh_ms: i64,
     next_training_ms: i64,
+    /// This node's writer's event count at the last training attempt.
+    events_at_training: u64,
 }
 
 /// Runs until the task is aborted, a round every `maintenance_period_secs` (an ignore
@@ -79,12 +83,15 @@ pub(crate) async fn dictionary_round(state: &AppState, upkeep: &mut DictionaryUp
         }
     }
     let min_events = state.config.payload_dictionary_min_events;
+    let events = state.writer.events();
+    let stored_enough = events.saturating_sub(upkeep.events_at_training) >= min_events as u64;
     if min_events == 0
-        || now < upkeep.next_training_ms
+        || (now < upkeep.next_training_ms && !stored_enough)
         || !state.store.payload_codec().needs_training(now)
     {
         return;
     }
+    upkeep.events_at_training = events;
     let period_ms = i64::try_from(state.config.maintenance_period_secs)
         .unwrap_or(i64::MAX)
         .saturating_mul(1000);

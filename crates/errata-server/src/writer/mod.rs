@@ -24,7 +24,7 @@ use crate::outcome::Outcomes;
 use commit::{OutcomeFlusher, commit};
 use errata_store::{IngestResult, NewEvent, NewUserReport, Store, StoreError};
 use gather::{Gathered, gather};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -73,6 +73,7 @@ pub struct WriterHandle {
     tx: SyncSender<Job>,
     alive: Arc<AtomicBool>,
     died: watch::Receiver<bool>,
+    events: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Job {
@@ -112,6 +113,11 @@ impl WriterHandle {
     /// Asks the writer to commit what is queued and stop (blocks while the queue is full).
     pub fn shutdown(&self) {
         let _ = self.tx.send(Job::Shutdown);
+    }
+
+    /// Events this node's writer has committed (or tried to) since it started.
+    pub fn events(&self) -> u64 {
+        self.events.load(Ordering::Relaxed)
     }
 
     /// False once the writer thread has ended (stopped or died).
@@ -170,9 +176,11 @@ pub fn spawn(
     threads: usize,
 ) -> std::io::Result<(WriterHandle, WriterThreads)> {
     let (tx, rx) = sync_channel(capacity);
+    let events = Arc::new(AtomicU64::new(0));
     let queue = Arc::new(Queue {
         rx: Mutex::new(rx),
         stopping: AtomicBool::new(false),
+        events: events.clone(),
     });
     let alive = Arc::new(AtomicBool::new(true));
     let (died_tx, died) = watch::channel(false);
@@ -198,7 +206,13 @@ pub fn spawn(
             })?;
         handles.push(thread);
     }
-    Ok((WriterHandle { tx, alive, died }, WriterThreads(handles)))
+    let handle = WriterHandle {
+        tx,
+        alive,
+        died,
+        events,
+    };
+    Ok((handle, WriterThreads(handles)))
 }
 
 /// The queue the writer threads share.
@@ -207,6 +221,8 @@ struct Queue {
     rx: Mutex<Receiver<Job>>,
     /// Set by the thread that took the shutdown request: the others stop after their batch.
     stopping: AtomicBool,
+    /// Events committed (or tried) since the start, shared with [`WriterHandle`].
+    events: Arc<AtomicU64>,
 }
 
 fn run(store: &dyn Store, outcomes: &Outcomes, queue: &Queue, batching: Batching) {
@@ -232,6 +248,8 @@ fn run(store: &dyn Store, outcomes: &Outcomes, queue: &Queue, batching: Batching
         if jobs.is_empty() {
             flusher.flush(store, outcomes);
         } else {
+            let events: usize = jobs.iter().map(|work| work.events.len()).sum();
+            queue.events.fetch_add(events as u64, Ordering::Relaxed);
             for (reply, result) in commit(store, outcomes, &mut flusher, jobs) {
                 let _ = reply.send(result);
             }
