@@ -9,12 +9,15 @@
 //! copied, and with commits every few milliseconds some always arrive during the copy. The
 //! WAL then grew until the writer's own safety-net checkpoint (every 65,536 pages, 256 MiB)
 //! copied the rest and truncated the file inside one commit: a stall of 100 to 250 ms every
-//! ~7,000 events, which `errata bench ingest --slow-ms` showed at a steady rate. So once the
-//! WAL holds more than [`RESTART_FRAMES`] after a PASSIVE pass, the checkpointer runs a
-//! RESTART one right after: it waits for the writer's current transaction, copies only the
-//! few frames committed since the PASSIVE pass (the writer waits for that short copy, not
-//! for the whole WAL), and makes the next commit write from the start of the WAL file
-//! again, so the file stays within [`RESTART_FRAMES`] plus one interval's commits.
+//! ~7,000 events, which `errata bench ingest --slow-ms` showed at a steady rate. So once a
+//! PASSIVE pass finds the WAL past [`RESTART_FRAMES`], the checkpointer asks the writer
+//! for a RESTART ([`Checkpointer::take_restart`]): before its next transaction the writer
+//! copies the few frames committed since that pass (it waits for that short copy, not
+//! for the whole WAL) and the next commit writes from the start of the WAL file again, so
+//! the file stays within [`RESTART_FRAMES`] plus one interval's commits. The writer does
+//! it rather than the checkpointer because a RESTART needs the write lock, which a busy
+//! writer, committing back to back, would almost never leave free for another connection
+//! polling for it.
 
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -31,9 +34,12 @@ use errata_store::{Result, StoreError};
 /// bigger WAL (and WAL index) for readers to search.
 pub(crate) const RESTART_FRAMES: i64 = 4096;
 
-/// How long the RESTART pass waits for the writer's transaction and the readers; past it
-/// the pass gives up and the next interval tries again.
-const RESTART_WAIT: Duration = Duration::from_millis(200);
+/// How long the writer's RESTART pass waits for the readers to leave the WAL's old frames;
+/// past it the pass gives up, and the next PASSIVE pass asks again.
+const RESTART_WAIT: Duration = Duration::from_millis(100);
+
+/// How long the writer connection waits for a lock otherwise.
+const WRITER_WAIT: Duration = Duration::from_secs(5);
 
 use crate::error::db;
 
@@ -41,6 +47,8 @@ use crate::error::db;
 struct State {
     commits: u64,
     stop: bool,
+    /// The last PASSIVE pass found the WAL past [`RESTART_FRAMES`].
+    restart: bool,
 }
 
 type Shared = Arc<(Mutex<State>, Condvar)>;
@@ -70,6 +78,13 @@ impl Checkpointer {
             shared,
             thread: Some(thread),
         })
+    }
+
+    /// True, once, when the last PASSIVE pass found the WAL past [`RESTART_FRAMES`]: the
+    /// writer should call [`restart`] before its next transaction.
+    pub(crate) fn take_restart(&self) -> bool {
+        let (state, _) = &*self.shared;
+        std::mem::take(&mut state.lock().unwrap_or_else(PoisonError::into_inner).restart)
     }
 
     /// Tells the checkpointer that a transaction committed.
@@ -102,7 +117,7 @@ fn run(conn: &Connection, shared: &Shared, interval: Duration) {
         }
         if guard.stop {
             drop(guard);
-            checkpoint(conn);
+            run_checkpoint(conn, Mode::Passive);
             return;
         }
         // Coalesce the commits of the next `interval` into one checkpoint.
@@ -112,20 +127,22 @@ fn run(conn: &Connection, shared: &Shared, interval: Duration) {
         let stop = guard.stop;
         guard.commits = 0;
         drop(guard);
-        checkpoint(conn);
+        let frames = run_checkpoint(conn, Mode::Passive);
         if stop {
             return;
+        }
+        if frames.is_some_and(|frames| frames > RESTART_FRAMES) {
+            state.lock().unwrap_or_else(PoisonError::into_inner).restart = true;
         }
     }
 }
 
-/// One PASSIVE pass, then a RESTART one when the WAL has grown past [`RESTART_FRAMES`].
-fn checkpoint(conn: &Connection) {
-    let Some(frames) = run_checkpoint(conn, Mode::Passive) else {
-        return;
-    };
-    if frames > RESTART_FRAMES {
-        run_checkpoint(conn, Mode::Restart);
+/// The writer's RESTART pass, on its own connection between two transactions: copies
+/// what the last PASSIVE pass left and makes the next commit start the WAL over.
+pub(crate) fn restart(writer: &Connection) {
+    run_checkpoint(writer, Mode::Restart);
+    if let Err(e) = writer.busy_timeout(WRITER_WAIT) {
+        warn!(error = %e, "cannot set the writer's busy timeout");
     }
 }
 
@@ -138,7 +155,7 @@ enum Mode {
 /// Runs one checkpoint; the WAL's size in frames when it ran, `None` when it failed.
 fn run_checkpoint(conn: &Connection, mode: Mode) -> Option<i64> {
     let (sql, wait) = match mode {
-        Mode::Passive => ("PRAGMA wal_checkpoint(PASSIVE)", Duration::from_secs(5)),
+        Mode::Passive => ("PRAGMA wal_checkpoint(PASSIVE)", WRITER_WAIT),
         Mode::Restart => ("PRAGMA wal_checkpoint(RESTART)", RESTART_WAIT),
     };
     if let Err(e) = conn.busy_timeout(wait) {

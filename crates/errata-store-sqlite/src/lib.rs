@@ -167,6 +167,11 @@ impl SqliteStore {
 
     fn write<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         let mut conn = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(checkpointer) = &self.checkpointer
+            && checkpointer.take_restart()
+        {
+            checkpoint::restart(&conn);
+        }
         let result = f(&mut conn);
         drop(conn);
         if result.is_ok()
