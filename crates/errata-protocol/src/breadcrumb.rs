@@ -36,13 +36,13 @@ pub struct Breadcrumb {
 
 wire_object!(
     /// A breadcrumb as sent.
-    WireBreadcrumb {
-        timestamp: "timestamp",
-        ty: "type",
-        category: "category",
-        level: "level",
-        message: "message",
-        data: "data",
+    WireBreadcrumb<'a> {
+        timestamp: "timestamp" => Loose<'a>,
+        ty: "type" => Loose<'a>,
+        category: "category" => Loose<'a>,
+        level: "level" => Loose<'a>,
+        message: "message" => Loose<'a>,
+        data: "data" => Loose<'a>,
     }
 );
 

@@ -17,6 +17,7 @@ use crate::stacktrace::Stacktrace;
 use crate::thread::{MAX_THREADS, Thread};
 use crate::user::User;
 use crate::value::{array, bounded_object, bounded_string, object, pairs, string, take, timestamp};
+use crate::wire::Nested;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -405,7 +406,11 @@ impl Event {
                     Thread::read,
                 ),
             },
-            stacktrace: Stacktrace::read(payload.stacktrace, &p("stacktrace"), meta),
+            stacktrace: Stacktrace::read(
+                Nested::from_loose(payload.stacktrace, meta),
+                &p("stacktrace"),
+                meta,
+            ),
             breadcrumbs: Values {
                 values: list::values(
                     payload.breadcrumbs,

@@ -4,8 +4,8 @@
 
 use crate::databag::{self, CONTEXT};
 use crate::meta::{Meta, Path};
-use crate::stacktrace::Stacktrace;
-use crate::wire::{self, Loose, wire_object};
+use crate::stacktrace::{Stacktrace, WireStacktrace};
+use crate::wire::{self, Loose, Nested, wire_object};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -87,31 +87,31 @@ pub struct Mechanism {
 
 wire_object!(
     /// An exception as sent.
-    WireException {
-        ty: "type",
-        value: "value",
-        module: "module",
-        thread_id: "thread_id",
-        mechanism: "mechanism",
-        stacktrace: "stacktrace",
-        raw_stacktrace: "raw_stacktrace",
+    WireException<'a> {
+        ty: "type" => Loose<'a>,
+        value: "value" => Loose<'a>,
+        module: "module" => Loose<'a>,
+        thread_id: "thread_id" => Loose<'a>,
+        mechanism: "mechanism" => Nested<'a, WireMechanism<'a>>,
+        stacktrace: "stacktrace" => Nested<'a, WireStacktrace<'a>>,
+        raw_stacktrace: "raw_stacktrace" => Nested<'a, WireStacktrace<'a>>,
     }
 );
 
 wire_object!(
     /// A mechanism as sent.
-    WireMechanism {
-        ty: "type",
-        handled: "handled",
-        synthetic: "synthetic",
-        is_exception_group: "is_exception_group",
-        description: "description",
-        help_link: "help_link",
-        source: "source",
-        exception_id: "exception_id",
-        parent_id: "parent_id",
-        data: "data",
-        meta: "meta",
+    WireMechanism<'a> {
+        ty: "type" => Loose<'a>,
+        handled: "handled" => Loose<'a>,
+        synthetic: "synthetic" => Loose<'a>,
+        is_exception_group: "is_exception_group" => Loose<'a>,
+        description: "description" => Loose<'a>,
+        help_link: "help_link" => Loose<'a>,
+        source: "source" => Loose<'a>,
+        exception_id: "exception_id" => Loose<'a>,
+        parent_id: "parent_id" => Loose<'a>,
+        data: "data" => Loose<'a>,
+        meta: "meta" => Loose<'a>,
     }
 );
 
@@ -162,8 +162,12 @@ impl Exception {
 }
 
 impl Mechanism {
-    fn read(value: Loose<'_>, path: &Path<'_>, meta: &mut Meta) -> Option<Self> {
-        let wire: WireMechanism<'_> = wire::object(value, path, meta)?;
+    fn read(
+        value: Nested<'_, WireMechanism<'_>>,
+        path: &Path<'_>,
+        meta: &mut Meta,
+    ) -> Option<Self> {
+        let wire = value.into_object(path, meta)?;
         let ty = wire::bounded_string(wire.ty, 128, &path.key("type"), meta)
             .unwrap_or_else(|| "generic".to_owned());
         let flag = |value: Loose<'_>, name: &str, meta: &mut Meta| {

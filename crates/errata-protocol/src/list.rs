@@ -7,8 +7,8 @@
 //! 100,000 frames builds 250; a trail of 50,000 breadcrumbs builds 100.
 
 use crate::meta::{ErrorKind, Meta, Path};
-use crate::wire::{Key, Loose};
-use serde::de::{Deserializer, MapAccess, Visitor};
+use crate::wire::{Items, Key, Loose};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::fmt;
 
@@ -146,7 +146,7 @@ fn read_kept<'a, T>(
 
 /// A list of items given as a plain array, of which `keep` keeps some.
 pub(crate) fn array<'a, T>(
-    value: Loose<'a>,
+    value: Items<'a>,
     path: &Path<'_>,
     meta: &mut Meta,
     keep: Keep,
@@ -157,24 +157,25 @@ pub(crate) fn array<'a, T>(
 
 /// [`array`], and how many items were sent.
 pub(crate) fn array_counted<'a, T>(
-    value: Loose<'a>,
+    value: Items<'a>,
     path: &Path<'_>,
     meta: &mut Meta,
     keep: Keep,
     read: impl FnMut(Loose<'a>, &Path<'_>, &mut Meta) -> Option<T>,
 ) -> (Vec<T>, usize) {
-    if let Some(text) = value.as_array_text() {
-        let items = items(text, meta);
-        return (
+    match value {
+        Items::List(items) => (
             read_kept(&items, path, meta, keep, false, read),
             items.len(),
-        );
+        ),
+        Items::Other(other) => {
+            if !other.is_null() {
+                let other = other.into_value(meta);
+                meta.invalid(path, "expected a list", &other);
+            }
+            (Vec::new(), 0)
+        }
     }
-    if !value.is_null() {
-        let value = value.into_value(meta);
-        meta.invalid(path, "expected a list", &value);
-    }
-    (Vec::new(), 0)
 }
 
 /// A list of items that SDKs send as `{"values": [...]}`, as a bare array, or as one
@@ -209,32 +210,27 @@ pub(crate) fn values<'a, T>(
         }
     };
     let values_path = path.key("values");
-    let Some(list) = container.values else {
-        if !container.any_key {
-            return Vec::new();
-        }
+    match container.values {
+        None if !container.any_key => Vec::new(),
         // One single object: the whole object is the only item.
-        return match value {
+        None => match value {
             Loose::Raw(raw) => read_kept(&[raw], path, meta, keep, true, read),
             _ => Vec::new(),
-        };
-    };
-    let list = Loose::from_raw_in(list, meta);
-    if let Some(text) = list.as_array_text() {
-        let items = items(text, meta);
-        return read_kept(&items, &values_path, meta, keep, true, read);
+        },
+        Some(Items::List(items)) => read_kept(&items, &values_path, meta, keep, true, read),
+        Some(Items::Other(Loose::Null)) => Vec::new(),
+        Some(Items::Other(other)) => {
+            let other = other.into_value(meta);
+            meta.invalid(&values_path, "expected a list", &other);
+            Vec::new()
+        }
     }
-    if !list.is_null() {
-        let list = list.into_value(meta);
-        meta.invalid(&values_path, "expected a list", &list);
-    }
-    Vec::new()
 }
 
-/// What [`values`] needs of an object: its `values` entry (the last, if repeated) and
-/// whether it has any key at all.
+/// What [`values`] needs of an object: its `values` entry (the last, if repeated), its
+/// items delimited in the same pass, and whether it has any key at all.
 struct Container<'a> {
-    values: Option<&'a RawValue>,
+    values: Option<Items<'a>>,
     any_key: bool,
 }
 
@@ -248,9 +244,10 @@ impl<'de> Visitor<'de> for Container<'de> {
     fn visit_map<A: MapAccess<'de>>(mut self, mut access: A) -> Result<Self, A::Error> {
         while let Some(Key(key)) = access.next_key()? {
             self.any_key = true;
-            let value: &'de RawValue = access.next_value()?;
             if key == "values" {
-                self.values = Some(value);
+                self.values = Some(access.next_value()?);
+            } else {
+                access.next_value::<IgnoredAny>()?;
             }
         }
         Ok(self)
@@ -274,6 +271,14 @@ mod tests {
         let out = f(loose, &Path::Root.key("field"), &mut meta);
         assert!(meta.take_failure().is_none());
         (out, meta.into_errors())
+    }
+
+    /// A value read as a list field is.
+    fn as_items(v: Loose<'_>) -> Items<'_> {
+        match v {
+            Loose::Raw(raw) => serde_json::from_str(raw.get()).unwrap(),
+            other => Items::Other(other),
+        }
     }
 
     fn number(v: Loose<'_>, p: &Path<'_>, m: &mut Meta) -> Option<u64> {
@@ -359,7 +364,7 @@ mod tests {
         // Invalid items past the cut would each record an error if they were read.
         let items: Vec<Value> = (0..1000).map(|_| json!({"not": "a number"})).collect();
         let (out, errors) = read(
-            |v, p, m| array(v, p, m, Keep::Last(2), number),
+            |v, p, m| array(as_items(v), p, m, Keep::Last(2), number),
             &Value::Array(items),
         );
         assert!(out.is_empty());
@@ -369,7 +374,13 @@ mod tests {
         let text = format!("[\"\\ud800\", {}]", "1,".repeat(5) + "1");
         let mut meta = Meta::default();
         let loose: Loose<'_> = serde_json::from_str(&text).unwrap();
-        let kept = array(loose, &Path::Root, &mut meta, Keep::Last(2), number);
+        let kept = array(
+            as_items(loose),
+            &Path::Root,
+            &mut meta,
+            Keep::Last(2),
+            number,
+        );
         assert_eq!(kept, [1, 1]);
         assert!(meta.take_failure().is_none());
     }
@@ -377,11 +388,17 @@ mod tests {
     #[test]
     fn a_list_of_the_wrong_type_is_recorded() {
         let all = Keep::First(usize::MAX);
-        let (out, errors) = read(|v, p, m| array(v, p, m, all, as_str), &json!({"a": 1}));
+        let (out, errors) = read(
+            |v, p, m| array(as_items(v), p, m, all, as_str),
+            &json!({"a": 1}),
+        );
         assert!(out.is_empty());
         assert_eq!(errors[0].reason, "expected a list");
         assert_eq!(errors[0].value, Some(json!({"a": 1})));
-        let (out, errors) = read(|v, p, m| array(v, p, m, all, as_str), &json!(null));
+        let (out, errors) = read(
+            |v, p, m| array(as_items(v), p, m, all, as_str),
+            &json!(null),
+        );
         assert!(out.is_empty() && errors.is_empty());
     }
 

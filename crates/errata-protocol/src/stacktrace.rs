@@ -5,7 +5,7 @@
 use crate::databag::{self, CONTEXT, FRAME_VARS};
 use crate::list::{self, Keep};
 use crate::meta::{ErrorKind, Meta, Path};
-use crate::wire::{self, Loose, wire_object};
+use crate::wire::{self, Items, Loose, Nested, wire_object};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -100,44 +100,48 @@ pub struct Frame {
 
 wire_object!(
     /// A stack trace as sent.
-    WireStacktrace {
-        frames: "frames",
-        registers: "registers",
-        lang: "lang",
-        snapshot: "snapshot",
+    WireStacktrace<'a> {
+        frames: "frames" => Items<'a>,
+        registers: "registers" => Loose<'a>,
+        lang: "lang" => Loose<'a>,
+        snapshot: "snapshot" => Loose<'a>,
     }
 );
 
 wire_object!(
     /// A frame as sent.
-    WireFrame {
-        filename: "filename",
-        abs_path: "abs_path",
-        module: "module",
-        package: "package",
-        platform: "platform",
-        function: "function",
-        raw_function: "raw_function",
-        symbol: "symbol",
-        context_line: "context_line",
-        addr_mode: "addr_mode",
-        instruction_addr: "instruction_addr",
-        image_addr: "image_addr",
-        symbol_addr: "symbol_addr",
-        lineno: "lineno",
-        colno: "colno",
-        in_app: "in_app",
-        pre_context: "pre_context",
-        post_context: "post_context",
-        data: "data",
-        vars: "vars",
+    WireFrame<'a> {
+        filename: "filename" => Loose<'a>,
+        abs_path: "abs_path" => Loose<'a>,
+        module: "module" => Loose<'a>,
+        package: "package" => Loose<'a>,
+        platform: "platform" => Loose<'a>,
+        function: "function" => Loose<'a>,
+        raw_function: "raw_function" => Loose<'a>,
+        symbol: "symbol" => Loose<'a>,
+        context_line: "context_line" => Loose<'a>,
+        addr_mode: "addr_mode" => Loose<'a>,
+        instruction_addr: "instruction_addr" => Loose<'a>,
+        image_addr: "image_addr" => Loose<'a>,
+        symbol_addr: "symbol_addr" => Loose<'a>,
+        lineno: "lineno" => Loose<'a>,
+        colno: "colno" => Loose<'a>,
+        in_app: "in_app" => Loose<'a>,
+        pre_context: "pre_context" => Items<'a>,
+        post_context: "post_context" => Items<'a>,
+        data: "data" => Loose<'a>,
+        vars: "vars" => Loose<'a>,
     }
 );
 
 impl Stacktrace {
     /// Reads a stack trace object; `None` when it has no usable frames.
-    pub(crate) fn read(value: Loose<'_>, path: &Path<'_>, meta: &mut Meta) -> Option<Self> {
-        let wire: WireStacktrace<'_> = wire::object(value, path, meta)?;
+    pub(crate) fn read(
+        value: Nested<'_, WireStacktrace<'_>>,
+        path: &Path<'_>,
+        meta: &mut Meta,
+    ) -> Option<Self> {
+        let wire = value.into_object(path, meta)?;
         let frames_path = path.key("frames");
         // The frames in the middle of a huge stack are dropped unread.
         let (mut frames, total) = list::array_counted(
@@ -319,7 +323,7 @@ fn slim_frame_data(frames: &mut [Frame], path: &Path<'_>, meta: &mut Meta) {
 }
 
 /// Source context lines: strings, with `null` read as an empty line.
-fn context(value: Loose<'_>, path: &Path<'_>, meta: &mut Meta, keep: Keep) -> Vec<String> {
+fn context(value: Items<'_>, path: &Path<'_>, meta: &mut Meta, keep: Keep) -> Vec<String> {
     list::array(value, path, meta, keep, |line, p, m| match line {
         Loose::Null => Some(String::new()),
         other => wire::bounded_string(other, MAX_CONTEXT_LINE, p, m),
@@ -375,7 +379,7 @@ mod tests {
         let mut meta = Meta::default();
         let text = v.to_string();
         let st = Stacktrace::read(
-            serde_json::from_str(&text).unwrap(),
+            Nested::from_loose(serde_json::from_str(&text).unwrap(), &mut meta),
             &Path::Root.key("stacktrace"),
             &mut meta,
         );
@@ -505,7 +509,11 @@ mod tests {
         let text = r#"{"frames": [{"function": "a\"b\u00e9", "context_line": "\tx\n",
             "pre_context": ["\/", "plain"], "\u0066ilename": "f.py"}]}"#;
         let mut meta = Meta::default();
-        let st = Stacktrace::read(serde_json::from_str(text).unwrap(), &Path::Root, &mut meta);
+        let st = Stacktrace::read(
+            Nested::from_loose(serde_json::from_str(text).unwrap(), &mut meta),
+            &Path::Root,
+            &mut meta,
+        );
         let frame = &st.unwrap().frames[0];
         assert_eq!(frame.function.as_deref(), Some("a\"b\u{e9}"));
         assert_eq!(frame.context_line.as_deref(), Some("\tx\n"));

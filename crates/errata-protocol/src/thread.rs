@@ -3,8 +3,8 @@
 //! keeps at most [`MAX_THREADS`], the crashed and current ones first.
 
 use crate::meta::{Meta, Path};
-use crate::stacktrace::Stacktrace;
-use crate::wire::{self, Loose, wire_object};
+use crate::stacktrace::{Stacktrace, WireStacktrace};
+use crate::wire::{self, Loose, Nested, wire_object};
 use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -42,21 +42,29 @@ pub struct Thread {
 
 wire_object!(
     /// A thread as sent.
-    WireThread {
-        id: "id",
-        name: "name",
-        crashed: "crashed",
-        current: "current",
-        main: "main",
-        state: "state",
-        stacktrace: "stacktrace",
+    WireThread<'a> {
+        id: "id" => Loose<'a>,
+        name: "name" => Loose<'a>,
+        crashed: "crashed" => Loose<'a>,
+        current: "current" => Loose<'a>,
+        main: "main" => Loose<'a>,
+        state: "state" => Loose<'a>,
+        stacktrace: "stacktrace" => Nested<'a, WireStacktrace<'a>>,
+    }
+);
+
+wire_object!(
+    /// What a thread says of itself that puts it first.
+    WireThreadFlags<'a> {
+        crashed: "crashed" => Loose<'a>,
+        current: "current" => Loose<'a>,
     }
 );
 
 impl Thread {
     /// Whether a raw thread says it crashed or is current: the threads kept first.
     pub(crate) fn is_crashed_or_current(raw: &RawValue) -> bool {
-        serde_json::from_str::<WireThread<'_>>(raw.get()).is_ok_and(|wire| {
+        serde_json::from_str::<WireThreadFlags<'_>>(raw.get()).is_ok_and(|wire| {
             wire.crashed.as_bool() == Some(true) || wire.current.as_bool() == Some(true)
         })
     }

@@ -36,6 +36,9 @@ pub(crate) enum Loose<'a> {
     Str(Cow<'a, str>),
     /// An array or an object, as raw JSON text.
     Raw(&'a RawValue),
+    /// An array or an object already built as a value: what a field read eagerly as a
+    /// list ([`Items`]) or an object ([`Nested`]) held instead (only on error paths).
+    Built(Value),
 }
 
 impl<'a> Loose<'a> {
@@ -96,6 +99,7 @@ impl<'a> Loose<'a> {
                 meta.fail(e);
                 Value::Null
             }),
+            Self::Built(value) => value,
         }
     }
 
@@ -113,7 +117,7 @@ impl<'a> Loose<'a> {
                 Some(1) => Some(true),
                 _ => None,
             },
-            Self::Null | Self::Raw(_) => None,
+            Self::Null | Self::Raw(_) | Self::Built(_) => None,
         }
     }
 
@@ -181,6 +185,7 @@ impl PartialEq for Loose<'_> {
             (Self::Number(a), Self::Number(b)) => a == b,
             (Self::Str(a), Self::Str(b)) => a == b,
             (Self::Raw(a), Self::Raw(b)) => a.get() == b.get(),
+            (Self::Built(a), Self::Built(b)) => a == b,
             _ => false,
         }
     }
@@ -190,6 +195,148 @@ impl<'de> Deserialize<'de> for Loose<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw: &'de RawValue = Deserialize::deserialize(deserializer)?;
         Loose::from_raw(raw).map_err(de::Error::custom)
+    }
+}
+
+/// The `Visitor` methods for scalars, each giving `$wrap(loose)`: a field read eagerly
+/// (with `deserialize_any`) is a [`Loose`] scalar unless it is an array or an object.
+macro_rules! visit_scalars {
+    ($wrap:expr) => {
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($wrap(Loose::Null))
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok($wrap(Loose::Bool(v)))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok($wrap(Loose::Number(v.into())))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok($wrap(Loose::Number(v.into())))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            // As a `Value` reads it (a JSON number is always finite).
+            Ok($wrap(
+                Number::from_f64(v).map_or(Loose::Null, Loose::Number),
+            ))
+        }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok($wrap(Loose::Str(Cow::Borrowed(v))))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok($wrap(Loose::Str(Cow::Owned(v.to_owned()))))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok($wrap(Loose::Str(Cow::Owned(v))))
+        }
+    };
+}
+
+/// A list field read in the same pass as its object: the items of an array, each as raw
+/// text (delimited and validated, not decoded), or whatever else was sent.
+#[derive(Debug)]
+pub(crate) enum Items<'a> {
+    /// An array's items.
+    List(Vec<&'a RawValue>),
+    /// Anything else (`null` when absent).
+    Other(Loose<'a>),
+}
+
+impl Default for Items<'_> {
+    fn default() -> Self {
+        Self::Other(Loose::Null)
+    }
+}
+
+impl<'de> Deserialize<'de> for Items<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ItemsVisitor;
+        impl<'de> Visitor<'de> for ItemsVisitor {
+            type Value = Items<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            visit_scalars!(Items::Other);
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Items<'de>, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(item) = seq.next_element::<&'de RawValue>()? {
+                    items.push(item);
+                }
+                Ok(Items::List(items))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Items<'de>, A::Error> {
+                let value = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Items::Other(Loose::Built(value)))
+            }
+        }
+        deserializer.deserialize_any(ItemsVisitor)
+    }
+}
+
+/// An object field read in the same pass as its parent, as wire object `W`, or whatever
+/// else was sent.
+#[derive(Debug)]
+pub(crate) enum Nested<'a, W> {
+    /// An object.
+    Object(W),
+    /// Anything else (`null` when absent).
+    Other(Loose<'a>),
+}
+
+impl<W> Default for Nested<'_, W> {
+    fn default() -> Self {
+        Self::Other(Loose::Null)
+    }
+}
+
+impl<'a, W: Deserialize<'a>> Nested<'a, W> {
+    /// A value kept raw (a top-level field), decoded as `W` if it is an object.
+    pub(crate) fn from_loose(value: Loose<'a>, meta: &mut Meta) -> Self {
+        match value.as_object_text() {
+            Some(text) => match serde_json::from_str(text) {
+                Ok(object) => Self::Object(object),
+                Err(e) => {
+                    meta.fail(e);
+                    Self::Other(Loose::Null)
+                }
+            },
+            None => Self::Other(value),
+        }
+    }
+
+    /// The object: `null` is absent, anything else is recorded as invalid.
+    pub(crate) fn into_object(self, path: &Path<'_>, meta: &mut Meta) -> Option<W> {
+        match self {
+            Self::Object(object) => Some(object),
+            Self::Other(Loose::Null) => None,
+            Self::Other(other) => {
+                let value = other.into_value(meta);
+                meta.invalid(path, "expected an object", &value);
+                None
+            }
+        }
+    }
+}
+
+impl<'de, W: Deserialize<'de>> Deserialize<'de> for Nested<'de, W> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NestedVisitor<W>(std::marker::PhantomData<W>);
+        impl<'de, W: Deserialize<'de>> Visitor<'de> for NestedVisitor<W> {
+            type Value = Nested<'de, W>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            visit_scalars!(Nested::Other);
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                let value = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(Nested::Other(Loose::Built(value)))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let object = W::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Nested::Object(object))
+            }
+        }
+        deserializer.deserialize_any(NestedVisitor(std::marker::PhantomData))
     }
 }
 
@@ -215,15 +362,16 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-/// Declares a wire object: a struct of [`Loose`] fields, one per key a reader reads, and
-/// its `Deserialize` impl. Other keys are skipped unread; a repeated key keeps its last
-/// value (as a `Value` map does); a missing key is `null`.
+/// Declares a wire object: a struct of fields, one per key a reader reads (a [`Loose`]
+/// value, or a list or object read in the same pass: [`Items`], [`Nested`]), and its
+/// `Deserialize` impl. Other keys are skipped unread; a repeated key keeps its last value
+/// (as a `Value` map does); a missing key is `null`.
 macro_rules! wire_object {
-    ($(#[$attr:meta])* $name:ident { $($field:ident: $key:literal),* $(,)? }) => {
+    ($(#[$attr:meta])* $name:ident<$lt:lifetime> { $($field:ident: $key:literal => $ty:ty),* $(,)? }) => {
         $(#[$attr])*
         #[derive(Debug, Default)]
-        pub(crate) struct $name<'a> {
-            $(pub(crate) $field: $crate::wire::Loose<'a>,)*
+        pub(crate) struct $name<$lt> {
+            $(pub(crate) $field: $ty,)*
         }
 
         impl<'de> ::serde::Deserialize<'de> for $name<'de> {
@@ -343,7 +491,7 @@ mod tests {
 
     wire_object!(
         /// A test object.
-        Pair { a: "a", b: "b" }
+        Pair<'a> { a: "a" => Loose<'a>, b: "b" => Loose<'a> }
     );
 
     #[test]
