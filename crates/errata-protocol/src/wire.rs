@@ -6,8 +6,12 @@
 //! reads into a wire object (declared with [`wire_object!`]) whose fields are [`Loose`]
 //! values: a scalar decoded in place (a string borrowed from the payload unless it has
 //! escapes) or, for an array or object, its raw text again, read by the next reader
-//! down or skipped unread. A `Value` is built only for free-form bags (`vars`, `data`,
-//! `registers`) and on the error path, to record an invalid value in the event's meta.
+//! down or skipped unread. Fields that are lists or objects of a known shape are read in
+//! the same pass as their parent instead of being scanned again: [`Items`] (a stack's
+//! frames, a frame's context lines: the items delimited, not decoded, so a list cut
+//! builds only the items it keeps) and [`Nested`] (an exception's stack trace and
+//! mechanism). A `Value` is built only for free-form bags (`vars`, `data`, `registers`)
+//! and on the error path, to record an invalid value in the event's meta.
 //!
 //! Deserializing a wire object never fails on a field's type, only on JSON that a
 //! `Value` would have refused too (a lone surrogate escape, a number out of range); that
