@@ -4,7 +4,7 @@
 use crate::databag::{self, CONTEXT};
 use crate::event::Level;
 use crate::meta::{Meta, Path};
-use crate::value::{bounded_string, object, string, take, timestamp};
+use crate::wire::{self, Loose, wire_object};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -34,20 +34,71 @@ pub struct Breadcrumb {
     pub data: Map<String, Value>,
 }
 
+wire_object!(
+    /// A breadcrumb as sent.
+    WireBreadcrumb<'a> {
+        timestamp: "timestamp" => Loose<'a>,
+        ty: "type" => Loose<'a>,
+        category: "category" => Loose<'a>,
+        level: "level" => Loose<'a>,
+        message: "message" => Loose<'a>,
+        data: "data" => Loose<'a>,
+    }
+);
+
 impl Breadcrumb {
-    pub(crate) fn read(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<Self> {
-        let mut map = object(value, path, meta)?;
-        let level = Level::read(take(&mut map, "level"), &path.key("level"), meta);
-        let data = object(take(&mut map, "data"), &path.key("data"), meta).unwrap_or_default();
-        let data = databag::trim_map(data, CONTEXT, &path.key("data"), meta);
+    pub(crate) fn read(value: Loose<'_>, path: &Path<'_>, meta: &mut Meta) -> Option<Self> {
+        let wire: WireBreadcrumb<'_> = wire::object(value, path, meta)?;
+        let level = wire.level.into_value(meta);
+        let level = Level::read(level, &path.key("level"), meta);
+        let data_path = path.key("data");
+        let data = wire::bag(wire.data, &data_path, meta).unwrap_or_default();
+        let data = databag::trim_map(data, CONTEXT, &data_path, meta);
         Some(Breadcrumb {
-            timestamp: timestamp(take(&mut map, "timestamp"), &path.key("timestamp"), meta),
-            ty: string(take(&mut map, "type"), &path.key("type"), meta)
+            timestamp: wire::timestamp(wire.timestamp, &path.key("timestamp"), meta),
+            ty: wire::string(wire.ty, &path.key("type"), meta)
                 .unwrap_or_else(|| "default".to_owned()),
-            category: string(take(&mut map, "category"), &path.key("category"), meta),
+            category: wire::string(wire.category, &path.key("category"), meta),
             level: level.unwrap_or(Level::Info),
-            message: bounded_string(take(&mut map, "message"), 8192, &path.key("message"), meta),
+            message: wire::bounded_string(wire.message, 8192, &path.key("message"), meta),
             data,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn read(v: &Value) -> (Option<Breadcrumb>, Vec<crate::ProcessingError>) {
+        let text = v.to_string();
+        let mut meta = Meta::default();
+        let crumb = Breadcrumb::read(serde_json::from_str(&text).unwrap(), &Path::Root, &mut meta);
+        (crumb, meta.into_errors())
+    }
+
+    #[test]
+    fn breadcrumb_fields_of_every_shape() {
+        let (crumb, errors) = read(&json!({
+            "timestamp": "2023-11-14T22:13:20Z", "type": 3, "category": null,
+            "level": 30, "message": "line\n\"quoted\"", "data": {"url": "/x"}, "x": [1]
+        }));
+        let crumb = crumb.unwrap();
+        assert_eq!(crumb.timestamp, Some(1_700_000_000.0));
+        assert_eq!((crumb.ty.as_str(), crumb.level), ("3", Level::Warning));
+        assert_eq!(crumb.message.as_deref(), Some("line\n\"quoted\""));
+        assert_eq!(crumb.data["url"], "/x");
+        assert!(errors.is_empty());
+        let (crumb, errors) = read(&json!({
+            "timestamp": "soon", "type": null, "level": "loud", "message": {"m": 1},
+            "data": "d"
+        }));
+        let crumb = crumb.unwrap();
+        assert_eq!((crumb.ty.as_str(), crumb.level), ("default", Level::Info));
+        let names: Vec<_> = errors.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["level", "data", "timestamp", "message"]);
+        assert!(read(&json!(null)).0.is_none());
+        assert_eq!(read(&json!(["m"])).1.len(), 1);
     }
 }

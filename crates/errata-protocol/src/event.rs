@@ -9,16 +9,15 @@
 use crate::breadcrumb::{Breadcrumb, MAX_BREADCRUMBS};
 use crate::databag::{self, CONTEXT, EXTRA_VALUE, LOG_PARAMS, MODULES, SDK_PACKAGE};
 use crate::exception::{Exception, MAX_EXCEPTIONS};
+use crate::list::{self, Keep};
 use crate::meta::{Meta, Path, ProcessingError};
-use crate::parse::Skipped;
+use crate::parse::Payload;
 use crate::request::Request;
 use crate::stacktrace::Stacktrace;
 use crate::thread::{MAX_THREADS, Thread};
 use crate::user::User;
-use crate::value::{
-    Keep, array, bounded_object, bounded_string, object, pairs, string, take, timestamp, values,
-    values_after,
-};
+use crate::value::{array, bounded_object, bounded_string, object, pairs, string, take, timestamp};
+use crate::wire::Nested;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -324,12 +323,9 @@ impl Event {
         clippy::too_many_lines,
         reason = "one line per event field; splitting hides the list"
     )]
-    /// `skipped` counts the breadcrumbs and tags the parser dropped unread.
-    pub(crate) fn read(
-        mut map: Map<String, Value>,
-        skipped: Skipped,
-        meta: &mut Meta,
-    ) -> (Self, Pending) {
+    /// The hot fields are read from the raw JSON the parser kept (see [`crate::wire`]).
+    pub(crate) fn read(payload: Payload<'_>, meta: &mut Meta) -> (Self, Pending) {
+        let mut map = payload.fields;
         let root = Path::Root;
         let p = |key: &'static str| root.key(key);
         let mut pending = Pending {
@@ -338,7 +334,7 @@ impl Event {
             level: Level::read(take(&mut map, "level"), &p("level"), meta),
             platform: string(take(&mut map, "platform"), &p("platform"), meta),
             site: string(take(&mut map, "site"), &p("site"), meta),
-            tags_skipped: skipped.tags,
+            tags_skipped: payload.tags_skipped,
             ..Pending::default()
         };
         pending.declared_type =
@@ -393,8 +389,8 @@ impl Event {
             environment: environment.filter(|e| valid_environment(e, meta)),
             logentry,
             exception: Values {
-                values: values(
-                    take(&mut map, "exception"),
+                values: list::values(
+                    payload.exception,
                     &p("exception"),
                     meta,
                     Keep::Last(MAX_EXCEPTIONS),
@@ -402,19 +398,22 @@ impl Event {
                 ),
             },
             threads: Values {
-                values: values(
-                    take(&mut map, "threads"),
+                values: list::values(
+                    payload.threads,
                     &p("threads"),
                     meta,
                     Keep::Preferring(MAX_THREADS, Thread::is_crashed_or_current),
                     Thread::read,
                 ),
             },
-            stacktrace: Stacktrace::read(take(&mut map, "stacktrace"), &p("stacktrace"), meta),
+            stacktrace: Stacktrace::read(
+                Nested::from_loose(payload.stacktrace, meta),
+                &p("stacktrace"),
+                meta,
+            ),
             breadcrumbs: Values {
-                values: values_after(
-                    take(&mut map, "breadcrumbs"),
-                    skipped.breadcrumbs,
+                values: list::values(
+                    payload.breadcrumbs,
                     &p("breadcrumbs"),
                     meta,
                     Keep::Last(MAX_BREADCRUMBS),

@@ -4,8 +4,8 @@
 
 use crate::databag::{self, CONTEXT};
 use crate::meta::{Meta, Path};
-use crate::stacktrace::Stacktrace;
-use crate::value::{boolean, bounded_string, object, string, take, uint};
+use crate::stacktrace::{Stacktrace, WireStacktrace};
+use crate::wire::{self, Loose, Nested, wire_object};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -85,27 +85,50 @@ pub struct Mechanism {
     pub meta: Option<Value>,
 }
 
+wire_object!(
+    /// An exception as sent.
+    WireException<'a> {
+        ty: "type" => Loose<'a>,
+        value: "value" => Loose<'a>,
+        module: "module" => Loose<'a>,
+        thread_id: "thread_id" => Loose<'a>,
+        mechanism: "mechanism" => Nested<'a, WireMechanism<'a>>,
+        stacktrace: "stacktrace" => Nested<'a, WireStacktrace<'a>>,
+        raw_stacktrace: "raw_stacktrace" => Nested<'a, WireStacktrace<'a>>,
+    }
+);
+
+wire_object!(
+    /// A mechanism as sent.
+    WireMechanism<'a> {
+        ty: "type" => Loose<'a>,
+        handled: "handled" => Loose<'a>,
+        synthetic: "synthetic" => Loose<'a>,
+        is_exception_group: "is_exception_group" => Loose<'a>,
+        description: "description" => Loose<'a>,
+        help_link: "help_link" => Loose<'a>,
+        source: "source" => Loose<'a>,
+        exception_id: "exception_id" => Loose<'a>,
+        parent_id: "parent_id" => Loose<'a>,
+        data: "data" => Loose<'a>,
+        meta: "meta" => Loose<'a>,
+    }
+);
+
 impl Exception {
     /// Reads one exception; `None` when it has neither a type nor a value (Relay drops
     /// those), or is not an object.
-    pub(crate) fn read(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<Self> {
-        let mut map = object(value, path, meta)?;
+    pub(crate) fn read(value: Loose<'_>, path: &Path<'_>, meta: &mut Meta) -> Option<Self> {
+        let wire: WireException<'_> = wire::object(value, path, meta)?;
         let mut exception = Exception {
-            ty: bounded_string(take(&mut map, "type"), MAX_TYPE, &path.key("type"), meta),
-            value: exception_value(take(&mut map, "value"), &path.key("value"), meta),
-            module: string(take(&mut map, "module"), &path.key("module"), meta),
-            thread_id: match take(&mut map, "thread_id") {
-                v @ (Value::String(_) | Value::Number(_)) => Some(v),
-                _ => None,
-            },
-            mechanism: Mechanism::read(take(&mut map, "mechanism"), &path.key("mechanism"), meta),
-            stacktrace: Stacktrace::read(
-                take(&mut map, "stacktrace"),
-                &path.key("stacktrace"),
-                meta,
-            ),
+            ty: wire::bounded_string(wire.ty, MAX_TYPE, &path.key("type"), meta),
+            value: exception_value(wire.value, &path.key("value"), meta),
+            module: wire::string(wire.module, &path.key("module"), meta),
+            thread_id: wire.thread_id.into_id(),
+            mechanism: Mechanism::read(wire.mechanism, &path.key("mechanism"), meta),
+            stacktrace: Stacktrace::read(wire.stacktrace, &path.key("stacktrace"), meta),
             raw_stacktrace: Stacktrace::read(
-                take(&mut map, "raw_stacktrace"),
+                wire.raw_stacktrace,
                 &path.key("raw_stacktrace"),
                 meta,
             ),
@@ -139,51 +162,43 @@ impl Exception {
 }
 
 impl Mechanism {
-    fn read(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<Self> {
-        let mut map = object(value, path, meta)?;
-        let ty = bounded_string(take(&mut map, "type"), 128, &path.key("type"), meta)
+    fn read(
+        value: Nested<'_, WireMechanism<'_>>,
+        path: &Path<'_>,
+        meta: &mut Meta,
+    ) -> Option<Self> {
+        let wire = value.into_object(path, meta)?;
+        let ty = wire::bounded_string(wire.ty, 128, &path.key("type"), meta)
             .unwrap_or_else(|| "generic".to_owned());
-        let mut flag =
-            |name: &str, meta: &mut Meta| boolean(take(&mut map, name), &path.key(name), meta);
-        let handled = flag("handled", meta);
-        let synthetic = flag("synthetic", meta);
-        let is_exception_group = flag("is_exception_group", meta);
+        let flag = |value: Loose<'_>, name: &str, meta: &mut Meta| {
+            wire::boolean(value, &path.key(name), meta)
+        };
+        let handled = flag(wire.handled, "handled", meta);
+        let synthetic = flag(wire.synthetic, "synthetic", meta);
+        let is_exception_group = flag(wire.is_exception_group, "is_exception_group", meta);
+        let data_path = path.key("data");
         Some(Mechanism {
             ty,
             handled,
             synthetic,
             is_exception_group,
-            description: bounded_string(
-                take(&mut map, "description"),
+            description: wire::bounded_string(
+                wire.description,
                 MAX_VALUE,
                 &path.key("description"),
                 meta,
             ),
-            help_link: bounded_string(
-                take(&mut map, "help_link"),
-                MAX_LINK,
-                &path.key("help_link"),
-                meta,
-            ),
-            source: bounded_string(
-                take(&mut map, "source"),
-                MAX_TYPE,
-                &path.key("source"),
-                meta,
-            ),
-            exception_id: uint(
-                take(&mut map, "exception_id"),
-                &path.key("exception_id"),
-                meta,
-            ),
-            parent_id: uint(take(&mut map, "parent_id"), &path.key("parent_id"), meta),
+            help_link: wire::bounded_string(wire.help_link, MAX_LINK, &path.key("help_link"), meta),
+            source: wire::bounded_string(wire.source, MAX_TYPE, &path.key("source"), meta),
+            exception_id: wire::uint(wire.exception_id, &path.key("exception_id"), meta),
+            parent_id: wire::uint(wire.parent_id, &path.key("parent_id"), meta),
             data: databag::trim_map(
-                object(take(&mut map, "data"), &path.key("data"), meta).unwrap_or_default(),
+                wire::bag(wire.data, &data_path, meta).unwrap_or_default(),
                 CONTEXT,
-                &path.key("data"),
+                &data_path,
                 meta,
             ),
-            meta: match take(&mut map, "meta") {
+            meta: match wire.meta.into_value(meta) {
                 Value::Null => None,
                 mut v => {
                     databag::trim(&mut v, CONTEXT, &path.key("meta"), meta);
@@ -195,8 +210,8 @@ impl Mechanism {
 }
 
 /// An exception value: a string, or any other JSON written as JSON text.
-fn exception_value(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<String> {
-    let text = match value {
+fn exception_value(value: Loose<'_>, path: &Path<'_>, meta: &mut Meta) -> Option<String> {
+    let text = match value.into_value(meta) {
         Value::Null => return None,
         Value::String(s) => s,
         other => other.to_string(),
@@ -209,8 +224,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "the tests pass `json!` literals"
+    )]
     fn read(v: Value) -> Option<Exception> {
-        Exception::read(v, &Path::Root, &mut Meta::default())
+        let text = v.to_string();
+        let value = serde_json::from_str(&text).unwrap();
+        Exception::read(value, &Path::Root, &mut Meta::default())
     }
 
     #[test]
@@ -247,5 +268,54 @@ mod tests {
             (Some(1), Some(0), Some(true))
         );
         assert_eq!(m.source.as_deref(), Some("cause"));
+    }
+
+    #[test]
+    fn exception_fields_of_every_shape() {
+        let mut meta = Meta::default();
+        let text = json!({
+            "type": ["E"], "value": 12, "module": {"m": 1}, "thread_id": {"x": 1},
+            "stacktrace": {"frames": [{"function": "\"f\""}]},
+            "raw_stacktrace": "nope",
+            "mechanism": {"type": null, "handled": "yes", "exception_id": "x",
+                          "data": {"k": "v"}, "meta": {"signal": {"number": 11}}},
+        })
+        .to_string();
+        let e =
+            Exception::read(serde_json::from_str(&text).unwrap(), &Path::Root, &mut meta).unwrap();
+        assert_eq!((e.ty, e.value.as_deref()), (None, Some("12")));
+        assert_eq!((e.module, e.thread_id), (None, None));
+        assert_eq!(
+            e.stacktrace.unwrap().frames[0].function.as_deref(),
+            Some("\"f\"")
+        );
+        let m = e.mechanism.unwrap();
+        assert_eq!(
+            (m.ty.as_str(), m.handled, m.exception_id),
+            ("generic", None, None)
+        );
+        assert_eq!(m.data["k"], "v");
+        assert_eq!(m.meta, Some(json!({"signal": {"number": 11}})));
+        let names: Vec<_> = meta.into_errors().into_iter().map(|e| e.name).collect();
+        assert_eq!(
+            names,
+            [
+                "type",
+                "module",
+                "mechanism.handled",
+                "mechanism.exception_id",
+                "raw_stacktrace"
+            ]
+        );
+    }
+
+    #[test]
+    fn exceptions_that_are_not_objects_are_recorded() {
+        let mut meta = Meta::default();
+        for text in ["null", "\"E\"", "[1]", "3"] {
+            let value = serde_json::from_str(text).unwrap();
+            assert!(Exception::read(value, &Path::Root, &mut meta).is_none());
+        }
+        assert_eq!(meta.into_errors().len(), 3);
     }
 }

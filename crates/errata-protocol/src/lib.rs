@@ -22,6 +22,7 @@ pub mod event;
 pub mod exception;
 pub mod intake;
 pub mod limits;
+mod list;
 pub mod meta;
 pub mod normalize;
 pub mod parse;
@@ -32,6 +33,7 @@ pub mod tags;
 pub mod thread;
 pub mod user;
 mod value;
+mod wire;
 
 pub use error::{AuthSource, Error};
 pub use event::{Event, EventType, Level, LogEntry};

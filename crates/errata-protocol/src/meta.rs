@@ -100,6 +100,8 @@ impl<'a> Path<'a> {
 pub(crate) struct Meta {
     errors: Vec<ProcessingError>,
     omitted: usize,
+    /// JSON that a reader could not decode (see [`Meta::fail`]): it fails the event.
+    failure: Option<serde_json::Error>,
 }
 
 impl Meta {
@@ -129,6 +131,19 @@ impl Meta {
     /// Records that `value` at `path` was dropped because `reason`.
     pub(crate) fn invalid(&mut self, path: &Path<'_>, reason: impl Into<String>, value: &Value) {
         self.push_value(ErrorKind::InvalidData, path, reason, Some(value));
+    }
+
+    /// Records that JSON a reader decodes lazily from the payload is invalid in a way
+    /// the parser did not check (a lone surrogate escape, a number out of range), as
+    /// parsing the whole payload into a `Value` would have found. The first one is kept;
+    /// [`crate::normalize`] then fails the event.
+    pub(crate) fn fail(&mut self, error: serde_json::Error) {
+        self.failure.get_or_insert(error);
+    }
+
+    /// The failure [`Meta::fail`] recorded, if any.
+    pub(crate) fn take_failure(&mut self) -> Option<serde_json::Error> {
+        self.failure.take()
     }
 
     pub(crate) fn into_errors(mut self) -> Vec<ProcessingError> {

@@ -1,16 +1,19 @@
 //! Normalization: one SDK payload in, one canonical [`Event`] out.
 //!
-//! [`normalize`] parses the JSON, reads each field tolerantly ([`Event::read`]), then
+//! [`normalize`] parses the JSON once from the payload bytes ([`crate::parse`]: the hot
+//! fields kept as raw JSON, decoded by their typed readers straight from the payload;
+//! the others as values), reads each field tolerantly ([`Event::read`]), then
 //! applies the rules that span fields, in the spirit of Relay's `normalize_event`: the
 //! event id (the envelope header wins), clock-drift correction and timestamp bounds,
 //! level and platform defaults, the log message, type inference, tag rules, the SDK from
 //! the client string, and the `{{auto}}` IP. It never fails for one bad field; it fails
-//! only when the payload is not a JSON object at all.
+//! only when the payload is not a JSON object at all (or holds JSON a `Value` could not
+//! hold either, such as a lone surrogate escape, in a part it reads).
 
 use crate::depth::{self, MAX_DEPTH};
 use crate::event::{ClientSdk, Event, EventType, Level, LogEntry, MAX_MESSAGE};
 use crate::meta::{ErrorKind, Meta, Path};
-use crate::parse::{self, Skipped};
+use crate::parse::{self, Parsed};
 use crate::{Error, tags};
 use serde_json::Value;
 
@@ -85,8 +88,7 @@ impl NormalizeContext {
 /// before parsing (recorded at the root), so over-nested JSON is an event, not an error.
 pub fn normalize(payload: &[u8], ctx: &NormalizeContext) -> Result<Event, Error> {
     let limited = depth::limit_depth(payload, MAX_DEPTH);
-    let (value, skipped) = parse::parse_event(&limited.json)
-        .map_err(|e| Error::InvalidPayload(format!("not valid JSON: {e}")))?;
+    let parsed = parse::parse_event(&limited.json).map_err(invalid_json)?;
     let mut meta = Meta::default();
     if limited.removed > 0 {
         meta.push(
@@ -98,30 +100,48 @@ pub fn normalize(payload: &[u8], ctx: &NormalizeContext) -> Result<Event, Error>
             ),
         );
     }
-    normalize_with(value, skipped, ctx, meta)
+    normalize_with(parsed, ctx, meta)
 }
 
-/// [`normalize`] for a payload already parsed as JSON.
+/// [`normalize`] for a payload already parsed as JSON (written out again and read as
+/// [`normalize`] reads it, without its depth limit). For tests and tools.
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "the public signature takes the event it reads, as it did when it read it in place"
+)]
 pub fn normalize_value(value: Value, ctx: &NormalizeContext) -> Result<Event, Error> {
-    normalize_with(value, Skipped::default(), ctx, Meta::default())
+    let json = serde_json::to_vec(&value).map_err(invalid_json)?;
+    let parsed = parse::parse_event(&json).map_err(invalid_json)?;
+    normalize_with(parsed, ctx, Meta::default())
+}
+
+/// The error for a payload that is not JSON, or JSON a reader could not decode.
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "used as `map_err(invalid_json)`"
+)]
+fn invalid_json(e: serde_json::Error) -> Error {
+    Error::InvalidPayload(format!("not valid JSON: {e}"))
 }
 
 fn normalize_with(
-    value: Value,
-    skipped: Skipped,
+    parsed: Parsed<'_>,
     ctx: &NormalizeContext,
     mut meta: Meta,
 ) -> Result<Event, Error> {
-    let map = match value {
-        Value::Object(map) => map,
-        other => {
+    let payload = match parsed {
+        Parsed::Event(payload) => payload,
+        Parsed::Other(other) => {
             return Err(Error::InvalidPayload(format!(
                 "expected a JSON object, found {}",
                 json_kind(&other)
             )));
         }
     };
-    let (mut event, pending) = Event::read(map, skipped, &mut meta);
+    let (mut event, pending) = Event::read(payload, &mut meta);
+    if let Some(e) = meta.take_failure() {
+        return Err(invalid_json(e));
+    }
 
     event.event_id = resolve_event_id(ctx.event_id.as_deref(), pending.event_id, &mut meta);
     event.received = ctx.received_at;

@@ -1,22 +1,23 @@
-//! Parsing a payload into JSON values, skipping what would be cut anyway.
+//! Parsing a payload: the hot fields kept as raw JSON, the others parsed into values.
 //!
-//! Most of an event is parsed into `serde_json::Value`s for the tolerant readers. Two
-//! lists are cut by count before anything else and can be long enough that merely
-//! building their values would dominate the cost of an event: breadcrumbs (only the last
-//! [`MAX_BREADCRUMBS`] are kept) and tags (only the first [`MAX_TAGS`] valid ones). For
-//! those, [`parse_event`] first takes the list as raw JSON text, then builds values only
-//! for the items that can be kept: the last [`MAX_BREADCRUMBS`] breadcrumbs, the first
-//! [`MAX_TAGS_READ`] tags as sent (plus a later `environment` tag). The others are only
-//! validated by the parser, never built, and counted in [`Skipped`] so the readers record
-//! the cut. Every other field is parsed as usual.
+//! [`parse_event`] reads the top-level object once, from the payload bytes. The fields
+//! that carry most of an event's bytes (`exception`, `threads`, `stacktrace`,
+//! `breadcrumbs`) are only delimited and kept as raw JSON text borrowed from the payload
+//! (as [`Loose`] values, see [`crate::wire`]): their readers decode what they keep
+//! straight into typed values, skipping the frames and breadcrumbs a list cuts without
+//! building them. The other fields are parsed into `serde_json::Value`s for the tolerant
+//! readers of [`crate::value`], except tags, which are cut by count and can be long
+//! enough that merely building their values would dominate the cost of an event: only
+//! the first [`MAX_TAGS_READ`] tags as sent (plus a later `environment` tag) are built;
+//! the others are only validated by the parser and counted in [`Payload::tags_skipped`]
+//! so the reader records the cut.
 
-use crate::breadcrumb::MAX_BREADCRUMBS;
 use crate::tags::MAX_TAGS;
+use crate::wire::{Key, Loose};
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use std::borrow::Cow;
 use std::fmt;
 
 /// Most tags parsed as sent (the first; an object's before sorting by key): room for
@@ -27,115 +28,77 @@ pub const MAX_TAGS_READ: usize = 4 * MAX_TAGS;
 /// The tag key that is still read past [`MAX_TAGS_READ`] (it sets the environment).
 const ENVIRONMENT: &str = "environment";
 
-/// How many items the parser skipped without building them.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Skipped {
-    /// Breadcrumbs before the last [`MAX_BREADCRUMBS`] (the oldest).
-    pub(crate) breadcrumbs: usize,
-    /// Tags after the first [`MAX_TAGS_READ`] sent.
-    pub(crate) tags: usize,
+/// A parsed payload.
+#[derive(Debug)]
+pub(crate) enum Parsed<'a> {
+    /// A top-level object, as an event.
+    Event(Payload<'a>),
+    /// Anything else, parsed as it is, for the caller to reject.
+    Other(Value),
 }
 
-/// Parses a payload: a top-level object is parsed with breadcrumbs and tags skimmed (see
-/// the module docs); anything else is parsed as it is, for the caller to reject.
-pub(crate) fn parse_event(json: &[u8]) -> Result<(Value, Skipped), serde_json::Error> {
+/// An event object: its hot fields as raw JSON, the others as values.
+#[derive(Debug, Default)]
+pub(crate) struct Payload<'a> {
+    /// `exception`, as sent.
+    pub(crate) exception: Loose<'a>,
+    /// `threads`, as sent.
+    pub(crate) threads: Loose<'a>,
+    /// `stacktrace`, as sent.
+    pub(crate) stacktrace: Loose<'a>,
+    /// `breadcrumbs`, as sent.
+    pub(crate) breadcrumbs: Loose<'a>,
+    /// Every other field.
+    pub(crate) fields: Map<String, Value>,
+    /// Tags after the first [`MAX_TAGS_READ`] sent, skipped unread.
+    pub(crate) tags_skipped: usize,
+}
+
+/// Parses a payload: a top-level object as an event (see the module docs), anything
+/// else as it is.
+pub(crate) fn parse_event(json: &[u8]) -> Result<Parsed<'_>, serde_json::Error> {
     let first = json.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
-        return Ok((serde_json::from_slice(json)?, Skipped::default()));
+        return Ok(Parsed::Other(serde_json::from_slice(json)?));
     }
     let mut de = serde_json::Deserializer::from_slice(json);
-    let (map, skipped) = de.deserialize_map(TopLevel)?;
+    let payload = de.deserialize_map(TopLevel)?;
     de.end()?;
-    Ok((Value::Object(map), skipped))
+    Ok(Parsed::Event(payload))
 }
 
-/// The event object, with `breadcrumbs` and `tags` skimmed.
+/// The event object.
 struct TopLevel;
 
 impl<'de> Visitor<'de> for TopLevel {
-    type Value = (Map<String, Value>, Skipped);
+    type Value = Payload<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an event object")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-        let mut map = Map::new();
-        let mut skipped = Skipped::default();
-        while let Some(key) = access.next_key::<String>()? {
-            let value = match key.as_str() {
-                "breadcrumbs" => {
-                    let raw: &'de RawValue = access.next_value()?;
-                    let (value, n) = breadcrumbs(raw).map_err(de::Error::custom)?;
-                    skipped.breadcrumbs = n;
-                    value
-                }
+        let mut payload = Payload::default();
+        // As when parsing into a `Value`: a repeated key keeps its last value.
+        while let Some(Key(key)) = access.next_key()? {
+            match key.as_ref() {
+                "exception" => payload.exception = access.next_value()?,
+                "threads" => payload.threads = access.next_value()?,
+                "stacktrace" => payload.stacktrace = access.next_value()?,
+                "breadcrumbs" => payload.breadcrumbs = access.next_value()?,
                 "tags" => {
                     let raw: &'de RawValue = access.next_value()?;
                     let (value, n) = tags(raw).map_err(de::Error::custom)?;
-                    skipped.tags = n;
-                    value
+                    payload.tags_skipped = n;
+                    payload.fields.insert(key.into_owned(), value);
                 }
-                _ => access.next_value()?,
-            };
-            // As when parsing into a `Value`: a repeated key keeps its last value.
-            map.insert(key, value);
-        }
-        Ok((map, skipped))
-    }
-}
-
-/// Breadcrumbs as a list, as `{"values": [...]}`, or anything else (left to the reader):
-/// values only for the last [`MAX_BREADCRUMBS`] items, and how many were skipped.
-fn breadcrumbs(raw: &RawValue) -> Result<(Value, usize), serde_json::Error> {
-    let text = raw.get();
-    match text.trim_start().as_bytes().first() {
-        Some(b'[') => {
-            let items: Vec<&RawValue> = serde_json::from_str(text)?;
-            let skip = items.len().saturating_sub(MAX_BREADCRUMBS);
-            let kept = items[skip..]
-                .iter()
-                .map(|item| serde_json::from_str(item.get()))
-                .collect::<Result<_, _>>()?;
-            Ok((Value::Array(kept), skip))
-        }
-        Some(b'{') => {
-            let fields: Vec<(String, &RawValue)> =
-                serde_json::Deserializer::from_str(text).deserialize_map(Entries)?;
-            let mut map = Map::new();
-            let mut skipped = 0;
-            for (key, value) in fields {
-                let value = if key == "values" {
-                    let (value, n) = breadcrumbs(value)?;
-                    skipped = n;
-                    value
-                } else {
-                    serde_json::from_str(value.get())?
-                };
-                map.insert(key, value);
+                _ => {
+                    let value = access.next_value()?;
+                    payload.fields.insert(key.into_owned(), value);
+                }
             }
-            Ok((Value::Object(map), skipped))
         }
-        _ => Ok((serde_json::from_str(text)?, 0)),
-    }
-}
-
-/// An object's entries in the order sent, values left as raw JSON.
-struct Entries;
-
-impl<'de> Visitor<'de> for Entries {
-    type Value = Vec<(String, &'de RawValue)>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(entry) = access.next_entry()? {
-            out.push(entry);
-        }
-        Ok(out)
+        Ok(payload)
     }
 }
 
@@ -148,28 +111,6 @@ fn tags(raw: &RawValue) -> Result<(Value, usize), serde_json::Error> {
         Some(b'{') => serde_json::Deserializer::from_str(text).deserialize_map(TagObject),
         Some(b'[') => serde_json::Deserializer::from_str(text).deserialize_seq(TagList),
         _ => Ok((serde_json::from_str(text)?, 0)),
-    }
-}
-
-/// A map key, borrowed from the payload when it has no escapes.
-struct Key<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(s)))
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(s.to_owned())))
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
     }
 }
 
@@ -288,48 +229,71 @@ fn is_environment_pair(raw: &RawValue) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::meta::Meta;
     use serde_json::json;
 
-    fn parse(value: &Value) -> (Value, Skipped) {
-        parse_event(value.to_string().as_bytes()).unwrap()
+    /// The payload as one value again (hot fields decoded), and the tags skipped.
+    fn parse(value: &Value) -> (Value, usize) {
+        parse_text(&value.to_string())
+    }
+
+    fn parse_text(text: &str) -> (Value, usize) {
+        let Parsed::Event(payload) = parse_event(text.as_bytes()).unwrap() else {
+            panic!("not an object: {text}")
+        };
+        let mut meta = Meta::default();
+        let mut map = payload.fields;
+        for (key, value) in [
+            ("exception", payload.exception),
+            ("threads", payload.threads),
+            ("stacktrace", payload.stacktrace),
+            ("breadcrumbs", payload.breadcrumbs),
+        ] {
+            if !value.is_null() {
+                map.insert(key.to_owned(), value.into_value(&mut meta));
+            }
+        }
+        assert!(meta.take_failure().is_none());
+        (Value::Object(map), payload.tags_skipped)
     }
 
     #[test]
     fn small_events_parse_as_values_do() {
         let event = json!({
             "breadcrumbs": {"values": [{"message": "a"}], "x": 1},
+            "exception": [{"type": "E", "stacktrace": {"frames": [{"lineno": 1}]}}],
+            "threads": "nope",
+            "stacktrace": 7,
             "tags": [["a", "1"], ["b", 2]],
             "extra": {"k": [1, 2]},
         });
-        assert_eq!(parse(&event), (event, Skipped::default()));
+        assert_eq!(parse(&event), (event, 0));
         for other in [
             json!({"breadcrumbs": "nope", "tags": 5}),
             json!({"tags": {"b": 1, "a": 2}}),
         ] {
-            assert_eq!(parse(&other), (other, Skipped::default()));
+            assert_eq!(parse(&other), (other, 0));
         }
-        let repeated = br#"{"tags": {"a": "1"}, "tags": {"b": "2"}}"#;
+        let repeated =
+            r#"{"tags": {"a": "1"}, "tags": {"b": "2"}, "exception": [1], "\u0065xception": [2]}"#;
         assert_eq!(
-            parse_event(repeated).unwrap().0,
-            json!({"tags": {"b": "2"}})
+            parse_text(repeated).0,
+            json!({"tags": {"b": "2"}, "exception": [2]})
         );
     }
 
     #[test]
-    fn only_the_last_breadcrumbs_are_built() {
-        let crumbs: Vec<Value> = (0..MAX_BREADCRUMBS + 5).map(|i| json!({"i": i})).collect();
-        for event in [
-            json!({ "breadcrumbs": crumbs }),
-            json!({"breadcrumbs": {"values": crumbs}}),
-        ] {
-            let (value, skipped) = parse(&event);
-            assert_eq!(skipped.breadcrumbs, 5);
-            let list = value["breadcrumbs"]
-                .get("values")
-                .unwrap_or(&value["breadcrumbs"]);
-            assert_eq!(list.as_array().unwrap().len(), MAX_BREADCRUMBS);
-            assert_eq!(list[0]["i"], 5);
-        }
+    fn hot_fields_are_kept_as_raw_text() {
+        let text = r#"{"exception": {"values": [ {"type": "E"} ]}, "breadcrumbs": [{}, {}]}"#;
+        let Parsed::Event(payload) = parse_event(text.as_bytes()).unwrap() else {
+            panic!("an object")
+        };
+        assert_eq!(
+            payload.exception.as_object_text(),
+            Some(r#"{"values": [ {"type": "E"} ]}"#)
+        );
+        assert_eq!(payload.breadcrumbs.as_array_text(), Some("[{}, {}]"));
+        assert!(payload.threads.is_null() && payload.fields.is_empty());
     }
 
     #[test]
@@ -340,11 +304,11 @@ mod tests {
         object.insert("zz-last".into(), json!("v"));
         let mut text = Value::Object(object).to_string();
         text.insert_str(text.len() - 1, r#", "environment": "prod""#);
-        let (value, skipped) = parse_event(format!("{{\"tags\": {text}}}").as_bytes()).unwrap();
+        let (value, skipped) = parse_text(&format!("{{\"tags\": {text}}}"));
         let tags = value["tags"].as_object().unwrap();
         assert_eq!(tags.len(), MAX_TAGS_READ + 1);
         assert_eq!(tags["environment"], "prod");
-        assert_eq!(skipped.tags, 11);
+        assert_eq!(skipped, 11);
         let mut list: Vec<Value> = (0..n).map(|i| json!([format!("t{i}"), "v"])).collect();
         list.push(json!([" environment", "prod"]));
         list.push(json!(["environment", "later"]));
@@ -352,25 +316,29 @@ mod tests {
         let tags = value["tags"].as_array().unwrap();
         assert_eq!(tags.len(), MAX_TAGS_READ + 1);
         assert_eq!(tags.last().unwrap()[1], "prod");
-        assert_eq!(skipped.tags, 11);
+        assert_eq!(skipped, 11);
     }
 
     #[test]
     fn invalid_json_in_skipped_items_is_still_an_error() {
-        let crumbs = "{},".repeat(MAX_BREADCRUMBS + 5);
+        let crumbs = "{},".repeat(200);
         let tags = (0..MAX_TAGS_READ + 5)
             .map(|i| format!("\"t{i}\": 1,"))
             .collect::<Vec<_>>()
             .concat();
         for bad in [
             format!("{{\"breadcrumbs\": [{{\"a\": tru}}, {crumbs} {{}}]}}"),
+            "{\"exception\": [{\"a\": 1,}]}".to_owned(),
             format!("{{\"tags\": {{{tags} \"x\": [1,]}}}}"),
             format!("{{\"tags\": {{{tags} \"x\": 1"),
             "[1, 2]".to_owned(),
             "{\"a\": 1} x".to_owned(),
         ] {
             let parsed = parse_event(bad.as_bytes());
-            assert!(parsed.is_err() || !parsed.unwrap().0.is_object(), "{bad}");
+            assert!(
+                parsed.is_err() || matches!(parsed, Ok(Parsed::Other(_))),
+                "{bad}"
+            );
         }
     }
 }

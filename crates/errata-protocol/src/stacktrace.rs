@@ -3,8 +3,9 @@
 //! defaults, and trimming of huge stacks to the 50 oldest plus 200 newest frames).
 
 use crate::databag::{self, CONTEXT, FRAME_VARS};
+use crate::list::{self, Keep};
 use crate::meta::{ErrorKind, Meta, Path};
-use crate::value::{Keep, array, boolean, bounded_string, object, string, take, uint};
+use crate::wire::{self, Items, Loose, Nested, wire_object};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -97,38 +98,75 @@ pub struct Frame {
     pub data: Option<Map<String, Value>>,
 }
 
+wire_object!(
+    /// A stack trace as sent.
+    WireStacktrace<'a> {
+        frames: "frames" => Items<'a>,
+        registers: "registers" => Loose<'a>,
+        lang: "lang" => Loose<'a>,
+        snapshot: "snapshot" => Loose<'a>,
+    }
+);
+
+wire_object!(
+    /// A frame as sent.
+    WireFrame<'a> {
+        filename: "filename" => Loose<'a>,
+        abs_path: "abs_path" => Loose<'a>,
+        module: "module" => Loose<'a>,
+        package: "package" => Loose<'a>,
+        platform: "platform" => Loose<'a>,
+        function: "function" => Loose<'a>,
+        raw_function: "raw_function" => Loose<'a>,
+        symbol: "symbol" => Loose<'a>,
+        context_line: "context_line" => Loose<'a>,
+        addr_mode: "addr_mode" => Loose<'a>,
+        instruction_addr: "instruction_addr" => Loose<'a>,
+        image_addr: "image_addr" => Loose<'a>,
+        symbol_addr: "symbol_addr" => Loose<'a>,
+        lineno: "lineno" => Loose<'a>,
+        colno: "colno" => Loose<'a>,
+        in_app: "in_app" => Loose<'a>,
+        pre_context: "pre_context" => Items<'a>,
+        post_context: "post_context" => Items<'a>,
+        data: "data" => Loose<'a>,
+        vars: "vars" => Loose<'a>,
+    }
+);
+
 impl Stacktrace {
     /// Reads a stack trace object; `None` when it has no usable frames.
-    pub(crate) fn read(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<Self> {
-        let mut map = object(value, path, meta)?;
+    pub(crate) fn read(
+        value: Nested<'_, WireStacktrace<'_>>,
+        path: &Path<'_>,
+        meta: &mut Meta,
+    ) -> Option<Self> {
+        let wire = value.into_object(path, meta)?;
         let frames_path = path.key("frames");
-        let raw_frames = take(&mut map, "frames");
-        let total = raw_frames.as_array().map_or(0, Vec::len);
         // The frames in the middle of a huge stack are dropped unread.
-        let frames = array(
-            raw_frames,
+        let (mut frames, total) = list::array_counted(
+            wire.frames,
             &frames_path,
             meta,
             Keep::Ends(KEEP_OLDEST, KEEP_NEWEST),
             Frame::read,
         );
+        let registers_path = path.key("registers");
         let mut stack = Stacktrace {
             frames: Vec::new(),
             frames_omitted: None,
             registers: databag::trim_map(
-                object(take(&mut map, "registers"), &path.key("registers"), meta)
-                    .unwrap_or_default(),
+                wire::bag(wire.registers, &registers_path, meta).unwrap_or_default(),
                 CONTEXT,
-                &path.key("registers"),
+                &registers_path,
                 meta,
             ),
-            lang: string(take(&mut map, "lang"), &path.key("lang"), meta),
-            snapshot: boolean(take(&mut map, "snapshot"), &path.key("snapshot"), meta),
+            lang: wire::string(wire.lang, &path.key("lang"), meta),
+            snapshot: wire::boolean(wire.snapshot, &path.key("snapshot"), meta),
         };
         if total > MAX_FRAMES {
             stack.frames_omitted = Some([KEEP_OLDEST, total - KEEP_NEWEST]);
         }
-        let mut frames = frames;
         slim_frame_data(&mut frames, &frames_path, meta);
         stack.frames = frames;
         if stack.frames.is_empty() {
@@ -141,45 +179,45 @@ impl Stacktrace {
 
 impl Frame {
     /// Reads and normalizes one frame.
-    pub(crate) fn read(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<Self> {
-        let mut map = object(value, path, meta)?;
-        let mut field = |name: &str, max: usize, meta: &mut Meta| {
-            bounded_string(take(&mut map, name), max, &path.key(name), meta)
+    pub(crate) fn read(value: Loose<'_>, path: &Path<'_>, meta: &mut Meta) -> Option<Self> {
+        let wire: WireFrame<'_> = wire::object(value, path, meta)?;
+        let field = |value: Loose<'_>, name: &str, max: usize, meta: &mut Meta| {
+            wire::bounded_string(value, max, &path.key(name), meta)
         };
         let mut frame = Frame {
-            filename: field("filename", MAX_PATH, meta),
-            abs_path: field("abs_path", MAX_PATH, meta),
-            module: field("module", MAX_MODULE, meta),
-            package: field("package", MAX_MODULE, meta),
-            platform: field("platform", 64, meta),
-            function: field("function", MAX_FUNCTION, meta),
-            raw_function: field("raw_function", MAX_FUNCTION, meta),
-            symbol: field("symbol", MAX_FUNCTION, meta),
-            context_line: field("context_line", MAX_CONTEXT_LINE, meta),
-            addr_mode: field("addr_mode", 64, meta),
-            instruction_addr: address(take(&mut map, "instruction_addr"), path, meta),
-            image_addr: address(take(&mut map, "image_addr"), path, meta),
-            symbol_addr: address(take(&mut map, "symbol_addr"), path, meta),
+            filename: field(wire.filename, "filename", MAX_PATH, meta),
+            abs_path: field(wire.abs_path, "abs_path", MAX_PATH, meta),
+            module: field(wire.module, "module", MAX_MODULE, meta),
+            package: field(wire.package, "package", MAX_MODULE, meta),
+            platform: field(wire.platform, "platform", 64, meta),
+            function: field(wire.function, "function", MAX_FUNCTION, meta),
+            raw_function: field(wire.raw_function, "raw_function", MAX_FUNCTION, meta),
+            symbol: field(wire.symbol, "symbol", MAX_FUNCTION, meta),
+            context_line: field(wire.context_line, "context_line", MAX_CONTEXT_LINE, meta),
+            addr_mode: field(wire.addr_mode, "addr_mode", 64, meta),
+            instruction_addr: address(wire.instruction_addr, path, meta),
+            image_addr: address(wire.image_addr, path, meta),
+            symbol_addr: address(wire.symbol_addr, path, meta),
             ..Frame::default()
         };
-        frame.lineno = uint(take(&mut map, "lineno"), &path.key("lineno"), meta);
-        frame.colno = uint(take(&mut map, "colno"), &path.key("colno"), meta);
-        frame.in_app = boolean(take(&mut map, "in_app"), &path.key("in_app"), meta);
+        frame.lineno = wire::uint(wire.lineno, &path.key("lineno"), meta);
+        frame.colno = wire::uint(wire.colno, &path.key("colno"), meta);
+        frame.in_app = wire::boolean(wire.in_app, &path.key("in_app"), meta);
         frame.pre_context = context(
-            take(&mut map, "pre_context"),
+            wire.pre_context,
             &path.key("pre_context"),
             meta,
             Keep::Last(MAX_CONTEXT_LINES),
         );
         frame.post_context = context(
-            take(&mut map, "post_context"),
+            wire.post_context,
             &path.key("post_context"),
             meta,
             Keep::First(MAX_CONTEXT_LINES),
         );
-        frame.data = object(take(&mut map, "data"), &path.key("data"), meta)
+        frame.data = wire::bag(wire.data, &path.key("data"), meta)
             .map(|data| databag::trim_map(data, FRAME_VARS, &path.key("data"), meta));
-        frame.vars = vars(take(&mut map, "vars"), &path.key("vars"), meta);
+        frame.vars = vars(wire.vars.into_value(meta), &path.key("vars"), meta);
         frame.normalize();
         Some(frame)
     }
@@ -285,10 +323,10 @@ fn slim_frame_data(frames: &mut [Frame], path: &Path<'_>, meta: &mut Meta) {
 }
 
 /// Source context lines: strings, with `null` read as an empty line.
-fn context(value: Value, path: &Path<'_>, meta: &mut Meta, keep: Keep) -> Vec<String> {
-    array(value, path, meta, keep, |line, p, m| match line {
-        Value::Null => Some(String::new()),
-        other => bounded_string(other, MAX_CONTEXT_LINE, p, m),
+fn context(value: Items<'_>, path: &Path<'_>, meta: &mut Meta, keep: Keep) -> Vec<String> {
+    list::array(value, path, meta, keep, |line, p, m| match line {
+        Loose::Null => Some(String::new()),
+        other => wire::bounded_string(other, MAX_CONTEXT_LINE, p, m),
     })
 }
 
@@ -316,8 +354,8 @@ fn vars(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<Map<String, Va
 }
 
 /// A native address: a hex string kept as is, or a number written as hex.
-fn address(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<String> {
-    match value {
+fn address(value: Loose<'_>, path: &Path<'_>, meta: &mut Meta) -> Option<String> {
+    match value.into_value(meta) {
         Value::Null => None,
         Value::String(s) => Some(s),
         Value::Number(n) if n.as_u64().is_some() => n.as_u64().map(|a| format!("{a:#x}")),
@@ -333,9 +371,18 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "the tests pass `json!` literals"
+    )]
     fn read(v: Value) -> (Option<Stacktrace>, Vec<crate::meta::ProcessingError>) {
         let mut meta = Meta::default();
-        let st = Stacktrace::read(v, &Path::Root.key("stacktrace"), &mut meta);
+        let text = v.to_string();
+        let st = Stacktrace::read(
+            Nested::from_loose(serde_json::from_str(&text).unwrap(), &mut meta),
+            &Path::Root.key("stacktrace"),
+            &mut meta,
+        );
         (st, meta.into_errors())
     }
 
@@ -417,5 +464,87 @@ mod tests {
         assert_eq!(url_path("/srv/app.py"), "/srv/app.py");
         assert!(is_url("http://x.com/a.js"));
         assert!(!is_url("/srv/app.py"));
+    }
+
+    #[test]
+    fn frame_fields_of_every_shape() {
+        let (st, errors) = read(json!({"frames": [
+            {"function": 7, "filename": true, "module": null, "lineno": 1.0,
+             "colno": -3, "in_app": "True", "instruction_addr": 4096,
+             "image_addr": [1], "pre_context": "x", "post_context": [null, 2, ["y"]],
+             "data": [], "vars": null, "unknown": {"deep": [1, {"x": null}]}},
+            null,
+            {"function": {"name": "f"}, "abs_path": "https://x.example/app.js"},
+        ]}));
+        let frames = st.unwrap().frames;
+        assert_eq!(frames.len(), 2);
+        let f = &frames[0];
+        assert_eq!(f.function.as_deref(), Some("7"));
+        assert_eq!(f.filename.as_deref(), Some("true"));
+        assert_eq!(f.abs_path.as_deref(), Some("true"));
+        assert_eq!((f.lineno, f.colno, f.in_app), (Some(1), None, Some(true)));
+        assert_eq!(f.instruction_addr.as_deref(), Some("0x1000"));
+        assert_eq!(f.image_addr, None);
+        assert_eq!(f.post_context, ["", "2"]);
+        assert_eq!(frames[1].filename.as_deref(), Some("/app.js"));
+        let names: Vec<_> = errors
+            .iter()
+            .map(|e| (e.name.as_str(), e.value.clone()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("stacktrace.frames.0", Some(json!([1]))),
+                ("stacktrace.frames.0.colno", Some(json!(-3))),
+                ("stacktrace.frames.0.pre_context", Some(json!("x"))),
+                ("stacktrace.frames.0.post_context.2", Some(json!(["y"]))),
+                ("stacktrace.frames.0.data", Some(json!([]))),
+                ("stacktrace.frames.2.function", Some(json!({"name": "f"}))),
+            ]
+        );
+    }
+
+    #[test]
+    fn escaped_strings_are_decoded() {
+        let text = r#"{"frames": [{"function": "a\"b\u00e9", "context_line": "\tx\n",
+            "pre_context": ["\/", "plain"], "\u0066ilename": "f.py"}]}"#;
+        let mut meta = Meta::default();
+        let st = Stacktrace::read(
+            Nested::from_loose(serde_json::from_str(text).unwrap(), &mut meta),
+            &Path::Root,
+            &mut meta,
+        );
+        let frame = &st.unwrap().frames[0];
+        assert_eq!(frame.function.as_deref(), Some("a\"b\u{e9}"));
+        assert_eq!(frame.context_line.as_deref(), Some("\tx\n"));
+        assert_eq!(frame.pre_context, ["/", "plain"]);
+        assert_eq!(frame.filename.as_deref(), Some("f.py"));
+        assert!(meta.into_errors().is_empty());
+    }
+
+    #[test]
+    fn context_lines_are_cut_to_the_nearest() {
+        let lines: Vec<String> = (0..100).map(|i| format!("l{i}")).collect();
+        let (st, errors) = read(json!({"frames": [{"pre_context": lines, "post_context": lines}]}));
+        let frame = &st.unwrap().frames[0];
+        assert_eq!(frame.pre_context.len(), MAX_CONTEXT_LINES);
+        assert_eq!(frame.pre_context[0], "l75");
+        assert_eq!(frame.post_context.last().map(String::as_str), Some("l24"));
+        assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn stacks_of_the_wrong_shape() {
+        for bad in [json!("frames"), json!([]), json!({"frames": {"a": 1}})] {
+            let (st, errors) = read(bad.clone());
+            assert!(st.is_none(), "{bad}");
+            assert_eq!(errors.len(), 1, "{bad}");
+        }
+        let (st, errors) = read(json!({"frames": [], "registers": {"rip": 1}}));
+        assert!(st.is_none() && errors.is_empty());
+        let (st, errors) = read(json!({"frames": [{}], "registers": 3, "lang": 1, "snapshot": 2}));
+        let st = st.unwrap();
+        assert_eq!((st.lang.as_deref(), st.snapshot), (Some("1"), None));
+        assert_eq!(errors.len(), 2);
     }
 }

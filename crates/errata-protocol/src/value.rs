@@ -4,7 +4,15 @@
 //! accepts each shape some SDK is known to send, and on anything else records a
 //! [`ProcessingError`](crate::meta::ProcessingError) at the field's path and returns
 //! `None`. `null` is always "absent", never an error.
+//!
+//! These readers take `serde_json::Value`s: the fields the parser builds as values
+//! (request, user, contexts, tags, SDK...) are read with them directly. The hot fields
+//! (exceptions, stack traces, threads, breadcrumbs) are never built as values: their
+//! readers decode wire objects ([`crate::wire`]) and lists ([`crate::list`]) from the raw
+//! payload, and hand each scalar field to the reader here as a small `Value` (a string
+//! moved from the payload, a number, a boolean), so a field reads the same either way.
 
+use crate::list::{Keep, record_cut};
 use crate::meta::{ErrorKind, Meta, Path, truncate_str};
 use serde_json::{Map, Value};
 use time::format_description::well_known::Rfc3339;
@@ -128,119 +136,6 @@ pub(crate) fn object(value: Value, path: &Path<'_>, meta: &mut Meta) -> Option<M
     }
 }
 
-/// Which items of a list an SDK sent are kept when there are more than the list's limit.
-/// The others are dropped unread, and the cut is recorded once at the list's path (as
-/// `trimmed`, with how many were dropped). Items are counted as sent, `null`s included.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Keep {
-    /// The first `n`.
-    First(usize),
-    /// The last `n` (the newest, in lists kept oldest first).
-    Last(usize),
-    /// The first `.0` and the last `.1` (stack frames: the entry point and the crash).
-    Ends(usize, usize),
-    /// At most `.0`: first those for which `.1` holds, then the others, in the order
-    /// sent (threads: the crashed and current ones first).
-    Preferring(usize, fn(&Value) -> bool),
-}
-
-impl Keep {
-    /// The most items kept.
-    pub(crate) fn max(self) -> usize {
-        match self {
-            Self::First(n) | Self::Last(n) | Self::Preferring(n, _) => n,
-            Self::Ends(oldest, newest) => oldest + newest,
-        }
-    }
-
-    /// Which of `items` are kept, or `None` when all are. One pass, whatever `self` is.
-    fn mask(self, items: &[Value]) -> Option<Vec<bool>> {
-        let total = items.len();
-        if total <= self.max() {
-            return None;
-        }
-        let mask = match self {
-            Self::First(n) => (0..total).map(|i| i < n).collect(),
-            Self::Last(n) => (0..total).map(|i| i >= total - n).collect(),
-            Self::Ends(oldest, newest) => (0..total)
-                .map(|i| i < oldest || i >= total - newest)
-                .collect(),
-            Self::Preferring(n, preferred) => {
-                let preferred: Vec<bool> = items.iter().map(preferred).collect();
-                let mut slots_for_others =
-                    n.saturating_sub(preferred.iter().filter(|p| **p).count());
-                let mut slots_for_preferred = n;
-                preferred
-                    .into_iter()
-                    .map(|p| {
-                        let slots = if p {
-                            &mut slots_for_preferred
-                        } else {
-                            &mut slots_for_others
-                        };
-                        let keep = *slots > 0;
-                        *slots = slots.saturating_sub(1);
-                        keep
-                    })
-                    .collect()
-            }
-        };
-        Some(mask)
-    }
-
-    fn describe(self) -> String {
-        match self {
-            Self::First(n) => format!("kept the first {n}"),
-            Self::Last(n) => format!("kept the last {n}"),
-            Self::Ends(oldest, newest) => {
-                format!("kept the first {oldest} and the last {newest}")
-            }
-            Self::Preferring(n, _) => format!("kept {n}"),
-        }
-    }
-}
-
-/// Records that a list or map of `total` items at `path` was cut to `kept`.
-pub(crate) fn record_cut(path: &Path<'_>, total: usize, kept: usize, how: &str, meta: &mut Meta) {
-    meta.push(
-        ErrorKind::Trimmed,
-        path,
-        format!(
-            "{} of {total} items were dropped (over the limit of {kept}): {how}",
-            total - kept
-        ),
-    );
-}
-
-/// Reads the items of `items` that `keep` keeps, in order, recording the cut. `skipped`
-/// items before these were already dropped unparsed (see [`crate::parse`]): they count
-/// toward the total and shift the indices.
-fn read_kept<T>(
-    items: Vec<Value>,
-    skipped: usize,
-    path: &Path<'_>,
-    meta: &mut Meta,
-    keep: Keep,
-    skip_nulls: bool,
-    mut read: impl FnMut(Value, &Path<'_>, &mut Meta) -> Option<T>,
-) -> Vec<T> {
-    let mask = keep.mask(&items);
-    let total = skipped + items.len();
-    if total > keep.max() {
-        record_cut(path, total, keep.max(), &keep.describe(), meta);
-    }
-    let mut out = Vec::with_capacity(items.len().min(keep.max()));
-    for (i, item) in items.into_iter().enumerate() {
-        if mask.as_ref().is_some_and(|m| !m[i]) || (skip_nulls && item.is_null()) {
-            continue;
-        }
-        if let Some(v) = read(item, &path.index(skipped + i), meta) {
-            out.push(v);
-        }
-    }
-    out
-}
-
 /// A map cut to its first `max` keys (in key order), recording the cut.
 pub(crate) fn cut_map(
     map: Map<String, Value>,
@@ -266,68 +161,40 @@ pub(crate) fn bounded_object(
     object(value, path, meta).map(|map| cut_map(map, max, path, meta))
 }
 
-/// A list of items that SDKs send as `{"values": [...]}`, as a bare array, or as one
-/// single object. Each element `keep` keeps is read by `read`; elements it rejects are
-/// skipped.
-pub(crate) fn values<T>(
-    value: Value,
-    path: &Path<'_>,
-    meta: &mut Meta,
-    keep: Keep,
-    read: impl FnMut(Value, &Path<'_>, &mut Meta) -> Option<T>,
-) -> Vec<T> {
-    values_after(value, 0, path, meta, keep, read)
-}
-
-/// [`values`] for a list whose first `skipped` items the parser already dropped (only
-/// with [`Keep::Last`]).
-pub(crate) fn values_after<T>(
-    value: Value,
-    skipped: usize,
-    path: &Path<'_>,
-    meta: &mut Meta,
-    keep: Keep,
-    read: impl FnMut(Value, &Path<'_>, &mut Meta) -> Option<T>,
-) -> Vec<T> {
-    let (items, list_path_key) = match value {
-        Value::Null => return Vec::new(),
-        Value::Array(items) => (items, false),
-        Value::Object(mut map) => match map.remove("values") {
-            Some(Value::Array(items)) => (items, true),
-            Some(Value::Null) => return Vec::new(),
-            Some(other) => {
-                meta.invalid(&path.key("values"), "expected a list", &other);
-                return Vec::new();
-            }
-            None if map.is_empty() => return Vec::new(),
-            None => (vec![Value::Object(map)], false),
-        },
-        other => {
-            meta.invalid(path, "expected a list or an object with `values`", &other);
-            return Vec::new();
-        }
-    };
-    let values_path = path.key("values");
-    let list_path = if list_path_key { &values_path } else { path };
-    read_kept(items, skipped, list_path, meta, keep, true, read)
-}
-
-/// A list of items given as a plain array, of which `keep` keeps some.
+/// A list of items given as a plain array, of which `keep` keeps some (for lists read
+/// from a `Value`; the hot lists are read from raw JSON by [`crate::list`]).
 pub(crate) fn array<T>(
     value: Value,
     path: &Path<'_>,
     meta: &mut Meta,
     keep: Keep,
-    read: impl FnMut(Value, &Path<'_>, &mut Meta) -> Option<T>,
+    mut read: impl FnMut(Value, &Path<'_>, &mut Meta) -> Option<T>,
 ) -> Vec<T> {
-    match value {
-        Value::Null => Vec::new(),
-        Value::Array(items) => read_kept(items, 0, path, meta, keep, false, read),
+    let items = match value {
+        Value::Null => return Vec::new(),
+        Value::Array(items) => items,
         other => {
             meta.invalid(path, "expected a list", &other);
-            Vec::new()
+            return Vec::new();
+        }
+    };
+    let total = items.len();
+    let mask = keep.mask(total, |i| {
+        serde_json::value::to_raw_value(&items[i]).is_ok_and(|raw| keep.prefers(&raw))
+    });
+    if total > keep.max() {
+        record_cut(path, total, keep.max(), &keep.describe(), meta);
+    }
+    let mut out = Vec::with_capacity(total.min(keep.max()));
+    for (i, item) in items.into_iter().enumerate() {
+        if mask.as_ref().is_some_and(|m| !m[i]) {
+            continue;
+        }
+        if let Some(v) = read(item, &path.index(i), meta) {
+            out.push(v);
         }
     }
+    out
 }
 
 /// A value written as a pair-list entry: strings stay, scalars become text, arrays are
@@ -515,23 +382,6 @@ mod tests {
         (out, meta)
     }
 
-    #[test]
-    fn values_accepts_three_shapes() {
-        let as_str = |v: Value, p: &Path<'_>, m: &mut Meta| string(v, p, m);
-        let all = Keep::First(usize::MAX);
-        let wrap = |v: Value, p: &Path<'_>, m: &mut Meta| values(v, p, m, all, as_str);
-        assert_eq!(read(wrap, json!({"values": ["a", "b"]})).0, vec!["a", "b"]);
-        assert_eq!(read(wrap, json!(["a", "b"])).0, vec!["a", "b"]);
-        let single = |v: Value, p: &Path<'_>, m: &mut Meta| {
-            values(v, p, m, all, |v, p, m| object(v, p, m).map(|o| o.len()))
-        };
-        assert_eq!(read(single, json!({"type": "x", "value": "y"})).0, vec![2]);
-        assert!(read(wrap, json!(null)).0.is_empty());
-        let (out, meta) = read(wrap, json!("nope"));
-        assert!(out.is_empty());
-        assert_eq!(meta.into_errors()[0].name, "field");
-    }
-
     fn all_pairs(v: Value, p: &Path<'_>, m: &mut Meta) -> Vec<(String, String)> {
         pairs(v, usize::MAX, p, m)
     }
@@ -558,71 +408,6 @@ mod tests {
         let (out, meta) = read(pairs, json!([["a"], "x", ["k", {"o": 1}]]));
         assert!(out.is_empty());
         assert_eq!(meta.into_errors().len(), 3);
-    }
-
-    /// `n` numbers, read as a list with `keep`: the values kept and the errors.
-    fn cut_list(n: usize, keep: Keep) -> (Vec<u64>, Vec<crate::ProcessingError>) {
-        let items: Vec<Value> = (0..n as u64).map(Value::from).collect();
-        let (out, meta) = read(|v, p, m| values(v, p, m, keep, uint), Value::Array(items));
-        (out, meta.into_errors())
-    }
-
-    #[test]
-    fn lists_are_cut_at_their_limit_and_only_past_it() {
-        const N: usize = 10;
-        for n in [N - 1, N] {
-            for keep in [Keep::First(N), Keep::Last(N), Keep::Ends(3, 7)] {
-                let (out, errors) = cut_list(n, keep);
-                assert_eq!((out.len(), errors.len()), (n, 0), "{keep:?}");
-            }
-        }
-        let (first, errors) = cut_list(N + 1, Keep::First(N));
-        assert_eq!(first, (0..10).collect::<Vec<_>>());
-        assert_eq!(errors.len(), 1);
-        assert_eq!(
-            (errors[0].kind, errors[0].name.as_str()),
-            (ErrorKind::Trimmed, "field")
-        );
-        assert!(
-            errors[0].reason.starts_with("1 of 11 items"),
-            "{}",
-            errors[0].reason
-        );
-        let (last, _) = cut_list(N + 1, Keep::Last(N));
-        assert_eq!(last, (1..11).collect::<Vec<_>>());
-        let (ends, _) = cut_list(N + 1, Keep::Ends(3, 7));
-        assert_eq!(ends, [0, 1, 2, 4, 5, 6, 7, 8, 9, 10]);
-    }
-
-    #[test]
-    fn dropped_items_are_not_read() {
-        // Invalid items past the cut would each record an error if they were read.
-        let items: Vec<Value> = (0..1000).map(|_| json!({"not": "a number"})).collect();
-        let (out, meta) = read(
-            |v, p, m| array(v, p, m, Keep::Last(2), uint),
-            Value::Array(items),
-        );
-        assert!(out.is_empty());
-        let errors = meta.into_errors();
-        assert_eq!(errors.len(), 3, "{errors:?}");
-        assert_eq!(errors[1].name, "field.998");
-    }
-
-    #[test]
-    fn preferred_items_are_kept_first_in_the_order_sent() {
-        let items = json!([{"id": 0}, {"id": 1, "crashed": true}, {"id": 2}, {"id": 3, "current": "true"}, {"id": 4}]);
-        let ids = |keep| {
-            read(
-                |v, p, m| values(v, p, m, keep, |v, _, _| v.get("id").and_then(Value::as_u64)),
-                items.clone(),
-            )
-            .0
-        };
-        let preferred = crate::thread::Thread::is_crashed_or_current;
-        assert_eq!(ids(Keep::Preferring(1, preferred)), [1]);
-        assert_eq!(ids(Keep::Preferring(3, preferred)), [0, 1, 3]);
-        assert_eq!(ids(Keep::Preferring(4, preferred)), [0, 1, 2, 3]);
-        assert_eq!(ids(Keep::Preferring(5, preferred)), [0, 1, 2, 3, 4]);
     }
 
     #[test]

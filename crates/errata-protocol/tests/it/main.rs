@@ -4,6 +4,7 @@
 //! requests captured from official SDKs) where it can, so these tests exercise the public
 //! API on what SDKs actually send rather than on hand-written examples.
 
+mod dump;
 mod limits;
 mod normalize;
 mod transport;
