@@ -24,7 +24,7 @@ use crate::payload::Payload;
 pub const DICTIONARY_BYTES: usize = 64 * 1024;
 
 /// How many recent payloads a dictionary is trained on (~12 MB of JSON, under a second).
-pub const TRAINING_SAMPLES: usize = 2_000;
+pub const TRAINING_SAMPLES: usize = 1_000;
 
 /// Larger payloads are not training samples: at most ~64 MB of samples in all (a typical
 /// SDK event is 2 to 10 KB of JSON; the largest are rarely typical).
