@@ -29,7 +29,10 @@ use tracing::{debug, warn};
 
 use errata_store::{Result, StoreError};
 
-/// WAL frames (pages) past which a PASSIVE checkpoint is followed by a RESTART one:
+use crate::connection::BUSY_WAIT;
+use crate::error::db;
+
+/// WAL frames (pages) past which a PASSIVE pass asks the writer for a RESTART one:
 /// 16 MiB of 4 KiB pages. Smaller means more frequent short writer waits; larger, a
 /// bigger WAL (and WAL index) for readers to search.
 pub(crate) const RESTART_FRAMES: i64 = 4096;
@@ -37,11 +40,6 @@ pub(crate) const RESTART_FRAMES: i64 = 4096;
 /// How long the writer's RESTART pass waits for the readers to leave the WAL's old frames;
 /// past it the pass gives up, and the next PASSIVE pass asks again.
 const RESTART_WAIT: Duration = Duration::from_millis(100);
-
-/// How long the writer connection waits for a lock otherwise.
-const WRITER_WAIT: Duration = Duration::from_secs(5);
-
-use crate::error::db;
 
 #[derive(Debug, Default)]
 struct State {
@@ -65,7 +63,7 @@ impl Checkpointer {
     /// Starts the thread with its own connection to `path`.
     pub(crate) fn start(path: &Path, interval: Duration) -> Result<Self> {
         let conn = Connection::open(path).map_err(db)?;
-        conn.busy_timeout(Duration::from_secs(5)).map_err(db)?;
+        conn.busy_timeout(BUSY_WAIT).map_err(db)?;
         let shared: Shared = Arc::default();
         let thread = std::thread::Builder::new()
             .name("errata-checkpoint".into())
@@ -140,8 +138,11 @@ fn run(conn: &Connection, shared: &Shared, interval: Duration) {
 /// The writer's RESTART pass, on its own connection between two transactions: copies
 /// what the last PASSIVE pass left and makes the next commit start the WAL over.
 pub(crate) fn restart(writer: &Connection) {
+    if let Err(e) = writer.busy_timeout(RESTART_WAIT) {
+        warn!(error = %e, "cannot set the writer's busy timeout");
+    }
     run_checkpoint(writer, Mode::Restart);
-    if let Err(e) = writer.busy_timeout(WRITER_WAIT) {
+    if let Err(e) = writer.busy_timeout(BUSY_WAIT) {
         warn!(error = %e, "cannot set the writer's busy timeout");
     }
 }
@@ -154,13 +155,10 @@ enum Mode {
 
 /// Runs one checkpoint; the WAL's size in frames when it ran, `None` when it failed.
 fn run_checkpoint(conn: &Connection, mode: Mode) -> Option<i64> {
-    let (sql, wait) = match mode {
-        Mode::Passive => ("PRAGMA wal_checkpoint(PASSIVE)", WRITER_WAIT),
-        Mode::Restart => ("PRAGMA wal_checkpoint(RESTART)", RESTART_WAIT),
+    let sql = match mode {
+        Mode::Passive => "PRAGMA wal_checkpoint(PASSIVE)",
+        Mode::Restart => "PRAGMA wal_checkpoint(RESTART)",
     };
-    if let Err(e) = conn.busy_timeout(wait) {
-        warn!(error = %e, "cannot set the checkpointer's busy timeout");
-    }
     let started = std::time::Instant::now();
     let result = conn.query_row(sql, [], |r| {
         Ok((

@@ -24,6 +24,9 @@ pub enum Durability {
     ProcessCrash,
 }
 
+/// How long a connection waits for a lock held by another before giving up (`SQLITE_BUSY`).
+pub(crate) const BUSY_WAIT: Duration = Duration::from_secs(5);
+
 /// Statements kept prepared per connection.
 const STATEMENT_CACHE: usize = 64;
 
@@ -36,7 +39,7 @@ pub(crate) fn open_writer(
     background_checkpoints: bool,
 ) -> Result<Connection> {
     let conn = Connection::open(path).map_err(db)?;
-    conn.busy_timeout(Duration::from_secs(5)).map_err(db)?;
+    conn.busy_timeout(BUSY_WAIT).map_err(db)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
@@ -72,7 +75,7 @@ pub(crate) fn open_writer(
 fn open_reader(path: &Path) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(db)?;
-    conn.busy_timeout(Duration::from_secs(5)).map_err(db)?;
+    conn.busy_timeout(BUSY_WAIT).map_err(db)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -8000;")
         .map_err(db)?;

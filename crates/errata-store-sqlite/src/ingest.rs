@@ -28,17 +28,7 @@ pub(crate) fn ingest(
     if events.is_empty() {
         return Ok(Vec::new());
     }
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(db)?;
-    let results = errata_store::file_batch(
-        &mut SqliteRows { tx: &tx },
-        events,
-        crate::now_ms(),
-        member_email,
-    )?;
-    tx.commit().map_err(db)?;
-    Ok(results)
+    ingest_counted(conn, events, member_email, &|_| Vec::new())
 }
 
 /// [`ingest`], with the outcome counters `outcomes` gives for the results added in the
