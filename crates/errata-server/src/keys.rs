@@ -155,11 +155,10 @@ impl KeyCache {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_flood_of_unknown_keys_does_not_evict_real_ones() {
-        let dir = tempfile::tempdir().unwrap();
-        let sqlite = errata_store_sqlite::SqliteStore::open(dir.path()).unwrap();
-        let store: Arc<dyn Store> = Arc::new(sqlite);
+    /// A store in `dir` with one project, and its DSN public key.
+    fn store_with_key(dir: &tempfile::TempDir) -> (Arc<dyn Store>, String) {
+        let store: Arc<dyn Store> =
+            Arc::new(errata_store_sqlite::SqliteStore::open(dir.path()).unwrap());
         let done = store
             .bootstrap(&errata_store::BootstrapSpec {
                 organization_slug: "o".into(),
@@ -170,8 +169,14 @@ mod tests {
                 project_name: "P".into(),
             })
             .unwrap();
+        (store, done.key.public_key)
+    }
+
+    #[test]
+    fn a_flood_of_unknown_keys_does_not_evict_real_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, real) = store_with_key(&dir);
         let cache = KeyCache::default();
-        let real = done.key.public_key.clone();
         assert!(cache.load(&store, &real).unwrap().is_some());
         for i in 0..=MAX_MISSES {
             let bogus = format!("{i:032x}");
@@ -193,20 +198,8 @@ mod tests {
     #[test]
     fn one_read_per_key_and_expired_entries_answer_within_their_grace() {
         let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> =
-            Arc::new(errata_store_sqlite::SqliteStore::open(dir.path()).unwrap());
-        let done = store
-            .bootstrap(&errata_store::BootstrapSpec {
-                organization_slug: "o".into(),
-                organization_name: "O".into(),
-                admin_email: "a@b.c".into(),
-                admin_password_hash: "$argon2id$test".into(),
-                project_slug: "p".into(),
-                project_name: "P".into(),
-            })
-            .unwrap();
+        let (store, key) = store_with_key(&dir);
         let cache = KeyCache::default();
-        let key = done.key.public_key.clone();
         let first = cache.gate(&key);
         let guard = first.try_lock().unwrap();
         let second = cache.gate(&key);

@@ -7,21 +7,12 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 
 use errata_store::suite::{event, hash};
-use errata_store::{BootstrapSpec, ProjectId, Store, Uuid};
+use errata_store::{ProjectId, Store, Uuid};
+
+use crate::harness::spec;
 use errata_store_sqlite::{Durability, SqliteOptions, SqliteStore};
 
 const CHILD_DIR: &str = "ERRATA_STORE_TEST_CHILD_DIR";
-
-fn spec() -> BootstrapSpec {
-    BootstrapSpec {
-        organization_slug: "o".into(),
-        organization_name: "O".into(),
-        admin_email: "a@example.com".into(),
-        admin_password_hash: "x".into(),
-        project_slug: "p".into(),
-        project_name: "P".into(),
-    }
-}
 
 /// Kills the child when the test ends, whatever happens.
 struct KillOnDrop(Child);

@@ -3,6 +3,7 @@
 
 use std::sync::Mutex;
 
+use errata_store::BootstrapSpec;
 use errata_store::suite::Harness;
 use errata_store_sqlite::SqliteStore;
 use tempfile::TempDir;
@@ -26,5 +27,17 @@ impl Harness for TempHarness {
         let dir = store.path().parent().expect("data dir").to_owned();
         drop(store);
         SqliteStore::open(&dir).expect("reopen")
+    }
+}
+
+/// The first organization, admin, project and key of the `SQLite`-specific tests.
+pub(crate) fn spec() -> BootstrapSpec {
+    BootstrapSpec {
+        organization_slug: "o".into(),
+        organization_name: "O".into(),
+        admin_email: "a@example.com".into(),
+        admin_password_hash: "x".into(),
+        project_slug: "p".into(),
+        project_name: "P".into(),
     }
 }

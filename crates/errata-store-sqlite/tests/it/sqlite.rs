@@ -144,22 +144,11 @@ fn readers_run_while_the_writer_commits() {
     use std::sync::atomic::{AtomicBool, Ordering};
 
     use errata_store::suite::{event, hash};
-    use errata_store::{BootstrapSpec, IssueFilter, IssueQuery};
+    use errata_store::{IssueFilter, IssueQuery};
 
     let tmp = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(tmp.path()).unwrap();
-    let project = store
-        .bootstrap(&BootstrapSpec {
-            organization_slug: "o".into(),
-            organization_name: "O".into(),
-            admin_email: "a@example.com".into(),
-            admin_password_hash: "x".into(),
-            project_slug: "p".into(),
-            project_name: "P".into(),
-        })
-        .unwrap()
-        .project
-        .id;
+    let project = store.bootstrap(&crate::harness::spec()).unwrap().project.id;
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let readers: Vec<_> = (0..2)
@@ -216,8 +205,8 @@ fn readers_run_while_the_writer_commits() {
 /// three times that bound; the WAL file must never pass twice the bound.
 #[test]
 fn the_wal_stays_bounded_under_continuous_writes() {
+    use errata_store::Payload;
     use errata_store::suite::{event, hash};
-    use errata_store::{BootstrapSpec, Payload};
     use std::time::Duration;
 
     const BOUND: u64 = 16 * 1024 * 1024;
@@ -228,18 +217,7 @@ fn the_wal_stays_bounded_under_continuous_writes() {
         ..SqliteOptions::default()
     };
     let store = SqliteStore::open_with(tmp.path(), options).unwrap();
-    let project = store
-        .bootstrap(&BootstrapSpec {
-            organization_slug: "o".into(),
-            organization_name: "O".into(),
-            admin_email: "a@example.com".into(),
-            admin_password_hash: "x".into(),
-            project_slug: "p".into(),
-            project_name: "P".into(),
-        })
-        .unwrap()
-        .project
-        .id;
+    let project = store.bootstrap(&crate::harness::spec()).unwrap().project.id;
     // Incompressible bytes, stored as they are (the store does not look inside payloads).
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
     let noise: Vec<u8> = (0..1 << 20)
