@@ -35,7 +35,7 @@ use tokio_postgres::Row;
 use errata_store::{
     ActivityKind, Actor, HourCountDelta, IgnoreThresholds, IngestResult, IngestRows, IssueCount,
     IssueId, IssueState, IssueStatus, NewEvent, ProjectId, Result, StoreError, TagCount, Unignore,
-    Uuid,
+    UsageDelta, Uuid,
 };
 
 use crate::db::{Db, get_opt_u64, get_u64, to_i64};
@@ -515,6 +515,25 @@ impl IngestRows for PgRows<'_, '_, '_> {
                 &cols.release,
                 &cols.first_release,
             ],
+        )?;
+        Ok(())
+    }
+
+    fn add_project_usage(&mut self, rows: &[UsageDelta]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        // In project order (the rows come sorted), so batches of several nodes lock these
+        // rows in one order.
+        let project: Vec<i64> = rows.iter().map(|r| r.project.0).collect();
+        let events: Vec<i64> = rows.iter().map(|r| to_i64(r.events)).collect();
+        let bytes: Vec<i64> = rows.iter().map(|r| to_i64(r.stored_bytes)).collect();
+        self.c.execute(
+            "INSERT INTO project_usage AS u (project_id, events, stored_bytes)
+             SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[], $3::BIGINT[])
+             ON CONFLICT (project_id) DO UPDATE SET events = u.events + excluded.events,
+                 stored_bytes = u.stored_bytes + excluded.stored_bytes",
+            &[&project, &events, &bytes],
         )?;
         Ok(())
     }

@@ -237,6 +237,12 @@ pub(crate) fn delete(c: &Db<'_>, id: IssueId) -> Result<()> {
         return Err(StoreError::not_found(format_args!("issue {id}")));
     }
     for sql in [
+        "UPDATE project_usage SET
+            events = greatest(events - (SELECT count(*) FROM events WHERE issue_id = $1), 0),
+            stored_bytes = greatest(stored_bytes
+                - (SELECT coalesce(sum(octet_length(payload)), 0) FROM events WHERE issue_id = $1)
+                - (SELECT coalesce(sum(size), 0) FROM attachments WHERE issue_id = $1), 0)
+         WHERE project_id = (SELECT project_id FROM issues WHERE id = $1)",
         "DELETE FROM alert_attempts WHERE delivery_id IN
             (SELECT id FROM alert_deliveries WHERE issue_id = $1)",
         "DELETE FROM alert_deliveries WHERE issue_id = $1",

@@ -39,6 +39,7 @@ mod outbox;
 mod outcome;
 mod pool;
 mod project;
+mod retention;
 mod rule;
 mod session;
 mod store;

@@ -31,6 +31,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "payload_dictionaries",
         include_str!("../migrations/0005_payload_dictionaries.sql"),
     ),
+    (
+        7,
+        "retention",
+        include_str!("../migrations/0007_retention.sql"),
+    ),
 ];
 
 /// The advisory lock key migrations hold ("errata:m" in ASCII); locks are per database.

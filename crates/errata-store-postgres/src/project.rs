@@ -481,6 +481,7 @@ pub(crate) fn delete(c: &Db<'_>, id: ProjectId) -> Result<()> {
         "DELETE FROM issues WHERE project_id = $1",
         "DELETE FROM releases WHERE project_id = $1",
         "DELETE FROM outcomes WHERE project_id = $1",
+        "DELETE FROM project_usage WHERE project_id = $1",
         "DELETE FROM project_keys WHERE project_id = $1",
         "DELETE FROM projects WHERE id = $1",
     ] {

@@ -20,6 +20,7 @@ use errata_store::{
     ProjectSettings, Result, StorageUsage, Store, StoredEvent, TagValueCount, UserReport,
 };
 use errata_store::{CreatedSession, NewSession, Session, SessionId, TokenId};
+use errata_store::{Deleted, Footprint, ProjectUsage, RetentionCandidate, RetentionScope};
 use errata_store::{Payload, PayloadCodec, PayloadDictionary};
 
 use errata_store::{
@@ -28,8 +29,8 @@ use errata_store::{
 };
 
 use crate::{
-    PgStore, channel, dictionary, event, ingest, issue, now_ms, outbox, outcome, project, rule,
-    session, token, user, user_report, workflow,
+    PgStore, channel, dictionary, event, ingest, issue, now_ms, outbox, outcome, project,
+    retention, rule, session, token, user, user_report, workflow,
 };
 
 impl Store for PgStore {
@@ -452,5 +453,37 @@ impl Store for PgStore {
             events_out_of_line_bytes,
             events_index_bytes,
         })
+    }
+
+    #[instrument(skip_all)]
+    fn project_usage(&self) -> Result<Vec<ProjectUsage>> {
+        self.read(retention::usage)
+    }
+
+    #[instrument(skip_all)]
+    fn footprint(&self) -> Result<Footprint> {
+        self.read(retention::footprint)
+    }
+
+    #[instrument(skip_all)]
+    fn retention_candidates(
+        &self,
+        scope: RetentionScope,
+        after_row_id: i64,
+        limit: usize,
+    ) -> Result<Vec<RetentionCandidate>> {
+        self.read(|c| retention::candidates(c, scope, after_row_id, limit))
+    }
+
+    #[instrument(skip_all, fields(events = row_ids.len()))]
+    fn delete_events(&self, row_ids: &[i64]) -> Result<Deleted> {
+        if row_ids.is_empty() {
+            return Ok(Deleted::default());
+        }
+        self.write(|c| retention::delete(c, row_ids))
+    }
+
+    fn reclaim_space(&self, _max_bytes: u64) -> Result<u64> {
+        Ok(0)
     }
 }

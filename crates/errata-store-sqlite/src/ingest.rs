@@ -13,7 +13,7 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use errata_store::{
     ActivityKind, Actor, HourCountDelta, IgnoreThresholds, IngestResult, IngestRows, IssueCount,
     IssueId, IssueState, IssueStatus, NewEvent, OutcomeDelta, ProjectId, Result, StoreError,
-    TagCount, Unignore, Uuid,
+    TagCount, Unignore, UsageDelta, Uuid,
 };
 
 use crate::error::db;
@@ -330,6 +330,23 @@ impl IngestRows for SqliteRows<'_> {
                     latest.release,
                     d.first_release,
                 ])
+                .map_err(db)?;
+        }
+        Ok(())
+    }
+
+    fn add_project_usage(&mut self, rows: &[UsageDelta]) -> Result<()> {
+        let mut upsert = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO project_usage (project_id, events, stored_bytes) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (project_id) DO UPDATE SET events = events + excluded.events,
+                     stored_bytes = stored_bytes + excluded.stored_bytes",
+            )
+            .map_err(db)?;
+        for r in rows {
+            upsert
+                .execute(params![r.project.0, r.events, r.stored_bytes])
                 .map_err(db)?;
         }
         Ok(())

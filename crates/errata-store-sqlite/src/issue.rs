@@ -222,6 +222,12 @@ pub(crate) fn delete(conn: &mut Connection, id: IssueId) -> Result<()> {
     let tx = conn.transaction().map_err(db)?;
     ensure_exists(&tx, id)?;
     for sql in [
+        "UPDATE project_usage SET
+            events = max(events - (SELECT count(*) FROM events WHERE issue_id = ?1), 0),
+            stored_bytes = max(stored_bytes
+                - (SELECT coalesce(sum(length(payload)), 0) FROM events WHERE issue_id = ?1)
+                - (SELECT coalesce(sum(size), 0) FROM attachments WHERE issue_id = ?1), 0)
+         WHERE project_id = (SELECT project_id FROM issues WHERE id = ?1)",
         "DELETE FROM alert_attempts WHERE delivery_id IN
             (SELECT id FROM alert_deliveries WHERE issue_id = ?1)",
         "DELETE FROM alert_deliveries WHERE issue_id = ?1",

@@ -43,6 +43,7 @@ mod node;
 mod outbox;
 mod outcome;
 mod project;
+mod retention;
 mod rule;
 mod session;
 mod store;
@@ -124,7 +125,9 @@ impl SqliteStore {
         let path = data_dir.join(DATABASE_FILE);
         let background = options.checkpoint_interval.is_some();
         let mut writer = connection::open_writer(&path, options.durability, background)?;
+        retention::prepare_new(&writer)?;
         migration::migrate(&mut writer, now_ms())?;
+        retention::convert_old(&writer)?;
         let codec = Arc::new(PayloadCodec::new());
         codec.install(&dictionary::all(&writer)?);
         let checkpointer = match options.checkpoint_interval {

@@ -48,6 +48,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "payload_dictionaries",
         include_str!("../migrations/0009_payload_dictionaries.sql"),
     ),
+    (
+        11,
+        "retention",
+        include_str!("../migrations/0011_retention.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -19,6 +19,7 @@ use errata_store::{
     ProjectSettings, Result, StorageUsage, Store, StoredEvent, TagValueCount, UserReport,
 };
 use errata_store::{CreatedSession, NewSession, Session, SessionId, TokenId};
+use errata_store::{Deleted, Footprint, ProjectUsage, RetentionCandidate, RetentionScope};
 use errata_store::{Payload, PayloadCodec, PayloadDictionary};
 
 use errata_store::{
@@ -27,8 +28,8 @@ use errata_store::{
 };
 
 use crate::{
-    SqliteStore, channel, dictionary, event, ingest, issue, now_ms, outbox, outcome, project, rule,
-    session, token, user, user_report, workflow,
+    SqliteStore, channel, dictionary, event, ingest, issue, now_ms, outbox, outcome, project,
+    retention, rule, session, token, user, user_report, workflow,
 };
 
 impl Store for SqliteStore {
@@ -450,5 +451,38 @@ impl Store for SqliteStore {
             events_out_of_line_bytes,
             events_index_bytes,
         })
+    }
+
+    #[instrument(skip_all)]
+    fn project_usage(&self) -> Result<Vec<ProjectUsage>> {
+        self.read(retention::usage)
+    }
+
+    #[instrument(skip_all)]
+    fn footprint(&self) -> Result<Footprint> {
+        self.read(|c| retention::footprint(c, &self.path))
+    }
+
+    #[instrument(skip_all)]
+    fn retention_candidates(
+        &self,
+        scope: RetentionScope,
+        after_row_id: i64,
+        limit: usize,
+    ) -> Result<Vec<RetentionCandidate>> {
+        self.read(|c| retention::candidates(c, scope, after_row_id, limit))
+    }
+
+    #[instrument(skip_all, fields(events = row_ids.len()))]
+    fn delete_events(&self, row_ids: &[i64]) -> Result<Deleted> {
+        if row_ids.is_empty() {
+            return Ok(Deleted::default());
+        }
+        self.write(|c| retention::delete(c, row_ids))
+    }
+
+    #[instrument(skip_all)]
+    fn reclaim_space(&self, max_bytes: u64) -> Result<u64> {
+        self.write(|c| retention::reclaim(c, max_bytes))
     }
 }

@@ -50,6 +50,13 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
+    /// The bytes it stores: its compressed payload and its attachments (what the
+    /// per-project usage counts).
+    pub fn stored_bytes(&self) -> u64 {
+        let attachments: usize = self.attachments.iter().map(|a| a.data.len()).sum();
+        (self.payload.compressed().len() + attachments) as u64
+    }
+
     /// Checks what the store relies on. `Store::ingest` calls it for every event before
     /// writing anything; callers that batch should call it first so that one bad event
     /// does not fail a whole batch.

@@ -71,6 +71,10 @@ pub trait IngestRows: crate::firing::AlertRows {
         Ok(())
     }
 
+    /// Adds to what projects store (`crate::ProjectUsage`: events and stored bytes),
+    /// inserting missing rows; one row per project touched, in project order.
+    fn add_project_usage(&mut self, rows: &[UsageDelta]) -> Result<()>;
+
     /// Adds to the counts of tag values other than users (inserting missing rows).
     fn add_tag_counts(&mut self, rows: &[TagCount<'_>]) -> Result<()>;
 
@@ -188,6 +192,7 @@ pub fn file_batch<R: IngestRows + ?Sized>(
     batch.flush_tags()?;
     batch.flush_issues()?;
     batch.flush_hours()?;
+    batch.flush_usage()?;
     batch.flush_releases()?;
     batch.unignore_reached()?;
     let touched = batch.touched();
@@ -200,6 +205,15 @@ pub fn file_batch<R: IngestRows + ?Sized>(
         }
     }
     Ok(results)
+}
+
+/// What a batch adds to one project's stored events and bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UsageDelta {
+    pub project: ProjectId,
+    pub events: u64,
+    /// Stored payload bytes plus attachment bytes.
+    pub stored_bytes: u64,
 }
 
 /// What the batch adds to one issue, written once at the end.
@@ -232,6 +246,8 @@ struct Batch<'r, 'a, R: ?Sized> {
     releases: Map<(ProjectId, &'a str), Option<i64>>,
     /// (issue, hour) -> events.
     hours: Map<(IssueId, i64), u64>,
+    /// project -> (events, stored bytes) inserted.
+    usage: Map<ProjectId, (u64, u64)>,
     /// (project, hash) -> owning issue, for hashes looked up or recorded in this batch.
     owners: Map<(ProjectId, &'a str), IssueId>,
     issues: Map<IssueId, IssueDelta<'a>>,
@@ -252,6 +268,7 @@ impl<'r, 'a, R: IngestRows + ?Sized> Batch<'r, 'a, R> {
             states: HashMap::with_capacity_and_hasher(n, FxBuildHasher),
             releases: HashMap::with_hasher(FxBuildHasher),
             hours: HashMap::with_capacity_and_hasher(n, FxBuildHasher),
+            usage: Map::default(),
             owners: HashMap::with_capacity_and_hasher(n * 2, FxBuildHasher),
             issues: HashMap::with_capacity_and_hasher(n, FxBuildHasher),
             tags: HashMap::with_capacity_and_hasher(
@@ -313,6 +330,9 @@ impl<'r, 'a, R: IngestRows + ?Sized> Batch<'r, 'a, R> {
             }
         }
         self.rows.insert_event(event, issue, self.orphan_reports)?;
+        let usage = self.usage.entry(project).or_default();
+        usage.0 += 1;
+        usage.1 += event.stored_bytes();
         self.add_to_issue(issue, event);
         *self
             .hours
@@ -488,6 +508,20 @@ impl<'r, 'a, R: IngestRows + ?Sized> Batch<'r, 'a, R> {
             .collect();
         rows.sort_unstable_by_key(|r| (r.issue, r.hour_ms));
         self.rows.add_hour_counts(&rows)
+    }
+
+    fn flush_usage(&mut self) -> Result<()> {
+        let mut rows: Vec<UsageDelta> = self
+            .usage
+            .iter()
+            .map(|(&project, &(events, stored_bytes))| UsageDelta {
+                project,
+                events,
+                stored_bytes,
+            })
+            .collect();
+        rows.sort_unstable_by_key(|r| r.project);
+        self.rows.add_project_usage(&rows)
     }
 
     fn flush_releases(&mut self) -> Result<()> {

@@ -41,6 +41,7 @@ mod outcome;
 mod page;
 mod payload;
 mod project;
+pub mod retention;
 mod scope;
 mod session;
 mod settings;
@@ -79,7 +80,7 @@ pub use event::{
     MAX_TAG_VALUE_LEN, MAX_TAGS, MAX_TEXT_LEN, NewEvent, StoredEvent, is_hash,
 };
 pub use filing::{
-    HourCountDelta, IngestRows, IssueCount, IssueState, TagCount, Touched, file_batch,
+    HourCountDelta, IngestRows, IssueCount, IssueState, TagCount, Touched, UsageDelta, file_batch,
 };
 pub use firing::{AlertRows, fire};
 pub use id::{
@@ -97,6 +98,9 @@ pub use payload::{MAX_PAYLOAD_BYTES, Payload};
 pub use project::{
     KeyChange, MAX_SLUG_LEN, NewProject, Organization, Project, ProjectKey, User, generate_key,
     slugify, validate_slug,
+};
+pub use retention::{
+    Deleted, Footprint, ProjectUsage, RetentionCandidate, RetentionScope, Thinner, Tier, Want,
 };
 pub use scope::{Scope, Scopes};
 pub use session::{

@@ -24,6 +24,7 @@ use crate::outcome::{OutcomeCount, OutcomeDelta};
 use crate::page::Page;
 use crate::payload::Payload;
 use crate::project::{KeyChange, NewProject, Organization, Project, ProjectKey, User};
+use crate::retention::{Deleted, Footprint, ProjectUsage, RetentionCandidate, RetentionScope};
 use crate::session::{CreatedSession, NewSession, Session, SessionId};
 use crate::settings::ProjectSettings;
 use crate::storage::StorageUsage;
@@ -450,4 +451,49 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// `pg_table_size`, `pg_indexes_size`). It grows as events are stored; cheap enough for
     /// a benchmark, not for every request (`SQLite` reads every page of the events table).
     fn storage_usage(&self) -> Result<StorageUsage>;
+
+    /// What each project stores (events, bytes, its oldest event), from counters that
+    /// ingest and deletions keep: no scan of the events table. Projects that never stored
+    /// an event may be missing.
+    fn project_usage(&self) -> Result<Vec<ProjectUsage>>;
+
+    /// The room the store takes, cheap enough to call every few seconds (see
+    /// [`Footprint`]).
+    fn footprint(&self) -> Result<Footprint>;
+
+    /// Up to `limit` stored events of `scope` with a row id above `after_row_id`, in row id
+    /// order, each with whether it is its issue's first or latest stored event (what
+    /// retention decides on: see `crate::retention`).
+    fn retention_candidates(
+        &self,
+        scope: RetentionScope,
+        after_row_id: i64,
+        limit: usize,
+    ) -> Result<Vec<RetentionCandidate>>;
+
+    /// Deletes these events (by row id) with their attachments, in one short transaction,
+    /// keeping the usage counters; ids already gone are skipped. Issues keep their counts,
+    /// first and last seen and metadata.
+    fn delete_events(&self, row_ids: &[i64]) -> Result<Deleted>;
+
+    /// Deletes up to `limit` of the oldest events received before `before_ms` (the age
+    /// limit), in one short transaction: the oldest events by row id, up to the first one
+    /// received since (row ids follow arrival, give or take a batch from another node).
+    fn expire_events(&self, before_ms: i64, limit: usize) -> Result<Deleted> {
+        let window = self.retention_candidates(RetentionScope::All, 0, limit)?;
+        let ids: Vec<i64> = window
+            .iter()
+            .take_while(|c| c.received_ms < before_ms)
+            .map(|c| c.row_id)
+            .collect();
+        if ids.is_empty() {
+            return Ok(Deleted::default());
+        }
+        self.delete_events(&ids)
+    }
+
+    /// Gives free space back to the filesystem, at most about `max_bytes` per call, and
+    /// returns the bytes given back (`SQLite`: incremental vacuum; `PostgreSQL` leaves it to
+    /// autovacuum, which makes the space reusable, and returns 0).
+    fn reclaim_space(&self, max_bytes: u64) -> Result<u64>;
 }

@@ -227,6 +227,26 @@ impl Store for PanicsOnIngest {
     fn storage_usage(&self) -> Result<StorageUsage> {
         self.0.storage_usage()
     }
+    fn project_usage(&self) -> Result<Vec<errata_store::ProjectUsage>> {
+        self.0.project_usage()
+    }
+    fn footprint(&self) -> Result<errata_store::Footprint> {
+        self.0.footprint()
+    }
+    fn retention_candidates(
+        &self,
+        scope: errata_store::RetentionScope,
+        after_row_id: i64,
+        limit: usize,
+    ) -> Result<Vec<errata_store::RetentionCandidate>> {
+        self.0.retention_candidates(scope, after_row_id, limit)
+    }
+    fn delete_events(&self, row_ids: &[i64]) -> Result<errata_store::Deleted> {
+        self.0.delete_events(row_ids)
+    }
+    fn reclaim_space(&self, max_bytes: u64) -> Result<u64> {
+        self.0.reclaim_space(max_bytes)
+    }
     fn payload_codec(&self) -> &Arc<PayloadCodec> {
         self.0.payload_codec()
     }

@@ -112,6 +112,16 @@ fn every_query_uses_an_index() {
         "DELETE FROM alert_deliveries WHERE channel_id = ?1",
         "DELETE FROM alert_rule_issues WHERE issue_id = ?1",
         "DELETE FROM issue_links WHERE issue_id = ?1",
+        // retention
+        "SELECT e.id, NOT EXISTS (SELECT 1 FROM events AS f WHERE f.issue_id = e.issue_id \
+         AND f.id < e.id), NOT EXISTS (SELECT 1 FROM events AS f WHERE f.issue_id = e.issue_id \
+         AND f.id > e.id) FROM events AS e WHERE e.id > ?1 ORDER BY e.id LIMIT ?2",
+        "SELECT e.id FROM events AS e WHERE e.project_id = ?3 AND e.id > ?1 \
+         ORDER BY e.id LIMIT ?2",
+        "SELECT e.received_ms FROM events AS e WHERE e.project_id = ?1 ORDER BY e.id LIMIT 1",
+        "DELETE FROM events WHERE id = ?1 RETURNING project_id, event_id, length(payload)",
+        "DELETE FROM attachments WHERE project_id = ?1 AND event_id = ?2 RETURNING size",
+        "UPDATE project_usage SET events = events - 1 WHERE project_id = ?1",
     ];
     for sql in queries {
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
@@ -255,4 +265,64 @@ fn the_wal_stays_bounded_under_continuous_writes() {
         largest_wal <= 2 * BOUND,
         "the WAL grew to {largest_wal} bytes while {events} events were written"
     );
+}
+
+/// A new database gives pages freed by retention back to the filesystem: it is created
+/// with incremental auto-vacuum, and `reclaim_space` shrinks the file.
+#[test]
+fn retention_gives_space_back_to_the_filesystem() {
+    use errata_store::{RetentionScope, Thinner, Want};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(tmp.path()).unwrap();
+    let project = store
+        .bootstrap(&crate::harness::spec())
+        .unwrap()
+        .project
+        .id;
+    for batch in 0..20 {
+        let events: Vec<_> = (0..100)
+            .map(|i| {
+                let mut e = errata_store::suite::event(
+                    project,
+                    &[&errata_store::suite::hash(i % 5)],
+                    i64::from(batch * 100 + i),
+                );
+                // Incompressible, so the file grows by megabytes.
+                let noise: Vec<u8> = (0..4_000u32)
+                    .map(|n| u8::try_from((n * 7919 + i * 31 + batch) % 251).unwrap())
+                    .collect();
+                e.payload = errata_store::Payload::from_compressed(noise, 4_000);
+                e
+            })
+            .collect();
+        store.ingest(&events).unwrap();
+    }
+    store.checkpoint().unwrap();
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    let mode: i64 = conn
+        .query_row("PRAGMA auto_vacuum", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, 2, "incremental");
+    let full = std::fs::metadata(store.path()).unwrap().len();
+    let before = store.footprint().unwrap();
+    assert!(full > 8_000_000, "{full}");
+
+    let (deleted, _) = Thinner::default()
+        .free(&store, RetentionScope::All, Want::Events(1_500), || {})
+        .unwrap();
+    assert_eq!(deleted.events, 1_500);
+    let freed = store.footprint().unwrap();
+    assert!(
+        freed.live_bytes < before.live_bytes / 2,
+        "{before:?} -> {freed:?}"
+    );
+    let mut given_back = 0;
+    while let n @ 1.. = store.reclaim_space(1 << 20).unwrap() {
+        given_back += n;
+    }
+    store.checkpoint().unwrap();
+    let shrunk = std::fs::metadata(store.path()).unwrap().len();
+    assert!(given_back > 4_000_000, "{given_back}");
+    assert!(shrunk < full / 2, "{full} -> {shrunk}");
 }

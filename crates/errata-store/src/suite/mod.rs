@@ -11,6 +11,7 @@ mod data;
 mod dictionaries;
 mod issues;
 mod projects;
+mod retention;
 mod sessions;
 mod workflow;
 
@@ -20,6 +21,7 @@ pub use data::*;
 pub use dictionaries::*;
 pub use issues::*;
 pub use projects::*;
+pub use retention::*;
 pub use sessions::*;
 pub use workflow::*;
 
@@ -83,7 +85,11 @@ macro_rules! conformance_tests {
             frequency_and_user_count_rules_fire_at_their_count_then_cool_down,
             members_get_email_unless_they_opted_out,
             deliveries_are_claimed_once_and_move_on_with_their_attempts,
-            alert_rows_go_with_their_issue_and_project);
+            alert_rows_go_with_their_issue_and_project,
+            usage_counters_follow_ingest_and_deletions,
+            retention_candidates_know_first_and_latest_events,
+            thinning_keeps_first_latest_and_hourly_samples,
+            expiry_deletes_only_old_events_and_space_is_measured);
     };
     (@each $harness:expr; $($name:ident),* $(,)?) => {$(
         #[test]

@@ -1,0 +1,15 @@
+-- Retention. What each project stores, kept by ingest (per batch) and by every deletion, so
+-- that the disk budget, the per-project limit and the storage page never scan the events
+-- table; seeded here from the events already stored.
+CREATE TABLE project_usage (
+    project_id INTEGER PRIMARY KEY,
+    events INTEGER NOT NULL DEFAULT 0,
+    -- compressed payload bytes plus attachment bytes
+    stored_bytes INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO project_usage (project_id, events, stored_bytes)
+    SELECT project_id, count(*), sum(length(payload)) FROM events GROUP BY project_id;
+UPDATE project_usage SET stored_bytes = stored_bytes + coalesce(
+    (SELECT sum(size) FROM attachments AS a WHERE a.project_id = project_usage.project_id), 0);
+-- a project's events oldest first: its event count limit and its oldest event
+CREATE INDEX events_project_id ON events (project_id, id);
