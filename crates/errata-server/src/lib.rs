@@ -35,9 +35,11 @@ pub mod membership;
 pub mod outcome;
 pub mod quota;
 pub mod ratelimit;
+pub mod retention;
 pub mod router;
 pub mod scrub;
 pub mod state;
+pub mod storage;
 mod ui;
 pub mod workers;
 pub mod writer;
@@ -250,6 +252,7 @@ impl Server {
         let upkeep = tokio::spawn(maintenance::run(state.clone()));
         let heartbeat = tokio::spawn(membership::run(state.clone()));
         let dispatcher = tokio::spawn(alert::dispatcher::run(state.clone()));
+        let retention = tokio::spawn(retention::run(state.clone()));
         let writer_died = {
             let writer = state.writer.clone();
             async move { writer.died().await }
@@ -265,6 +268,7 @@ impl Server {
         upkeep.abort();
         heartbeat.abort();
         dispatcher.abort();
+        retention.abort();
         membership::leave(&state).await;
         if died {
             return Err(ServerError::Writer(

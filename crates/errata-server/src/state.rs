@@ -18,6 +18,7 @@ use crate::keys::KeyCache;
 use crate::outcome::Outcomes;
 use crate::quota::Quotas;
 use crate::ratelimit::RateLimiter;
+use crate::retention::RetentionStatus;
 use crate::workers::Workers;
 use crate::writer::WriterHandle;
 
@@ -58,6 +59,8 @@ pub struct Inner {
     pub login_throttle: LoginThrottle,
     /// Alert sending and the dispatcher's wake-up.
     pub alerts: Arc<Alerts>,
+    /// What the retention passes did (see [`crate::retention`]).
+    pub retention: RetentionStatus,
 }
 
 impl AppState {
@@ -100,6 +103,7 @@ impl AppState {
             quotas: Quotas::default(),
             login_throttle: LoginThrottle::default(),
             alerts,
+            retention: RetentionStatus::default(),
         }))
     }
 

@@ -202,8 +202,10 @@ pub(crate) fn delete(conn: &mut Connection, ids: &[i64]) -> Result<Deleted> {
     Ok(total)
 }
 
-/// Gives up to `max_bytes` of free pages back to the filesystem; returns the bytes.
-pub(crate) fn reclaim(conn: &Connection, max_bytes: u64) -> Result<u64> {
+/// Gives up to `max_bytes` of free pages back to the filesystem, and truncates a WAL file
+/// longer than `max_bytes` (a WAL file keeps its length when it starts over, so without
+/// this the WAL's high-water mark would stay on disk); returns the bytes given back.
+pub(crate) fn reclaim(conn: &Connection, path: &Path, max_bytes: u64) -> Result<u64> {
     let free_pages = |c: &Connection| -> Result<i64> {
         c.query_row("PRAGMA freelist_count", [], |r| r.get(0))
             .map_err(db)
@@ -211,17 +213,31 @@ pub(crate) fn reclaim(conn: &Connection, max_bytes: u64) -> Result<u64> {
     let page_size: i64 = conn
         .query_row("PRAGMA page_size", [], |r| r.get(0))
         .map_err(db)?;
+    let mut given = 0;
     let before = free_pages(conn)?;
-    if before == 0 {
-        return Ok(0);
+    if before > 0 {
+        let pages = i64::try_from(max_bytes)
+            .unwrap_or(i64::MAX)
+            .checked_div(page_size.max(1))
+            .unwrap_or(0)
+            .clamp(1, before);
+        // Each step of this statement frees one page: step it to the end.
+        let mut vacuum = conn
+            .prepare(&format!("PRAGMA incremental_vacuum({pages})"))
+            .map_err(db)?;
+        let mut steps = vacuum.raw_query();
+        while steps.next().map_err(db)?.is_some() {}
+        let after = free_pages(conn)?;
+        given += ((before - after).max(0) * page_size).unsigned_abs();
     }
-    let pages = i64::try_from(max_bytes)
-        .unwrap_or(i64::MAX)
-        .checked_div(page_size.max(1))
-        .unwrap_or(0)
-        .clamp(1, before);
-    conn.execute_batch(&format!("PRAGMA incremental_vacuum({pages})"))
-        .map_err(db)?;
-    let after = free_pages(conn)?;
-    Ok(((before - after).max(0) * page_size).unsigned_abs())
+    let wal = path.with_extension("sqlite3-wal");
+    let wal_len = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    let long = wal_len(&wal);
+    if long > max_bytes {
+        // Busy (a reader still on old frames) is not an error: the next pass tries again.
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(db)?;
+        given += long.saturating_sub(wal_len(&wal));
+    }
+    Ok(given)
 }

@@ -483,6 +483,6 @@ impl Store for SqliteStore {
 
     #[instrument(skip_all)]
     fn reclaim_space(&self, max_bytes: u64) -> Result<u64> {
-        self.write(|c| retention::reclaim(c, max_bytes))
+        self.write(|c| retention::reclaim(c, &self.path, max_bytes))
     }
 }

@@ -220,6 +220,18 @@ impl Thinner {
         store: &dyn Store,
         scope: RetentionScope,
         want: Want,
+        pause: impl FnMut(),
+    ) -> Result<(Deleted, Tier)> {
+        self.free_up_to(store, scope, want, Tier::Any, pause)
+    }
+
+    /// [`Thinner::free`], going no further than `last` tier.
+    pub fn free_up_to(
+        &mut self,
+        store: &dyn Store,
+        scope: RetentionScope,
+        want: Want,
+        last: Tier,
         mut pause: impl FnMut(),
     ) -> Result<(Deleted, Tier)> {
         let mut deleted = Deleted::default();
@@ -231,9 +243,9 @@ impl Thinner {
                 return Ok((deleted, tier));
             }
             let window = store.retention_candidates(scope, after, WINDOW)?;
-            let Some(last) = window.last().map(|c| c.row_id) else {
+            let Some(last_id) = window.last().map(|c| c.row_id) else {
                 // The walk reached the newest event: the next tier starts from the oldest.
-                match tier.next() {
+                match tier.next().filter(|next| *next <= last) {
                     Some(next) => {
                         tier = next;
                         after = 0;
@@ -255,9 +267,9 @@ impl Thinner {
             // Past the window, or (when `want` is met inside it) up to the last event
             // chosen, so the rest of the window is looked at again next time.
             after = if want.met_by(deleted_after(&window, &chosen, deleted)) {
-                chosen.last().copied().unwrap_or(last)
+                chosen.last().copied().unwrap_or(last_id)
             } else {
-                last
+                last_id
             };
             if tier == Tier::Thin {
                 self.thinned_to = after;

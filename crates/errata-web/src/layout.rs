@@ -34,6 +34,8 @@ pub enum NavItem {
     Settings,
     /// Administering users (admins only).
     Users,
+    /// Storage use and retention (admins only).
+    Storage,
     None,
 }
 

@@ -22,6 +22,7 @@ mod project_settings;
 mod security;
 mod setup_snippet;
 mod sparkline;
+pub mod storage;
 mod tokens;
 mod users;
 
@@ -43,5 +44,6 @@ pub use security::{
 };
 pub use setup_snippet::{DSN_PLACEHOLDER, SetupSnippet, setup_snippets};
 pub use sparkline::sparkline;
+pub use storage::{DeletedRow, StoragePage, StorageRow};
 pub use tokens::{AlertEmailRow, TOKEN_SCOPES, TokenRow, TokensPage};
 pub use users::{CREATABLE_ROLES, GeneratedPassword, UserRow, UsersPage};

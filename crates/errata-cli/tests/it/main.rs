@@ -24,6 +24,7 @@ mod multinode;
 mod multinode_jobs;
 mod multinode_limits;
 mod receiver;
+mod retention;
 mod sdk_python;
 mod sdk_rust;
 mod sentry_cli;

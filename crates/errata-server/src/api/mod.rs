@@ -28,6 +28,7 @@ mod pagination;
 mod project;
 mod root;
 pub(crate) mod status;
+mod storage;
 mod tag;
 mod user_report;
 
@@ -62,6 +63,11 @@ const ROUTES: &[Route] = &[
         path: "/api/0/organizations/{org}/",
         methods: &["get"],
         handler: || get(organization::detail),
+    },
+    Route {
+        path: "/api/0/organizations/{org}/storage/",
+        methods: &["get"],
+        handler: || get(storage::organization),
     },
     Route {
         path: "/api/0/organizations/{org}/projects/",
@@ -120,6 +126,11 @@ const ROUTES: &[Route] = &[
         path: "/api/0/projects/{org}/{project}/issues/",
         methods: &["get", "put"],
         handler: || get(issue::list).put(issue::bulk_update),
+    },
+    Route {
+        path: "/api/0/projects/{org}/{project}/storage/",
+        methods: &["get"],
+        handler: || get(storage::project),
     },
     Route {
         path: "/api/0/projects/{org}/{project}/outcomes/",

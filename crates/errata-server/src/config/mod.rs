@@ -8,6 +8,7 @@
 mod alerts;
 mod http;
 mod limits;
+mod retention;
 
 use serde::Deserialize;
 use std::fmt;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 pub use alerts::AlertsConfig;
 pub use http::HttpConfig;
 pub use limits::{LimitsConfig, QueueConfig, RateLimitConfig, ScopeLimits, WorkerConfig};
+pub use retention::{ByteSize, RetentionConfig};
 
 /// A secret string: compared and used as usual, printed as `[redacted]`.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -82,6 +84,8 @@ pub struct Config {
     /// (payloads ~4x smaller); 0 never trains one (dictionaries already stored are still
     /// used). See `errata_store::PayloadCodec`.
     pub payload_dictionary_min_events: usize,
+    /// Retention: the age limit, the per-project event limit and the disk budget.
+    pub retention: RetentionConfig,
 }
 
 impl Default for Config {
@@ -103,6 +107,7 @@ impl Default for Config {
             alerts: AlertsConfig::default(),
             maintenance_period_secs: 30,
             payload_dictionary_min_events: errata_store::MIN_TRAINING_SAMPLES,
+            retention: RetentionConfig::default(),
         }
     }
 }
@@ -127,6 +132,7 @@ struct FileConfig {
     alerts: Option<AlertsConfig>,
     maintenance_period_secs: Option<u64>,
     payload_dictionary_min_events: Option<usize>,
+    retention: Option<RetentionConfig>,
 }
 
 /// What went wrong reading the configuration.
@@ -262,6 +268,9 @@ impl Config {
         if let Some(events) = file.payload_dictionary_min_events {
             self.payload_dictionary_min_events = events;
         }
+        if let Some(retention) = file.retention {
+            self.retention = retention;
+        }
         Ok(())
     }
 
@@ -304,6 +313,7 @@ impl Config {
         self.http.merge_env(env)?;
         self.workers.merge_env(env)?;
         self.alerts.merge_env(env)?;
+        self.retention.merge_env(env)?;
         Ok(())
     }
 
@@ -327,6 +337,7 @@ impl Config {
         self.http.validate()?;
         self.workers.validate()?;
         self.alerts.validate()?;
+        self.retention.validate()?;
         if !self.admin_email.contains('@') {
             return Err(invalid("admin_email", "must be an email address"));
         }

@@ -20,6 +20,7 @@
 //! | GET, POST | `/projects/{slug}/alerts/rules/new`, `.../rules/{id}`; POST `.../rules/{id}/delete` | [`alerts`] |
 //! | GET | `/projects/{slug}/alerts/deliveries/` (the delivery log) | [`alerts`] |
 //! | GET, POST | `/settings/tokens/`, `/settings/users/` | [`account`] |
+//! | GET | `/settings/storage/` (storage use, disk budget, retention; admins) | [`storage`] |
 //! | POST | `/settings/alert-email` (the viewer's alert email per project) | [`account`] |
 //! | GET | `/static/{name}` | embedded assets, cached for a year |
 
@@ -31,6 +32,7 @@ mod issue_list;
 mod login;
 mod page;
 mod project;
+mod storage;
 mod trend;
 
 use axum::Router;
@@ -111,6 +113,7 @@ pub(crate) fn router() -> Router<AppState> {
             "/settings/users/",
             get(account::users).post(account::users_submit),
         )
+        .route("/settings/storage/", get(storage::show))
         .route("/static/{name}", get(asset))
         .layer(axum::middleware::map_response(page::security_headers))
 }

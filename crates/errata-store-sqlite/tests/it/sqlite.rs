@@ -275,11 +275,7 @@ fn retention_gives_space_back_to_the_filesystem() {
 
     let tmp = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(tmp.path()).unwrap();
-    let project = store
-        .bootstrap(&crate::harness::spec())
-        .unwrap()
-        .project
-        .id;
+    let project = store.bootstrap(&crate::harness::spec()).unwrap().project.id;
     for batch in 0..20 {
         let events: Vec<_> = (0..100)
             .map(|i| {
@@ -317,10 +313,8 @@ fn retention_gives_space_back_to_the_filesystem() {
         freed.live_bytes < before.live_bytes / 2,
         "{before:?} -> {freed:?}"
     );
-    let mut given_back = 0;
-    while let n @ 1.. = store.reclaim_space(1 << 20).unwrap() {
-        given_back += n;
-    }
+    // One call gives back up to the bytes asked for (the WAL, 1 MiB or less here, stays).
+    let given_back = store.reclaim_space(64 << 20).unwrap();
     store.checkpoint().unwrap();
     let shrunk = std::fs::metadata(store.path()).unwrap().len();
     assert!(given_back > 4_000_000, "{given_back}");
