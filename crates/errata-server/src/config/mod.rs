@@ -8,6 +8,7 @@
 mod alerts;
 mod http;
 mod limits;
+mod metrics;
 
 use serde::Deserialize;
 use std::fmt;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 pub use alerts::AlertsConfig;
 pub use http::HttpConfig;
 pub use limits::{LimitsConfig, QueueConfig, RateLimitConfig, ScopeLimits, WorkerConfig};
+pub use metrics::MetricsConfig;
 
 /// A secret string: compared and used as usual, printed as `[redacted]`.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -82,6 +84,9 @@ pub struct Config {
     /// (payloads ~4x smaller); 0 never trains one (dictionaries already stored are still
     /// used). See `errata_store::PayloadCodec`.
     pub payload_dictionary_min_events: usize,
+    /// Metrics and health: who may read `/metrics`, its own listener, the free disk
+    /// `/readyz` wants.
+    pub metrics: MetricsConfig,
 }
 
 impl Default for Config {
@@ -103,6 +108,7 @@ impl Default for Config {
             alerts: AlertsConfig::default(),
             maintenance_period_secs: 30,
             payload_dictionary_min_events: errata_store::MIN_TRAINING_SAMPLES,
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -127,6 +133,7 @@ struct FileConfig {
     alerts: Option<AlertsConfig>,
     maintenance_period_secs: Option<u64>,
     payload_dictionary_min_events: Option<usize>,
+    metrics: Option<MetricsConfig>,
 }
 
 /// What went wrong reading the configuration.
@@ -262,6 +269,9 @@ impl Config {
         if let Some(events) = file.payload_dictionary_min_events {
             self.payload_dictionary_min_events = events;
         }
+        if let Some(metrics) = file.metrics {
+            self.metrics = metrics;
+        }
         Ok(())
     }
 
@@ -304,6 +314,7 @@ impl Config {
         self.http.merge_env(env)?;
         self.workers.merge_env(env)?;
         self.alerts.merge_env(env)?;
+        self.metrics.merge_env(env)?;
         Ok(())
     }
 
@@ -327,6 +338,7 @@ impl Config {
         self.http.validate()?;
         self.workers.validate()?;
         self.alerts.validate()?;
+        self.metrics.validate(self.bind)?;
         if !self.admin_email.contains('@') {
             return Err(invalid("admin_email", "must be an email address"));
         }
@@ -344,6 +356,18 @@ impl Config {
             addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
         }
         format!("http://{addr}")
+    }
+
+    /// The local directory the database keeps its files in: `sqlite:<dir>`, or the data
+    /// dir when no database URL is set; `None` for a database behind a network URL
+    /// (`PostgreSQL`), whose disk this node cannot see.
+    pub fn local_database_dir(&self) -> Option<PathBuf> {
+        let Some(url) = &self.database_url else {
+            return Some(self.data_dir.clone());
+        };
+        let rest = url.expose().strip_prefix("sqlite:")?;
+        let dir = rest.strip_prefix("//").unwrap_or(rest);
+        (!dir.is_empty()).then(|| PathBuf::from(dir))
     }
 }
 
@@ -465,6 +489,30 @@ mod tests {
             Config::load(None, env(&[("ERRATA_PAYLOAD_DICTIONARY_MIN_EVENTS", "0")])).unwrap();
         assert_eq!(config.payload_dictionary_min_events, 0);
         assert_eq!(Config::default().payload_dictionary_min_events, 1_000);
+    }
+
+    #[test]
+    fn the_local_database_dir_is_the_sqlite_one() {
+        let with = |url: Option<&str>| Config {
+            database_url: url.map(Secret::new),
+            ..Config::default()
+        };
+        assert_eq!(
+            with(None).local_database_dir(),
+            Some(PathBuf::from("./errata-data"))
+        );
+        assert_eq!(
+            with(Some("sqlite:/var/lib/errata")).local_database_dir(),
+            Some(PathBuf::from("/var/lib/errata"))
+        );
+        assert_eq!(
+            with(Some("sqlite:///srv/e")).local_database_dir(),
+            Some(PathBuf::from("/srv/e"))
+        );
+        assert_eq!(
+            with(Some("postgres://db/errata")).local_database_dir(),
+            None
+        );
     }
 
     #[test]
