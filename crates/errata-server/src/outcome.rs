@@ -249,6 +249,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn counts_reach_the_metrics_and_observe_counts_only_there() {
+        let metrics = crate::metrics::Metrics::new();
+        let outcomes = Outcomes::with_metrics(metrics.pipeline.clone());
+        let p = ProjectId(1);
+        outcomes.add(p, DataCategory::Error, Reason::RateLimited, 3);
+        outcomes.add(ProjectId(2), DataCategory::Error, Reason::RateLimited, 2);
+        outcomes.observe(DataCategory::Error, Reason::Accepted, 5);
+        let exported = |reason| {
+            metrics
+                .pipeline
+                .outcomes
+                .get_or_create(&crate::metrics::pipeline::OutcomeLabels {
+                    category: Category::Data(DataCategory::Error),
+                    reason,
+                })
+                .get()
+        };
+        assert_eq!(exported(Reason::RateLimited), 5);
+        assert_eq!(exported(Reason::Accepted), 5);
+        // Only `add` is stored.
+        let stored: u64 = outcomes.drain(0).iter().map(|d| d.quantity).sum();
+        assert_eq!(stored, 5);
+        // A scratch batch's counts go nowhere else.
+        let scratch = Outcomes::default();
+        scratch.add(p, DataCategory::Error, Reason::Accepted, 1);
+        assert_eq!(exported(Reason::Accepted), 5);
+    }
+
+    #[test]
     fn sums_saturate_and_reasons_are_closed() {
         let outcomes = Outcomes::default();
         let p = ProjectId(1);

@@ -3,7 +3,9 @@
 //! a load balancer's: at most [`MAX_LEN`] characters of `A-Z a-z 0-9 - _ . :`) or makes
 //! one, opens the `tracing` span `request{id, method, path}` around the handler (the
 //! query string stays out: it may carry a DSN key), puts the [`RequestId`] in the
-//! request's extensions, and returns it as `X-Request-Id` on the response.
+//! request's extensions, and returns it as `X-Request-Id` on the response. At `debug`
+//! (`ERRATA_LOG=info,errata_server::request_id=debug`) it also writes an access log line,
+//! `request finished` with the status and the milliseconds taken.
 //!
 //! On the ingest path it costs a counter increment, a mix of the counter with a
 //! per-process random seed (so ids are unique within the process and do not repeat
@@ -16,6 +18,7 @@ use std::pin::Pin;
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
+use std::time::Instant;
 
 use axum::http::{HeaderName, HeaderValue, Request, Response};
 use pin_project_lite::pin_project;
@@ -137,6 +140,7 @@ where
         RequestIdFuture {
             inner: inner.instrument(span),
             id: Some(id),
+            started: Instant::now(),
         }
     }
 }
@@ -148,6 +152,7 @@ pin_project! {
         #[pin]
         inner: Instrumented<F>,
         id: Option<RequestId>,
+        started: Instant,
     }
 }
 
@@ -158,8 +163,15 @@ where
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let mut response = ready!(this.inner.poll(cx))?;
+        let mut this = self.project();
+        let mut response = ready!(this.inner.as_mut().poll(cx))?;
+        this.inner.span().in_scope(|| {
+            tracing::debug!(
+                status = response.status().as_u16(),
+                ms = this.started.elapsed().as_secs_f64() * 1000.0,
+                "request finished"
+            );
+        });
         if let Some(RequestId(value)) = this.id.take() {
             response.headers_mut().insert(HEADER.clone(), value);
         }
