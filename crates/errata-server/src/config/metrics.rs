@@ -151,6 +151,43 @@ mod tests {
     }
 
     #[test]
+    fn the_file_section_loads_and_the_environment_overrides_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("errata.toml");
+        std::fs::write(
+            &file,
+            "[metrics]\ntoken = \"file-scrape-secret-1\"\nbind = \"127.0.0.1:9100\"\n\
+             min_free_disk_bytes = 1_024\n",
+        )
+        .unwrap();
+        let config = crate::Config::load(
+            Some(&file),
+            env(&[("ERRATA_METRICS_BIND", "127.0.0.1:9200")]),
+        )
+        .unwrap();
+        assert_eq!(
+            config.metrics.token.as_ref().unwrap().expose(),
+            "file-scrape-secret-1"
+        );
+        assert_eq!(config.metrics.bind, Some("127.0.0.1:9200".parse().unwrap()));
+        assert_eq!(config.metrics.min_free_disk_bytes, 1024);
+        std::fs::write(&file, "[metrics]\ntokn = \"x\"\n").unwrap();
+        let e = crate::Config::load(Some(&file), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown field"), "{e}");
+        std::fs::write(
+            &file,
+            "bind = \"127.0.0.1:9300\"\n[metrics]\nbind = \"127.0.0.1:9300\"\n",
+        )
+        .unwrap();
+        let e = crate::Config::load(Some(&file), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("metrics.bind"), "{e}");
+    }
+
+    #[test]
     fn bad_values_name_the_option() {
         let message = |c: &MetricsConfig| c.validate(MAIN).unwrap_err().to_string();
         let short = MetricsConfig {
