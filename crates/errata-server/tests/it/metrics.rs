@@ -260,14 +260,15 @@ async fn counters_move_by_what_was_accepted_and_dropped() {
     assert_eq!(ingest(&server, &envelope(b"{not json")).await, 400);
     let mut accepted = 3.0;
     let mut limited = 0.0;
-    for i in 0..4 {
+    for i in 0..6 {
         match ingest(&server, &event(&format!("over the limit {i}"))).await {
             200 => accepted += 1.0,
             429 => limited += 1.0,
             other => panic!("unexpected status {other}"),
         }
     }
-    assert!(limited >= 2.0, "the limit of 5 per minute did not bite");
+    // 9 events against 5 a minute: however slow the run, the limit bites.
+    assert!(limited >= 1.0, "the limit of 5 per minute did not bite");
 
     let after = scrape(server.addr, Some(METRICS_TOKEN)).await;
     assert_eq!(
@@ -308,11 +309,12 @@ async fn counters_move_by_what_was_accepted_and_dropped() {
         commits
     );
     assert!(after.value("errata_ingest_processing_duration_seconds_count", &[]) >= accepted + 1.0);
-    assert!(
+    assert_eq!(
         after.value(
             "errata_http_request_duration_seconds_count",
             &[("route", "ingest")]
-        ) >= 8.0
+        ),
+        10.0
     );
 
     // Nothing waits or is in flight now; the limits are the configuration's.
