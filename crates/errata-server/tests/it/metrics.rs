@@ -1,7 +1,8 @@
 //! `/metrics`, `/healthz`, `/readyz` and request ids over real sockets: the exposition is
 //! parsed as Prometheus text (every sample line, with its family's `# TYPE`) and its
 //! values move by exactly what was sent through the real ingest endpoint (accepted,
-//! invalid, rate-limited); the main listener wants a token (the metrics secret, or an API
+//! invalid, rate-limited), and alert delivery attempts are counted by channel and
+//! result; the main listener wants a token (the metrics secret, or an API
 //! token with `org:read`) and the `metrics.bind` listener none; `/readyz` lists its checks
 //! and fails on a full disk; every answer carries `X-Request-Id`.
 
@@ -488,5 +489,46 @@ async fn every_answer_carries_a_request_id() {
     let b = request(server.addr, "POST", "/api/1/envelope/", &[], b"{}").await;
     assert_eq!(a.status, 404);
     assert_ne!(a.headers["x-request-id"], b.headers["x-request-id"]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn alert_deliveries_are_counted_by_channel_and_result() {
+    let server =
+        TestServer::start_with(|c| c.metrics.token = Some(Secret::new(METRICS_TOKEN))).await;
+    // A Slack channel nothing listens for: the attempt fails and will be retried.
+    let created = server
+        .call(
+            axum::http::Method::POST,
+            &server.project_path("/alert-channels/"),
+            Some(&json!({"kind": "slack", "target": "http://127.0.0.1:9/services/X"}).to_string()),
+        )
+        .await;
+    assert_eq!(
+        created.status,
+        axum::http::StatusCode::CREATED,
+        "{created:?}"
+    );
+    server.send_scenario("python/exception_simple").await;
+    let started = std::time::Instant::now();
+    loop {
+        let exposition = scrape(server.addr, Some(METRICS_TOKEN)).await;
+        let retried = exposition.value(
+            "errata_alert_deliveries_total",
+            &[("channel", "slack"), ("result", "retry")],
+        );
+        if retried >= 1.0 {
+            assert_eq!(
+                exposition.value("errata_alert_deliveries_total", &[("result", "delivered")]),
+                0.0
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "no delivery attempt counted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     server.stop().await;
 }
