@@ -19,7 +19,7 @@ mod user;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use errata_server::config::{Config, Overrides};
 
 // Ingest allocates many small strings per event; mimalloc serves them faster than the
@@ -46,6 +46,10 @@ struct Cli {
     /// The address to listen on [default: 127.0.0.1:9000].
     #[arg(long, global = true)]
     bind: Option<String>,
+    /// How log lines (on stderr) are written: `text` for people, `json` (one object per
+    /// line, with the request's id in its span) for a log pipeline.
+    #[arg(long, global = true, env = "ERRATA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -77,9 +81,18 @@ enum Command {
     MigrateStore(migrate_store::Args),
 }
 
+/// The format of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_logging();
+    init_logging(cli.log_format);
     let mut config = Config::load(cli.config.as_deref(), |name| std::env::var(name).ok())
         .context("reading the configuration")?;
     config
@@ -102,11 +115,20 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-fn init_logging() {
+/// Logs to stderr at `ERRATA_LOG` (an `EnvFilter`, `info` by default), as `format` says.
+fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ERRATA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        // The current span (`request{id, method, path}`) and its parents on every line.
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .init(),
+    }
 }

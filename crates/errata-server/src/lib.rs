@@ -12,7 +12,9 @@
 //!
 //! Connections are served by [`connection`] (hyper, with header, body and keep-alive
 //! deadlines and a connection cap); CPU work runs on [`workers`], never on the async
-//! runtime; request bodies share one [`budget`] of bytes.
+//! runtime; request bodies share one [`budget`] of bytes. Every request gets an id and a
+//! `tracing` span ([`request_id`]); what the server does is counted in [`metrics`]
+//! (`GET /metrics`, also on its own listener when `metrics.bind` is set).
 //!
 //! [`Server::start`] opens the store in the data dir, runs the migrations, creates the
 //! organization, admin, first project and DSN key on first start, and binds the socket;
@@ -27,14 +29,17 @@ pub mod budget;
 pub mod config;
 pub mod connection;
 pub mod deadline;
+pub mod disk;
 mod health;
 pub mod ingest;
 pub mod keys;
 pub mod maintenance;
 pub mod membership;
+pub mod metrics;
 pub mod outcome;
 pub mod quota;
 pub mod ratelimit;
+pub mod request_id;
 pub mod retention;
 pub mod router;
 pub mod scrub;
@@ -103,6 +108,8 @@ pub struct Welcome {
 pub struct Server {
     state: AppState,
     listener: tokio::net::TcpListener,
+    /// The unauthenticated `/metrics` listener (`metrics.bind`).
+    metrics_listener: Option<tokio::net::TcpListener>,
     writer_thread: writer::WriterThreads,
     welcome: Welcome,
 }
@@ -189,6 +196,14 @@ impl Server {
             }
             config.public_url = Some(format!("http://{bound}"));
         }
+        let metrics_listener = match config.metrics.bind {
+            Some(addr) => Some(
+                tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| ServerError::Bind { addr, source })?,
+            ),
+            None => None,
+        };
         let welcome = {
             let store = store.clone();
             let config = config.clone();
@@ -196,9 +211,14 @@ impl Server {
                 .await
                 .map_err(|e| ServerError::Writer(e.to_string()))??
         };
-        let outcomes = Arc::new(outcome::Outcomes::default());
-        let workers = workers::Workers::start(config.workers.thread_count(), config.workers.queue)
-            .map_err(|e| ServerError::Writer(format!("worker threads: {e}")))?;
+        let metrics = Arc::new(metrics::Metrics::new());
+        let outcomes = Arc::new(outcome::Outcomes::with_metrics(metrics.pipeline.clone()));
+        let workers = workers::Workers::start(
+            config.workers.thread_count(),
+            config.workers.queue,
+            metrics.pipeline.depth(metrics::pipeline::Queue::Workers),
+        )
+        .map_err(|e| ServerError::Writer(format!("worker threads: {e}")))?;
         let (writer, writer_thread) = writer::spawn(
             &store,
             &outcomes,
@@ -208,14 +228,24 @@ impl Server {
                 window: Duration::from_micros(config.queue.group_commit_us),
             },
             store.parallel_writes(),
+            &metrics.pipeline.writer,
         )
         .map_err(|e| ServerError::Writer(e.to_string()))?;
         let alerts = alert::Alerts::new(&config).map_err(|e| ServerError::Alerts(e.to_string()))?;
         store.set_member_email(config.alerts.smtp_url.is_some());
-        let state = AppState::new(config, store, writer, outcomes, workers, Arc::new(alerts));
+        let state = AppState::new(
+            config,
+            store,
+            writer,
+            outcomes,
+            workers,
+            Arc::new(alerts),
+            metrics,
+        );
         Ok(Self {
             state,
             listener,
+            metrics_listener,
             writer_thread,
             welcome,
         })
@@ -224,6 +254,13 @@ impl Server {
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// The address of the unauthenticated metrics listener, when `metrics.bind` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
     }
 
     /// What the start created or found.
@@ -245,10 +282,25 @@ impl Server {
         let Self {
             state,
             listener,
+            metrics_listener,
             writer_thread,
             ..
         } = self;
         let app = router::router(state.clone());
+        let (metrics_stop, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+        let metrics_server = metrics_listener.map(|listener| {
+            if let Ok(addr) = listener.local_addr() {
+                tracing::info!(%addr, "serving /metrics, /healthz and /readyz without a token");
+            }
+            tokio::spawn(connection::serve(
+                listener,
+                router::metrics_router(state.clone()),
+                state.config.http,
+                async {
+                    let _ = metrics_stopped.await;
+                },
+            ))
+        });
         let upkeep = tokio::spawn(maintenance::run(state.clone()));
         let heartbeat = tokio::spawn(membership::run(state.clone()));
         let dispatcher = tokio::spawn(alert::dispatcher::run(state.clone()));
@@ -265,6 +317,10 @@ impl Server {
             }
         };
         connection::serve(listener, app, state.config.http, stop).await;
+        let _ = metrics_stop.send(());
+        if let Some(metrics_server) = metrics_server {
+            let _ = metrics_server.await;
+        }
         upkeep.abort();
         heartbeat.abort();
         dispatcher.abort();

@@ -4,10 +4,15 @@
 //! checked against the discard reasons and data categories the SDKs use, and anything
 //! else is counted under [`ClientDiscard::Other`]. Quantities are clamped and sums
 //! saturate. Counts are aggregated in memory and written by the writer with each batch,
-//! so counting costs the hot path one short lock.
+//! so counting costs the hot path one short lock. Every count also goes to the
+//! `errata_outcomes_total` counter of [`crate::metrics`] (project-less, so it never
+//! drains): [`Outcomes::add`] is where outcomes are counted, and [`Outcomes::observe`]
+//! counts for the metrics alone what a batch's transaction stored itself.
 
 use errata_protocol::envelope::DataCategory;
 use errata_store::{OutcomeDelta, ProjectId};
+
+use crate::metrics::PipelineMetrics;
 use rustc_hash::FxHashMap;
 use std::sync::Mutex;
 
@@ -166,9 +171,19 @@ type Key = (i64, Category, Reason);
 #[derive(Debug, Default)]
 pub struct Outcomes {
     pending: Mutex<FxHashMap<Key, u64>>,
+    /// Where counts are also exported (none for a scratch batch's counts).
+    metrics: Option<PipelineMetrics>,
 }
 
 impl Outcomes {
+    /// Counts that also go to `metrics`' `errata_outcomes_total`.
+    pub fn with_metrics(metrics: PipelineMetrics) -> Self {
+        Self {
+            pending: Mutex::default(),
+            metrics: Some(metrics),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<Key, u64>> {
         self.pending
             .lock()
@@ -186,11 +201,21 @@ impl Outcomes {
         if quantity == 0 {
             return;
         }
-        let mut pending = self.lock();
-        let count = pending
-            .entry((project.0, category.into(), reason))
-            .or_default();
-        *count = count.saturating_add(quantity);
+        let category = category.into();
+        {
+            let mut pending = self.lock();
+            let count = pending.entry((project.0, category, reason)).or_default();
+            *count = count.saturating_add(quantity);
+        }
+        self.observe(category, reason, quantity);
+    }
+
+    /// Counts `quantity` items for the metrics only (their stored count was written
+    /// elsewhere: a batch's transaction).
+    pub fn observe(&self, category: impl Into<Category>, reason: Reason, quantity: u64) {
+        if let Some(metrics) = &self.metrics {
+            metrics.count_outcome(category.into(), reason, quantity);
+        }
     }
 
     /// Takes every pending count, stamped `now_ms` (quantities clamped to `i64::MAX`,
@@ -222,6 +247,35 @@ impl Outcomes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_reach_the_metrics_and_observe_counts_only_there() {
+        let metrics = crate::metrics::Metrics::new();
+        let outcomes = Outcomes::with_metrics(metrics.pipeline.clone());
+        let p = ProjectId(1);
+        outcomes.add(p, DataCategory::Error, Reason::RateLimited, 3);
+        outcomes.add(ProjectId(2), DataCategory::Error, Reason::RateLimited, 2);
+        outcomes.observe(DataCategory::Error, Reason::Accepted, 5);
+        let exported = |reason| {
+            metrics
+                .pipeline
+                .outcomes
+                .get_or_create(&crate::metrics::pipeline::OutcomeLabels {
+                    category: Category::Data(DataCategory::Error),
+                    reason,
+                })
+                .get()
+        };
+        assert_eq!(exported(Reason::RateLimited), 5);
+        assert_eq!(exported(Reason::Accepted), 5);
+        // Only `add` is stored.
+        let stored: u64 = outcomes.drain(0).iter().map(|d| d.quantity).sum();
+        assert_eq!(stored, 5);
+        // A scratch batch's counts go nowhere else.
+        let scratch = Outcomes::default();
+        scratch.add(p, DataCategory::Error, Reason::Accepted, 1);
+        assert_eq!(exported(Reason::Accepted), 5);
+    }
 
     #[test]
     fn sums_saturate_and_reasons_are_closed() {

@@ -295,14 +295,20 @@ pub(crate) async fn run(state: AppState) {
         let result = state
             .store_call(move |s| {
                 let pause = config.pause();
-                let report = walk.pass(s.store.as_ref(), &config, crate::now_ms(), || {
-                    std::thread::sleep(pause);
-                });
+                let report = walk
+                    .pass(s.store.as_ref(), &config, crate::now_ms(), || {
+                        std::thread::sleep(pause);
+                    })
+                    .and_then(|report| Ok((report, s.store.project_usage()?)));
                 Ok((walk, report))
             })
             .await;
         match result {
-            Ok((walk, Ok(report))) => {
+            Ok((walk, Ok((report, usage)))) => {
+                state
+                    .metrics
+                    .retention
+                    .record(&report, &usage, config.max_bytes.map(|b| b.0));
                 retention = Some(walk);
                 if report.events() > 0 || report.reclaimed_bytes > 0 {
                     tracing::info!(

@@ -2,13 +2,18 @@
 //!
 //! | method | path | what |
 //! |---|---|---|
-//! | GET | `/healthz`, `/readyz` | liveness, readiness |
+//! | GET | `/healthz`, `/readyz` | liveness, readiness ([`crate::health`]) |
+//! | GET | `/metrics` | Prometheus metrics, with a Bearer token ([`crate::metrics`]) |
 //! | POST, OPTIONS | `/api/{project_id}/envelope/` | Sentry envelopes (every SDK) |
 //! | POST, OPTIONS | `/api/{project_id}/store/` | legacy single events |
 //! | POST, OPTIONS | `{prefix}/api/{project_id}/envelope/`, `.../store/` | the same behind a DSN path prefix, with or without the trailing slash, `//` folded |
 //! | * | `/api/0/...` | the Web API ([`crate::api`]) |
 //! | POST | `/integrations/slack/interactive` | Slack button clicks, signed ([`crate::alert::slack_action`]) |
 //! | GET, POST | `/`, `/login`, `/logout`, `/issues/...`, `/projects/...`, `/settings/...`, `/static/...` | the web UI ([`crate::ui`], its own table) |
+//!
+//! With `metrics.bind`, a second listener answers [`metrics_router`]: `/metrics` without
+//! a token, `/healthz` and `/readyz`. Every request on either gets an id and a span
+//! ([`crate::request_id`]) and is counted ([`crate::metrics::http`]).
 
 use axum::Router;
 use axum::body::Body;
@@ -21,14 +26,17 @@ use serde_json::json;
 use std::sync::LazyLock;
 
 use crate::ingest::{self, Endpoint};
+use crate::request_id::RequestIdLayer;
 use crate::state::AppState;
-use crate::{alert, api, health, ui};
+use crate::{alert, api, health, metrics, ui};
 
 /// The application router.
 pub fn router(state: AppState) -> Router {
+    let counted = state.metrics.http.layer();
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::endpoint::scrape_authorized))
         .route(
             "/api/{project_id}/envelope/",
             post(envelope).options(envelope),
@@ -42,6 +50,20 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::router())
         .fallback(fallback)
         .with_state(state)
+        .layer(counted)
+        .layer(RequestIdLayer)
+}
+
+/// The metrics listener's router (`metrics.bind`): no token asked.
+pub fn metrics_router(state: AppState) -> Router {
+    let counted = state.metrics.http.layer();
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::endpoint::scrape_open))
+        .with_state(state)
+        .layer(counted)
+        .layer(RequestIdLayer)
 }
 
 async fn envelope(

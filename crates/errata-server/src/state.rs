@@ -1,7 +1,7 @@
 //! The state every handler shares: configuration, the store, the writer's queue, the key
-//! cache, the rate limiter and quotas, the outcome counters, the byte budget and the
-//! worker pool. Cheap to clone (one `Arc`). [`AppState::store_call`] is the one way
-//! handlers call the (blocking) store.
+//! cache, the rate limiter and quotas, the outcome counters, the byte budget, the
+//! worker pool and the metrics. Cheap to clone (one `Arc`). [`AppState::store_call`] is
+//! the one way handlers call the (blocking) store.
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use crate::auth::LoginThrottle;
 use crate::budget::ByteBudget;
 use crate::config::Config;
 use crate::keys::KeyCache;
+use crate::metrics::Metrics;
 use crate::outcome::Outcomes;
 use crate::quota::Quotas;
 use crate::ratelimit::RateLimiter;
@@ -61,6 +62,8 @@ pub struct Inner {
     pub alerts: Arc<Alerts>,
     /// What the retention passes did (see [`crate::retention`]).
     pub retention: RetentionStatus,
+    /// What `/metrics` shows.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -72,6 +75,7 @@ impl AppState {
         outcomes: Arc<Outcomes>,
         workers: Workers,
         alerts: Arc<Alerts>,
+        metrics: Arc<Metrics>,
     ) -> Self {
         let limits = Limits {
             max_envelope_size: config.limits.max_envelope_bytes,
@@ -104,17 +108,20 @@ impl AppState {
             login_throttle: LoginThrottle::default(),
             alerts,
             retention: RetentionStatus::default(),
+            metrics,
         }))
     }
 
     /// Runs a blocking store call off the async runtime: the one way handlers reach the
-    /// store. A call that panics is a backend error.
+    /// store. A call that panics is a backend error. The call runs in the caller's
+    /// `tracing` span (a request's logs keep its id).
     pub async fn store_call<T: Send + 'static>(
         &self,
         f: impl FnOnce(&AppState) -> errata_store::Result<T> + Send + 'static,
     ) -> Result<T, StoreError> {
         let state = self.clone();
-        tokio::task::spawn_blocking(move || f(&state))
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| f(&state)))
             .await
             .map_err(|e| {
                 StoreError::new(

@@ -3,11 +3,15 @@
 //! only wait and `/healthz` and the Web API answer within milliseconds whatever is being
 //! processed. Jobs wait in a bounded queue; a full queue is refused at once ([`JobFailed::Busy`]),
 //! never more memory. A panicking job is caught: its caller gets
-//! [`JobFailed::Panicked`] and the thread lives on.
+//! [`JobFailed::Panicked`] and the thread lives on. A job runs inside its caller's
+//! `tracing` span (the request's, see [`crate::request_id`]), and the queue's depth is a
+//! gauge of [`crate::metrics`].
 
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
+
+use prometheus_client::metrics::gauge::Gauge;
 use tokio::sync::oneshot;
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
@@ -27,11 +31,14 @@ pub enum JobFailed {
 #[derive(Debug, Clone)]
 pub struct Workers {
     tx: SyncSender<Job>,
+    /// Jobs queued and not started.
+    depth: Gauge,
 }
 
 impl Workers {
-    /// Starts `threads` workers sharing a queue of `queue` jobs.
-    pub fn start(threads: usize, queue: usize) -> std::io::Result<Self> {
+    /// Starts `threads` workers sharing a queue of `queue` jobs; `depth` tracks how many
+    /// wait.
+    pub fn start(threads: usize, queue: usize, depth: Gauge) -> std::io::Result<Self> {
         let (tx, rx) = sync_channel::<Job>(queue);
         let rx = Arc::new(Mutex::new(rx));
         for i in 0..threads.max(1) {
@@ -40,7 +47,7 @@ impl Workers {
                 .name(format!("errata-worker-{i}"))
                 .spawn(move || work(&rx))?;
         }
-        Ok(Self { tx })
+        Ok(Self { tx, depth })
     }
 
     /// Runs `job` on a worker and waits for its result.
@@ -50,16 +57,23 @@ impl Workers {
         F: FnOnce() -> T + Send + 'static,
     {
         let (reply, result) = oneshot::channel();
+        let span = tracing::Span::current();
+        let depth = self.depth.clone();
         let boxed: Job = Box::new(move || {
+            depth.dec();
+            let _entered = span.enter();
             let outcome = std::panic::catch_unwind(AssertUnwindSafe(job));
             if outcome.is_err() {
                 tracing::error!("a worker job panicked");
             }
             let _ = reply.send(outcome);
         });
+        // Counted before it can start (and be counted out).
+        self.depth.inc();
         match self.tx.try_send(boxed) {
             Ok(()) => {}
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                self.depth.dec();
                 return Err(JobFailed::Busy);
             }
         }
@@ -89,7 +103,8 @@ mod tests {
 
     #[tokio::test]
     async fn jobs_run_off_the_runtime_and_a_full_queue_is_refused() {
-        let workers = Workers::start(1, 1).unwrap();
+        let depth = Gauge::default();
+        let workers = Workers::start(1, 1, depth.clone()).unwrap();
         let name = workers
             .run(|| std::thread::current().name().map(str::to_owned))
             .await
@@ -113,15 +128,25 @@ mod tests {
         while running.try_recv().is_err() {
             tokio::task::yield_now().await;
         }
-        workers.tx.try_send(Box::new(|| {})).unwrap();
+        assert_eq!(depth.get(), 0, "a running job is not queued");
+        let second = tokio::spawn({
+            let workers = workers.clone();
+            async move { workers.run(|| 2).await }
+        });
+        while depth.get() < 1 {
+            tokio::task::yield_now().await;
+        }
         assert_eq!(workers.run(|| 1).await, Err(JobFailed::Busy));
+        assert_eq!(depth.get(), 1, "a refused job is not counted");
         release.send(()).unwrap();
         assert_eq!(first.await.unwrap(), Ok(Some(())));
+        assert_eq!(second.await.unwrap(), Ok(2));
+        assert_eq!(depth.get(), 0);
     }
 
     #[tokio::test]
     async fn a_panicking_job_does_not_kill_its_worker() {
-        let workers = Workers::start(1, 4).unwrap();
+        let workers = Workers::start(1, 4, Gauge::default()).unwrap();
         let failed = workers.run(|| panic!("boom")).await;
         assert_eq!(failed, Err::<(), _>(JobFailed::Panicked));
         assert_eq!(workers.run(|| 2).await, Ok(2));

@@ -5,7 +5,8 @@
 //! the load generator (`errata bench ingest`) and of `errata bench fill`, and by alerts
 //! reaching a local receiver and a real SMTP server, by two nodes sharing one
 //! `PostgreSQL` database (their events, and the jobs and caches beside them), and by a
-//! `SQLite` installation moved to `PostgreSQL` with `errata migrate-store`. `harness` holds
+//! `SQLite` installation moved to `PostgreSQL` with `errata migrate-store`, and by JSON log
+//! lines that carry their request's id. `harness` holds
 //! the process, HTTP and read-back helpers they share; `backend` runs them on `SQLite` or,
 //! with `ERRATA_TEST_BACKEND=postgres`, on `PostgreSQL`.
 
@@ -19,6 +20,7 @@ mod corpus_replay;
 mod durability;
 mod fill;
 mod harness;
+mod logs;
 mod migrate_store;
 mod multinode;
 mod multinode_jobs;

@@ -4,6 +4,7 @@
 //! day, or finishes it), and files tracker links. It wakes when a handler committed an
 //! event that queued deliveries, and looks every second anyway (for retries that came
 //! due and for deliveries queued by other nodes). A failed round is logged and retried.
+//! Every attempt is counted by channel kind and result (`errata_alert_deliveries_total`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -70,7 +71,7 @@ pub(crate) async fn round(state: &AppState, permits: &Arc<Semaphore>) -> usize {
 /// Sends one delivery and records the attempt.
 async fn deliver(state: &AppState, delivery: &Delivery) {
     let started = Instant::now();
-    let (attempt, tracker) = match send(state, delivery).await {
+    let (attempt, kind, tracker) = match send(state, delivery).await {
         Ok(sent) => sent,
         Err(e) => (
             Attempt {
@@ -85,8 +86,10 @@ async fn deliver(state: &AppState, delivery: &Delivery) {
                 link: None,
             },
             None,
+            None,
         ),
     };
+    state.metrics.alerts.count(kind, &attempt.result);
     let record = DeliveryAttempt {
         delivery_id: delivery.id,
         at_ms: crate::now_ms(),
@@ -127,12 +130,13 @@ async fn deliver(state: &AppState, delivery: &Delivery) {
     }
 }
 
-/// Builds the notification and sends it to the delivery's recipient; with the channel's
-/// kind when the recipient is a tracker (its issue link is of that kind).
+/// Builds the notification and sends it to the delivery's recipient; with the kind of
+/// channel it went through, and that kind again when the recipient is a tracker (its
+/// issue link is of that kind).
 async fn send(
     state: &AppState,
     delivery: &Delivery,
-) -> Result<(Attempt, Option<ChannelKind>), StoreError> {
+) -> Result<(Attempt, Option<ChannelKind>, Option<ChannelKind>), StoreError> {
     let d = delivery.clone();
     let (project, issue, event, rule, target) = state
         .store_call(move |s| {
@@ -175,13 +179,22 @@ async fn send(
                 duration_ms: 0,
                 link: None,
             },
+            Some(channel.kind),
             None,
         ),
         Target::Channel(channel) => {
             let tracker = channel.kind.is_tracker().then_some(channel.kind);
-            (state.alerts.sender.deliver(&channel, &n).await, tracker)
+            (
+                state.alerts.sender.deliver(&channel, &n).await,
+                Some(channel.kind),
+                tracker,
+            )
         }
-        Target::Email(address) => (state.alerts.sender.deliver_email(&address, &n).await, None),
+        Target::Email(address) => (
+            state.alerts.sender.deliver_email(&address, &n).await,
+            Some(ChannelKind::Email),
+            None,
+        ),
     })
 }
 

@@ -8,6 +8,7 @@
 mod alerts;
 mod http;
 mod limits;
+mod metrics;
 mod retention;
 
 use serde::Deserialize;
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 pub use alerts::AlertsConfig;
 pub use http::HttpConfig;
 pub use limits::{LimitsConfig, QueueConfig, RateLimitConfig, ScopeLimits, WorkerConfig};
+pub use metrics::MetricsConfig;
 pub use retention::{ByteSize, RetentionConfig};
 
 /// A secret string: compared and used as usual, printed as `[redacted]`.
@@ -86,6 +88,9 @@ pub struct Config {
     pub payload_dictionary_min_events: usize,
     /// Retention: the age limit, the per-project event limit and the disk budget.
     pub retention: RetentionConfig,
+    /// Metrics and health: who may read `/metrics`, its own listener, the free disk
+    /// `/readyz` wants.
+    pub metrics: MetricsConfig,
 }
 
 impl Default for Config {
@@ -108,6 +113,7 @@ impl Default for Config {
             maintenance_period_secs: 30,
             payload_dictionary_min_events: errata_store::MIN_TRAINING_SAMPLES,
             retention: RetentionConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -133,6 +139,7 @@ struct FileConfig {
     maintenance_period_secs: Option<u64>,
     payload_dictionary_min_events: Option<usize>,
     retention: Option<RetentionConfig>,
+    metrics: Option<MetricsConfig>,
 }
 
 /// What went wrong reading the configuration.
@@ -271,6 +278,9 @@ impl Config {
         if let Some(retention) = file.retention {
             self.retention = retention;
         }
+        if let Some(metrics) = file.metrics {
+            self.metrics = metrics;
+        }
         Ok(())
     }
 
@@ -314,6 +324,7 @@ impl Config {
         self.workers.merge_env(env)?;
         self.alerts.merge_env(env)?;
         self.retention.merge_env(env)?;
+        self.metrics.merge_env(env)?;
         Ok(())
     }
 
@@ -338,6 +349,7 @@ impl Config {
         self.workers.validate()?;
         self.alerts.validate()?;
         self.retention.validate()?;
+        self.metrics.validate(self.bind)?;
         if !self.admin_email.contains('@') {
             return Err(invalid("admin_email", "must be an email address"));
         }
@@ -355,6 +367,18 @@ impl Config {
             addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
         }
         format!("http://{addr}")
+    }
+
+    /// The local directory the database keeps its files in: `sqlite:<dir>`, or the data
+    /// dir when no database URL is set; `None` for a database behind a network URL
+    /// (`PostgreSQL`), whose disk this node cannot see.
+    pub fn local_database_dir(&self) -> Option<PathBuf> {
+        let Some(url) = &self.database_url else {
+            return Some(self.data_dir.clone());
+        };
+        let rest = url.expose().strip_prefix("sqlite:")?;
+        let dir = rest.strip_prefix("//").unwrap_or(rest);
+        (!dir.is_empty()).then(|| PathBuf::from(dir))
     }
 }
 
@@ -476,6 +500,30 @@ mod tests {
             Config::load(None, env(&[("ERRATA_PAYLOAD_DICTIONARY_MIN_EVENTS", "0")])).unwrap();
         assert_eq!(config.payload_dictionary_min_events, 0);
         assert_eq!(Config::default().payload_dictionary_min_events, 1_000);
+    }
+
+    #[test]
+    fn the_local_database_dir_is_the_sqlite_one() {
+        let with = |url: Option<&str>| Config {
+            database_url: url.map(Secret::new),
+            ..Config::default()
+        };
+        assert_eq!(
+            with(None).local_database_dir(),
+            Some(PathBuf::from("./errata-data"))
+        );
+        assert_eq!(
+            with(Some("sqlite:/var/lib/errata")).local_database_dir(),
+            Some(PathBuf::from("/var/lib/errata"))
+        );
+        assert_eq!(
+            with(Some("sqlite:///srv/e")).local_database_dir(),
+            Some(PathBuf::from("/srv/e"))
+        );
+        assert_eq!(
+            with(Some("postgres://db/errata")).local_database_dir(),
+            None
+        );
     }
 
     #[test]

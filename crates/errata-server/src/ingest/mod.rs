@@ -154,7 +154,16 @@ async fn ingest(
     let job = {
         let state = state.clone();
         let entry = entry.clone();
-        move || prepare(&state, &head, opened, body, &entry, client_ip, reservation)
+        move || {
+            let started = std::time::Instant::now();
+            let prepared = prepare(&state, &head, opened, body, &entry, client_ip, reservation);
+            state
+                .metrics
+                .pipeline
+                .processing_seconds
+                .observe(started.elapsed().as_secs_f64());
+            prepared
+        }
     };
     let prepared = state
         .workers

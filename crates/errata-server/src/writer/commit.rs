@@ -19,6 +19,7 @@ use errata_store::{
 use tokio::sync::oneshot;
 
 use super::{JobResult, Work};
+use crate::metrics::WriterMetrics;
 use crate::outcome::{Outcomes, Reason};
 
 pub(super) type Answers = Vec<(oneshot::Sender<JobResult>, JobResult)>;
@@ -31,6 +32,7 @@ pub(super) fn commit(
     outcomes: &Outcomes,
     flusher: &mut OutcomeFlusher,
     jobs: Vec<Work>,
+    metrics: &WriterMetrics,
 ) -> Answers {
     // One batch, moved (not copied) out of the jobs; each job is a range of it.
     let mut all: Vec<NewEvent> = Vec::with_capacity(jobs.iter().map(|w| w.events.len()).sum());
@@ -41,7 +43,7 @@ pub(super) fn commit(
         pending.push((work.reply, start..all.len(), work.user_reports));
     }
     let ranges: Vec<Range<usize>> = pending.iter().map(|(_, r, _)| r.clone()).collect();
-    let (results, counted_apart) = commit_events(store, outcomes, flusher, &all, &ranges);
+    let (results, counted_apart) = commit_events(store, outcomes, flusher, &all, &ranges, metrics);
 
     // The reports of the committed jobs, moved into one batch.
     let mut reports = Vec::new();
@@ -75,13 +77,16 @@ pub(super) fn commit(
 
 /// The events of every job (`ranges` of `all`) and the pending counters in one
 /// transaction, or job by job when the batch fails; one result per job, and whether the
-/// batch's counts were left in `outcomes` (job by job) rather than written.
+/// batch's counts were left in `outcomes` (job by job) rather than written. The
+/// transaction's time goes to `metrics`, and the batch's counts, which the transaction
+/// writes itself, to the outcome metrics once it committed.
 fn commit_events(
     store: &dyn Store,
     outcomes: &Outcomes,
     flusher: &mut OutcomeFlusher,
     all: &[NewEvent],
     ranges: &[Range<usize>],
+    metrics: &WriterMetrics,
 ) -> (Vec<JobResult>, bool) {
     if all.is_empty() {
         return (ranges.iter().map(|_| Ok(Vec::new())).collect(), false);
@@ -95,9 +100,18 @@ fn commit_events(
         deltas.extend(batch.drain(now));
         deltas
     };
-    match store.ingest_counted(all, &counters) {
+    let started = std::time::Instant::now();
+    let committed = store.ingest_counted(all, &counters);
+    metrics
+        .commit_seconds
+        .observe(started.elapsed().as_secs_f64());
+    match committed {
         Ok((results, unwritten)) => {
             tracing::debug!(events = all.len(), jobs = ranges.len(), "batch committed");
+            for (event, result) in all.iter().zip(&results) {
+                let (category, reason) = classify(event, result);
+                outcomes.observe(category, reason, 1);
+            }
             flusher.write(store, unwritten);
             let results = ranges
                 .iter()
@@ -172,14 +186,19 @@ fn commit_reports(
 /// Counts committed events as `accepted` and skipped ones as `duplicate`.
 fn count(outcomes: &Outcomes, events: &[NewEvent], results: &[IngestResult]) {
     for (event, result) in events.iter().zip(results) {
-        let category = DataCategory::from_event_type(&event.event_type);
-        let reason = if result.kind == IngestKind::Duplicate {
-            Reason::Duplicate
-        } else {
-            Reason::Accepted
-        };
+        let (category, reason) = classify(event, result);
         outcomes.add(event.project_id, category, reason, 1);
     }
+}
+
+/// A committed event's category, and `accepted` or `duplicate`.
+fn classify(event: &NewEvent, result: &IngestResult) -> (DataCategory, Reason) {
+    let reason = if result.kind == IngestKind::Duplicate {
+        Reason::Duplicate
+    } else {
+        Reason::Accepted
+    };
+    (DataCategory::from_event_type(&event.event_type), reason)
 }
 
 /// Writes outcome counters; keeps a failed write for one more try when the database

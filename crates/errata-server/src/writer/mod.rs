@@ -15,11 +15,13 @@
 //! next batch. On shutdown the writer drains what is queued, commits it, and stops (the
 //! other threads finish their batch and stop too). If a thread dies (a panic),
 //! [`WriterHandle::is_alive`] turns false and [`WriterHandle::died`] resolves, so the
-//! server can stop and exit non-zero.
+//! server can stop and exit non-zero. The queue's depth, each commit's time and each
+//! batch's size go to [`WriterMetrics`].
 
 mod commit;
 mod gather;
 
+use crate::metrics::WriterMetrics;
 use crate::outcome::Outcomes;
 use commit::{OutcomeFlusher, commit};
 use errata_store::{IngestResult, NewEvent, NewUserReport, Store, StoreError};
@@ -74,6 +76,7 @@ pub struct WriterHandle {
     alive: Arc<AtomicBool>,
     died: watch::Receiver<bool>,
     events: Arc<AtomicU64>,
+    metrics: WriterMetrics,
 }
 
 impl std::fmt::Debug for Job {
@@ -104,7 +107,10 @@ impl WriterHandle {
             reply,
         });
         match self.tx.try_send(job) {
-            Ok(()) => Ok(rx),
+            Ok(()) => {
+                self.metrics.queued.inc();
+                Ok(rx)
+            }
             Err(TrySendError::Full(_)) => Err(Submit::Overloaded),
             Err(TrySendError::Disconnected(_)) => Err(Submit::Stopped),
         }
@@ -174,6 +180,7 @@ pub fn spawn(
     capacity: usize,
     batching: Batching,
     threads: usize,
+    metrics: &WriterMetrics,
 ) -> std::io::Result<(WriterHandle, WriterThreads)> {
     let (tx, rx) = sync_channel(capacity);
     let events = Arc::new(AtomicU64::new(0));
@@ -193,6 +200,7 @@ pub fn spawn(
             stopped_cleanly: false,
         };
         let (store, outcomes, queue) = (store.clone(), outcomes.clone(), queue.clone());
+        let metrics = metrics.clone();
         let thread = std::thread::Builder::new()
             .name(if n == 0 {
                 "errata-writer".into()
@@ -201,7 +209,7 @@ pub fn spawn(
             })
             .spawn(move || {
                 let mut liveness = liveness;
-                run(&*store, &outcomes, &queue, batching);
+                run(&*store, &outcomes, &queue, batching, &metrics);
                 liveness.stopped_cleanly = true;
             })?;
         handles.push(thread);
@@ -211,6 +219,7 @@ pub fn spawn(
         alive,
         died,
         events,
+        metrics: metrics.clone(),
     };
     Ok((handle, WriterThreads(handles)))
 }
@@ -225,7 +234,13 @@ struct Queue {
     events: Arc<AtomicU64>,
 }
 
-fn run(store: &dyn Store, outcomes: &Outcomes, queue: &Queue, batching: Batching) {
+fn run(
+    store: &dyn Store,
+    outcomes: &Outcomes,
+    queue: &Queue,
+    batching: Batching,
+    metrics: &WriterMetrics,
+) {
     let mut flusher = OutcomeFlusher::default();
     loop {
         if queue.stopping.load(Ordering::Acquire) {
@@ -245,12 +260,16 @@ fn run(store: &dyn Store, outcomes: &Outcomes, queue: &Queue, batching: Batching
             }
             batch
         };
+        metrics
+            .queued
+            .dec_by(crate::metrics::gauge_value(jobs.len()));
         if jobs.is_empty() {
             flusher.flush(store, outcomes);
         } else {
             let events: usize = jobs.iter().map(|work| work.events.len()).sum();
             queue.events.fetch_add(events as u64, Ordering::Relaxed);
-            for (reply, result) in commit(store, outcomes, &mut flusher, jobs) {
+            metrics.batch_events.observe(events as f64);
+            for (reply, result) in commit(store, outcomes, &mut flusher, jobs, metrics) {
                 let _ = reply.send(result);
             }
         }

@@ -11,6 +11,7 @@ mod api;
 mod auth;
 mod dictionary;
 mod ingest;
+mod metrics;
 mod openapi;
 mod settings;
 mod support;

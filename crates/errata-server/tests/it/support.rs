@@ -137,6 +137,8 @@ pub(crate) const PUBLIC_URL: &str = "http://errata.test";
 pub(crate) struct TestServer {
     pub(crate) state: AppState,
     pub(crate) addr: SocketAddr,
+    /// The unauthenticated metrics listener's address (`metrics.bind`).
+    pub(crate) metrics_addr: Option<SocketAddr>,
     /// A valid API token's secret.
     pub(crate) token: String,
     /// The first project's DSN key and id.
@@ -194,6 +196,7 @@ impl TestServer {
         tune(&mut config);
         let (server, store) = start_server(config).await.expect("server starts");
         let addr = server.local_addr().expect("bound address");
+        let metrics_addr = server.metrics_addr();
         let state = server.state().clone();
         let dsn = server.welcome().dsn.clone();
         let (public_key, project_id) = parse_dsn(&dsn);
@@ -224,6 +227,7 @@ impl TestServer {
         Self {
             state,
             addr,
+            metrics_addr,
             token,
             public_key,
             project_id,
