@@ -17,7 +17,8 @@ use errata_store::{
     Attachment, AttachmentId, BootstrapSpec, Bootstrapped, CreatedToken, EventRow, IngestResult,
     Issue, IssueId, IssueQuery, NewEvent, NewProject, NewToken, NewUserReport, Organization,
     OrganizationId, OutcomeCount, OutcomeDelta, Page, Project, ProjectId, ProjectKey,
-    ProjectSettings, Result, StorageUsage, Store, StoredEvent, TagValueCount, UserReport,
+    ProjectSettings, Result, SchemaStatus, StorageUsage, Store, StoredEvent, TagValueCount,
+    UserReport,
 };
 use errata_store::{CreatedSession, NewSession, Session, SessionId, TokenId};
 use errata_store::{Payload, PayloadCodec, PayloadDictionary};
@@ -452,5 +453,10 @@ impl Store for PgStore {
             events_out_of_line_bytes,
             events_index_bytes,
         })
+    }
+
+    #[instrument(skip_all)]
+    fn schema_status(&self) -> Result<SchemaStatus> {
+        Ok(self.pool.schema_status()?)
     }
 }

@@ -16,7 +16,8 @@ use errata_store::{
     Attachment, AttachmentId, BootstrapSpec, Bootstrapped, CreatedToken, EventRow, IngestResult,
     Issue, IssueId, IssueQuery, NewEvent, NewProject, NewToken, NewUserReport, Organization,
     OrganizationId, OutcomeCount, OutcomeDelta, Page, Project, ProjectId, ProjectKey,
-    ProjectSettings, Result, StorageUsage, Store, StoredEvent, TagValueCount, UserReport,
+    ProjectSettings, Result, SchemaStatus, StorageUsage, Store, StoredEvent, TagValueCount,
+    UserReport,
 };
 use errata_store::{CreatedSession, NewSession, Session, SessionId, TokenId};
 use errata_store::{Payload, PayloadCodec, PayloadDictionary};
@@ -27,8 +28,8 @@ use errata_store::{
 };
 
 use crate::{
-    SqliteStore, channel, dictionary, event, ingest, issue, now_ms, outbox, outcome, project, rule,
-    session, token, user, user_report, workflow,
+    SqliteStore, channel, dictionary, event, ingest, issue, migration, now_ms, outbox, outcome,
+    project, rule, session, token, user, user_report, workflow,
 };
 
 impl Store for SqliteStore {
@@ -449,6 +450,14 @@ impl Store for SqliteStore {
             events_bytes,
             events_out_of_line_bytes,
             events_index_bytes,
+        })
+    }
+
+    #[instrument(skip_all)]
+    fn schema_status(&self) -> Result<SchemaStatus> {
+        Ok(SchemaStatus {
+            database: self.read(migration::current_version)?,
+            binary: migration::latest_version(),
         })
     }
 }

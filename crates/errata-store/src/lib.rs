@@ -41,6 +41,7 @@ mod outcome;
 mod page;
 mod payload;
 mod project;
+mod schema;
 mod scope;
 mod session;
 mod settings;
@@ -98,6 +99,7 @@ pub use project::{
     KeyChange, MAX_SLUG_LEN, NewProject, Organization, Project, ProjectKey, User, generate_key,
     slugify, validate_slug,
 };
+pub use schema::{MigrationPlan, PendingMigration, SchemaStatus};
 pub use scope::{Scope, Scopes};
 pub use session::{
     CreatedSession, NewSession, SESSION_LIFETIME_MS, SESSION_TOUCH_INTERVAL_MS, Session, SessionId,

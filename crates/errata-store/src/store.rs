@@ -24,6 +24,7 @@ use crate::outcome::{OutcomeCount, OutcomeDelta};
 use crate::page::Page;
 use crate::payload::Payload;
 use crate::project::{KeyChange, NewProject, Organization, Project, ProjectKey, User};
+use crate::schema::SchemaStatus;
 use crate::session::{CreatedSession, NewSession, Session, SessionId};
 use crate::settings::ProjectSettings;
 use crate::storage::StorageUsage;
@@ -450,4 +451,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// `pg_table_size`, `pg_indexes_size`). It grows as events are stored; cheap enough for
     /// a benchmark, not for every request (`SQLite` reads every page of the events table).
     fn storage_usage(&self) -> Result<StorageUsage>;
+
+    /// The database's schema version against this binary's (`/readyz` checks they are
+    /// equal: on `PostgreSQL` a newer node may have migrated the shared database beyond
+    /// this one). Read from the database on each call, not remembered from open. The
+    /// default, for stores without versioned schemas, reports "current" (0 and 0).
+    fn schema_status(&self) -> Result<SchemaStatus> {
+        Ok(SchemaStatus {
+            database: 0,
+            binary: 0,
+        })
+    }
 }
