@@ -227,6 +227,9 @@ impl Store for PanicsOnIngest {
     fn storage_usage(&self) -> Result<StorageUsage> {
         self.0.storage_usage()
     }
+    fn schema_status(&self) -> Result<errata_store::SchemaStatus> {
+        self.0.schema_status()
+    }
     fn payload_codec(&self) -> &Arc<PayloadCodec> {
         self.0.payload_codec()
     }
