@@ -2,8 +2,9 @@
 //! data dir, then opens it like any store, which migrates an older backup forward.
 //!
 //! Before anything is touched: the manifest must be one this Errata reads, the file's
-//! size must match it (a truncated copy is refused), the file must pass `SQLite`'s
-//! `integrity_check`, and its schema must not be newer than this binary's. The data dir
+//! size, event count and schema must match it (a truncated or swapped copy is refused),
+//! the file must pass `SQLite`'s `integrity_check`, and its schema must not be newer than
+//! this binary's. The data dir
 //! must not be in use: every open store (a running server, another errata command)
 //! holds a shared lock on `errata.lock` there, and the restore needs the exclusive one
 //! (`errata_store_sqlite::DataDirLock`), so it refuses a live installation whatever
@@ -51,21 +52,25 @@ pub(crate) fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         file.display(),
         manifest.bytes
     );
+    let verified = errata_store_sqlite::verify(&file)
+        .with_context(|| format!("checking {}", file.display()))?;
+    anyhow::ensure!(
+        (verified.events, verified.schema_version()) == (manifest.events, manifest.schema_version),
+        "{} holds {} events at schema {} but its manifest says {} at schema {}",
+        file.display(),
+        verified.events,
+        verified.schema_version(),
+        manifest.events,
+        manifest.schema_version
+    );
     let restored =
-        errata_store_sqlite::restore(&file, &data_dir, args.force).with_context(|| {
+        errata_store_sqlite::restore(&verified, &data_dir, args.force).with_context(|| {
             format!(
                 "restoring {} into {}",
                 args.src.display(),
                 data_dir.display()
             )
         })?;
-    anyhow::ensure!(
-        restored.backup.events == manifest.events,
-        "{} holds {} events but its manifest says {}",
-        file.display(),
-        restored.backup.events,
-        manifest.events
-    );
     // Open it like the server would: pending migrations are applied now.
     let plan = SqliteStore::migration_plan(&data_dir)
         .with_context(|| format!("reading the restored schema in {}", data_dir.display()))?;

@@ -31,15 +31,16 @@ pub struct Restored {
     pub replaced: bool,
 }
 
-/// Replaces (or creates) the database of `data_dir` with the backup file `backup`.
+/// Replaces (or creates) the database of `data_dir` with the backup file `verified`
+/// describes: what [`crate::verify`] returned for it (so the caller can compare it with
+/// what it expects before anything is touched).
 ///
 /// # Errors
 ///
-/// Corrupt or newer-schema when the backup fails [`crate::verify`]; unavailable while a
-/// store has `data_dir` open, whatever `force` says; conflict when `data_dir` holds a
-/// database and `force` is false; backend errors for IO.
-pub fn restore(backup: &Path, data_dir: &Path, force: bool) -> Result<Restored> {
-    let report = crate::verify(backup)?;
+/// Unavailable while a store has `data_dir` open, whatever `force` says; conflict when
+/// `data_dir` holds a database and `force` is false; backend errors for IO.
+pub fn restore(verified: &BackupReport, data_dir: &Path, force: bool) -> Result<Restored> {
+    let backup = verified.path.as_path();
     std::fs::create_dir_all(data_dir)
         .map_err(|e| io(&format!("cannot create {}", data_dir.display()), e))?;
     let lock = DataDirLock::exclusive(data_dir)?;
@@ -77,7 +78,7 @@ pub fn restore(backup: &Path, data_dir: &Path, force: bool) -> Result<Restored> 
           "backup restored");
     Ok(Restored {
         path: database,
-        backup: report,
+        backup: verified.clone(),
         replaced,
     })
 }
@@ -96,6 +97,7 @@ mod tests {
         let org = store.organizations().unwrap();
         let file = dir.path().join("backup.sqlite3");
         crate::backup(&source, &file).unwrap();
+        let file = crate::verify(&file).unwrap();
 
         // A live data dir is refused, forced or not.
         let refused = restore(&file, &source, true).unwrap_err();
