@@ -12,12 +12,14 @@
 //! The lock file is separate from the database because `SQLite` uses POSIX record locks
 //! on the database file, which `flock` emulation may conflict with on network file
 //! systems. It is advisory: a process that opens the database without the store (the
-//! `sqlite3` shell) is not seen.
+//! `sqlite3` shell) is not seen. On a file system without `flock` a store opens anyway,
+//! with a warning (restore then cannot tell whether it runs), and restore refuses.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;
 
 use errata_store::{Result, StoreError};
+use tracing::warn;
 
 /// The lock file's name inside the data dir.
 pub const LOCK_FILE: &str = "errata.lock";
@@ -25,7 +27,7 @@ pub const LOCK_FILE: &str = "errata.lock";
 /// A held lock on a data dir; released when dropped (or when the process exits).
 #[derive(Debug)]
 pub struct DataDirLock {
-    _file: File,
+    _file: Option<File>,
 }
 
 impl DataDirLock {
@@ -34,17 +36,17 @@ impl DataDirLock {
     pub(crate) fn shared(data_dir: &Path) -> Result<Self> {
         let file = open(data_dir)?;
         match file.try_lock_shared() {
-            Ok(()) => Ok(Self { _file: file }),
+            Ok(()) => Ok(Self { _file: Some(file) }),
             Err(TryLockError::WouldBlock) => Err(StoreError::unavailable(format!(
                 "{} is being restored (errata restore holds {LOCK_FILE}); start again when \
                  it is done",
                 data_dir.display()
             ))),
-            Err(TryLockError::Error(e)) => Err(StoreError::backend(format!(
-                "cannot lock {}",
-                data_dir.join(LOCK_FILE).display()
-            ))
-            .with_source(e)),
+            Err(TryLockError::Error(e)) => {
+                warn!(path = %data_dir.join(LOCK_FILE).display(), error = %e,
+                      "cannot lock the data dir (no flock here?); errata restore will refuse it");
+                Ok(Self { _file: None })
+            }
         }
     }
 
@@ -53,7 +55,7 @@ impl DataDirLock {
     pub fn exclusive(data_dir: &Path) -> Result<Self> {
         let file = open(data_dir)?;
         match file.try_lock() {
-            Ok(()) => Ok(Self { _file: file }),
+            Ok(()) => Ok(Self { _file: Some(file) }),
             Err(TryLockError::WouldBlock) => Err(StoreError::unavailable(format!(
                 "{} is in use: an errata server (or another errata command) has it open \
                  (it holds a lock on {LOCK_FILE}); stop it first",
