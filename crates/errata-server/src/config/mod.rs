@@ -343,7 +343,21 @@ impl Config {
         Ok(())
     }
 
+    /// Checks values against each other and their ranges; an error names the key and,
+    /// when it has one, its variable.
     fn validate(&self) -> Result<(), ConfigError> {
+        self.check().map_err(|e| match e {
+            ConfigError::Invalid { name, message } if source::known_keys().contains(&name) => {
+                ConfigError::Invalid {
+                    name: format!("{name} ({})", source::variable_for(&name)),
+                    message,
+                }
+            }
+            e => e,
+        })
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
         if let Some(url) = &self.public_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
@@ -549,6 +563,12 @@ mod tests {
         assert!(
             err.to_string().contains("ERRATA_MAINTENANCE_PERIOD_SECS"),
             "{err}"
+        );
+        let err = Config::load(None, env(&[("ERRATA_HTTP_KEEP_ALIVE_SECS", "0")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid http.keep_alive_secs (ERRATA_HTTP_KEEP_ALIVE_SECS): must be at least 1 \
+             second"
         );
         let config = Config::load(None, env(&[("ERRATA_MAINTENANCE_PERIOD_SECS", "2")])).unwrap();
         assert_eq!(config.maintenance_period_secs, 2);
