@@ -3,13 +3,18 @@
 //! print use the same public URL.
 
 mod alert_bench;
+mod backup;
 mod bench;
 mod channel;
+mod config_show;
 mod database;
 mod fill;
+mod manifest;
+mod migrate;
 mod migrate_store;
 mod progress;
 mod project;
+mod restore;
 mod send_test_event;
 mod serve;
 mod token;
@@ -20,7 +25,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
-use errata_server::config::{Config, Overrides};
+use errata_server::config::{Config, Loaded, Overrides};
 
 // Ingest allocates many small strings per event; mimalloc serves them faster than the
 // system allocator and returns memory to the OS promptly.
@@ -79,6 +84,20 @@ enum Command {
     /// Copy a `SQLite` installation into `PostgreSQL`: `errata migrate-store --from DIR --to
     /// postgres://...` (the target must be empty; `--force` truncates every target table).
     MigrateStore(migrate_store::Args),
+    /// Back up a `SQLite` installation while it runs: `errata backup DEST` writes a verified
+    /// copy of the database and a manifest into the directory DEST (`PostgreSQL`: use
+    /// `pg_dump`, as the error says).
+    Backup(backup::Args),
+    /// Put a backup made by `errata backup` back into the data dir (the server must be
+    /// stopped; `--force` replaces an existing database); it is migrated forward.
+    Restore(restore::Args),
+    /// Say what an upgrade would do to the database's schema (`--check`: change nothing),
+    /// or apply the pending migrations.
+    Migrate(migrate::Args),
+    /// The configuration: `errata config show` prints every setting with where it came
+    /// from (default, file, environment, flag), secrets redacted.
+    #[command(subcommand)]
+    Config(config_show::ConfigCommand),
 }
 
 /// The format of log lines.
@@ -93,15 +112,23 @@ enum LogFormat {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logging(cli.log_format);
-    let mut config = Config::load(cli.config.as_deref(), |name| std::env::var(name).ok())
-        .context("reading the configuration")?;
+    let Loaded {
+        mut config,
+        warnings,
+    } = Config::load_reporting(
+        cli.config.as_deref(),
+        |name| std::env::var(name).ok(),
+        std::env::vars_os().filter_map(|(name, _)| name.into_string().ok()),
+    )
+    .context("reading the configuration")?;
+    let overrides = Overrides {
+        bind: cli.bind.clone(),
+        data_dir: cli.data_dir.clone(),
+        database_url: cli.database_url.clone(),
+        public_url: cli.public_url.clone(),
+    };
     config
-        .apply(&Overrides {
-            bind: cli.bind.clone(),
-            data_dir: cli.data_dir.clone(),
-            database_url: cli.database_url.clone(),
-            public_url: cli.public_url.clone(),
-        })
+        .apply(&overrides)
         .context("applying command-line options")?;
     match cli.command {
         Command::Serve => serve::run(config),
@@ -112,6 +139,18 @@ fn main() -> anyhow::Result<()> {
         Command::SendTestEvent(args) => send_test_event::run(&args),
         Command::Bench(command) => bench::run(&config, command),
         Command::MigrateStore(args) => migrate_store::run(&args),
+        Command::Backup(args) => backup::run(&config, &args),
+        Command::Restore(args) => restore::run(&config, &args),
+        Command::Migrate(args) => migrate::run(&config, &args),
+        Command::Config(command) => config_show::run(
+            &config,
+            &config_show::Layers {
+                file: cli.config.as_deref(),
+                overrides: &overrides,
+                warnings: &warnings,
+            },
+            &command,
+        ),
     }
 }
 

@@ -3,7 +3,8 @@
 //! body listing each check's state (`ok`, `failing` or `skipped`) and what it saw, and
 //! how many nodes this one counts as live on its database (the rate limits' share).
 //!
-//! The checks: the writer thread is alive, the database answers a read, and the local
+//! The checks: the writer thread is alive, the database answers a read, its schema is this binary's (migrations current: on
+//! `PostgreSQL` a newer node may have migrated the shared database), and the local
 //! database's filesystem has at least `metrics.min_free_disk_bytes` free (skipped for a
 //! database behind a network URL, `PostgreSQL`, whose disk this node cannot see: watch
 //! the database server's own disk there). A new check is an async fn returning a
@@ -57,7 +58,12 @@ pub(crate) async fn healthz() -> impl IntoResponse {
 
 /// `GET /readyz`.
 pub(crate) async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let checks = [writer(&state), store(&state).await, disk(&state).await];
+    let checks = [
+        writer(&state),
+        store(&state).await,
+        migrations(&state).await,
+        disk(&state).await,
+    ];
     let ready = checks.iter().all(|c| c.state != CheckState::Failing);
     let (status, word) = if ready {
         (StatusCode::OK, "ready")
@@ -142,5 +148,30 @@ async fn disk(state: &AppState) -> Check {
             CheckState::Failing,
             format!("cannot read the free space: {error}"),
         ),
+    }
+}
+
+/// The "migrations" check, from [`migrations_current`].
+async fn migrations(state: &AppState) -> Check {
+    match migrations_current(state).await {
+        Ok(()) => Check::new("migrations", CheckState::Ok, "the schema is this binary's"),
+        Err(detail) => Check::new("migrations", CheckState::Failing, detail),
+    }
+}
+
+/// The "migrations current" check: the database's schema version is the one this binary
+/// writes. On `PostgreSQL` another node running a newer Errata may have migrated the
+/// shared database beyond this one, which then must not take traffic.
+async fn migrations_current(state: &AppState) -> Result<(), String> {
+    match state.store_call(|state| state.store.schema_status()).await {
+        Ok(schema) if schema.is_current() => Ok(()),
+        Ok(schema) => {
+            tracing::warn!(%schema, "readiness check failed: migrations not current");
+            Err(format!("migrations not current: {schema}"))
+        }
+        Err(error) => {
+            tracing::warn!(%error, "readiness check failed: schema version unreadable");
+            Err("database unavailable".to_owned())
+        }
     }
 }

@@ -36,7 +36,10 @@ pub enum PgError {
         source: tokio_postgres::Error,
     },
     /// The database was migrated by a newer binary; it is never downgraded.
-    #[error("the database schema (version {found}) is newer than this binary's ({latest})")]
+    #[error(
+        "this database was written by a newer Errata (schema {found}, this binary knows up \
+         to {latest}); upgrade Errata or restore a backup"
+    )]
     NewerSchema { found: i64, latest: i64 },
     /// A store-level failure raised inside a query closure (not found, corrupt...).
     #[error(transparent)]
@@ -69,7 +72,8 @@ impl From<PgError> for StoreError {
     fn from(e: PgError) -> Self {
         match e {
             PgError::Store(e) => e,
-            PgError::Config(_) | PgError::NewerSchema { .. } => StoreError::invalid(e.to_string()),
+            PgError::Config(_) => StoreError::invalid(e.to_string()),
+            PgError::NewerSchema { found, latest } => StoreError::newer_schema(found, latest),
             e if e.is_conflict() => StoreError::conflict(e.to_string()).with_source(e),
             e if e.is_unavailable() => StoreError::unavailable(e.to_string()).with_source(e),
             e => StoreError::backend(e.to_string()).with_source(e),
@@ -149,8 +153,12 @@ mod tests {
             found: 9,
             latest: 1,
         });
-        assert!(e.is_invalid());
-        assert!(e.to_string().contains("version 9"));
+        assert!(e.is_newer_schema());
+        assert!(
+            e.to_string()
+                .contains("schema 9, this binary knows up to 1"),
+            "{e}"
+        );
         let e = PgError::Pool(PoolError::Timeout(deadpool_postgres::TimeoutType::Wait));
         assert!(e.is_unavailable());
         assert!(StoreError::from(e).is_unavailable());

@@ -105,6 +105,12 @@ impl PgStore {
         })
     }
 
+    /// What opening the database would migrate, without migrating (`errata migrate
+    /// --check`): connects, reads `schema_migrations`, disconnects.
+    pub fn migration_plan(config: &PgStoreConfig) -> Result<errata_store::MigrationPlan> {
+        Ok(PgPool::connect(config)?.migration_plan()?)
+    }
+
     /// Opens the database of a `postgres://` URL with the default pool settings.
     pub fn open_url(url: &str) -> Result<Self> {
         Self::open(&PgStoreConfig::from_url(url)?)

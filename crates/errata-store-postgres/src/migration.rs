@@ -3,11 +3,14 @@
 //! each takes a transaction-scoped advisory lock first, so one applies the pending
 //! migrations while the others wait and then find nothing left to do. All pending
 //! migrations and their `schema_migrations` rows commit together (`PostgreSQL` DDL is
-//! transactional), or not at all. A database newer than the binary is refused.
+//! transactional), or not at all. A database newer than the binary (one recording a
+//! migration this binary does not know: another node runs a newer Errata) is refused with
+//! `StoreError::newer_schema`. [`plan`] says what [`migrate`] would do without doing it.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use tokio_postgres::IsolationLevel;
+use errata_store::MigrationPlan;
+use tokio_postgres::{GenericClient, IsolationLevel};
 use tracing::info;
 
 use crate::error::PgError;
@@ -46,6 +49,32 @@ pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.0)
 }
 
+/// The highest migration the database records (0 without `schema_migrations`: an empty
+/// database). Reads only.
+pub(crate) async fn current_version(client: &impl GenericClient) -> Result<i64, PgError> {
+    let row = client
+        .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])
+        .await?;
+    if !row.get::<_, bool>(0) {
+        return Ok(0);
+    }
+    Ok(client
+        .query_one(
+            "SELECT coalesce(max(version), 0)::BIGINT FROM schema_migrations",
+            &[],
+        )
+        .await?
+        .get(0))
+}
+
+/// What [`migrate`] would apply, without changing anything.
+pub(crate) async fn plan(client: &impl GenericClient) -> Result<MigrationPlan, PgError> {
+    Ok(MigrationPlan::of(
+        current_version(client).await?,
+        MIGRATIONS,
+    ))
+}
+
 /// Brings the schema up to date; returns the versions applied by this call.
 pub(crate) async fn migrate(client: &mut tokio_postgres::Client) -> Result<Vec<i64>, PgError> {
     let tx = client
@@ -67,13 +96,7 @@ pub(crate) async fn migrate(client: &mut tokio_postgres::Client) -> Result<Vec<i
          );",
     )
     .await?;
-    let current: i64 = tx
-        .query_one(
-            "SELECT coalesce(max(version), 0)::BIGINT FROM schema_migrations",
-            &[],
-        )
-        .await?
-        .get(0);
+    let current = current_version(&tx).await?;
     if current > latest_version() {
         return Err(PgError::NewerSchema {
             found: current,

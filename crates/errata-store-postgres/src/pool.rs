@@ -90,6 +90,25 @@ impl PgPool {
         self.with_client(async |client| migration::migrate(client).await)
     }
 
+    /// What [`PgPool::migrate`] would apply, without changing anything.
+    pub fn migration_plan(&self) -> Result<errata_store::MigrationPlan, PgError> {
+        self.with_client(async |client| {
+            let client: &tokio_postgres::Client = client;
+            migration::plan(client).await
+        })
+    }
+
+    /// The database's schema version against this binary's.
+    pub fn schema_status(&self) -> Result<errata_store::SchemaStatus, PgError> {
+        self.with_client(async |client| {
+            let client: &tokio_postgres::Client = client;
+            Ok(errata_store::SchemaStatus {
+                database: migration::current_version(client).await?,
+                binary: migration::latest_version(),
+            })
+        })
+    }
+
     /// The most connections the pool opens.
     pub fn max_connections(&self) -> usize {
         self.pool.status().max_size

@@ -17,7 +17,8 @@ use errata_store::{
     Attachment, AttachmentId, BootstrapSpec, Bootstrapped, CreatedToken, EventRow, IngestResult,
     Issue, IssueId, IssueQuery, NewEvent, NewProject, NewToken, NewUserReport, Organization,
     OrganizationId, OutcomeCount, OutcomeDelta, Page, Project, ProjectId, ProjectKey,
-    ProjectSettings, Result, StorageUsage, Store, StoredEvent, TagValueCount, UserReport,
+    ProjectSettings, Result, SchemaStatus, StorageUsage, Store, StoredEvent, TagValueCount,
+    UserReport,
 };
 use errata_store::{CreatedSession, NewSession, Session, SessionId, TokenId};
 use errata_store::{Deleted, Footprint, ProjectUsage, RetentionCandidate, RetentionScope};
@@ -485,5 +486,9 @@ impl Store for PgStore {
 
     fn reclaim_space(&self, _max_bytes: u64) -> Result<u64> {
         Ok(0)
+    }
+
+    fn schema_status(&self) -> Result<SchemaStatus> {
+        Ok(self.pool.schema_status()?)
     }
 }

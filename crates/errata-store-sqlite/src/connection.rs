@@ -72,6 +72,20 @@ pub(crate) fn open_writer(
     Ok(conn)
 }
 
+/// A read-only look at an existing database (never created, never migrated): for
+/// `migration_plan`, `backup` and `verify`, which may run beside a server. Opened
+/// read-write (a WAL database needs its `-shm` index) with `query_only` on.
+pub(crate) fn open_inspector(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(db)?;
+    conn.busy_timeout(BUSY_WAIT).map_err(db)?;
+    conn.execute_batch("PRAGMA query_only = ON;").map_err(db)?;
+    Ok(conn)
+}
+
 fn open_reader(path: &Path) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(db)?;

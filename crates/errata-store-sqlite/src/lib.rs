@@ -30,6 +30,7 @@
 //! `migration.rs`). Payloads are stored as the zstd bytes [`errata_store::Payload`] made.
 
 mod alerting;
+mod backup;
 mod channel;
 mod checkpoint;
 mod connection;
@@ -38,15 +39,18 @@ mod error;
 mod event;
 mod ingest;
 mod issue;
+mod lock;
 mod migration;
 mod node;
 mod outbox;
 mod outcome;
 mod project;
+mod restore;
 mod retention;
 mod rule;
 mod session;
 mod store;
+pub mod testing;
 mod token;
 mod user;
 mod user_report;
@@ -60,10 +64,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::Connection;
 use tracing::info;
 
+pub use backup::{BackupReport, RecordedMigration, backup, verify};
 use checkpoint::Checkpointer;
 pub use connection::Durability;
 use connection::Readers;
-use errata_store::{PayloadCodec, Result, StoreError};
+use errata_store::{MigrationPlan, PayloadCodec, Result, StoreError};
+pub use lock::{DataDirLock, LOCK_FILE};
+pub use restore::{Restored, restore};
 
 use crate::error::db;
 
@@ -101,6 +108,8 @@ pub struct SqliteStore {
     member_email: AtomicBool,
     /// Payload compression with the stored dictionaries (loaded at open).
     codec: Arc<PayloadCodec>,
+    /// The data dir's shared lock, held while open (see `lock.rs`: restore checks it).
+    _lock: DataDirLock,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -122,6 +131,7 @@ impl SqliteStore {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             StoreError::backend(format!("cannot create {}", data_dir.display())).with_source(e)
         })?;
+        let lock = DataDirLock::shared(data_dir)?;
         let path = data_dir.join(DATABASE_FILE);
         let background = options.checkpoint_interval.is_some();
         let mut writer = connection::open_writer(&path, options.durability, background)?;
@@ -142,7 +152,19 @@ impl SqliteStore {
             checkpointer,
             member_email: AtomicBool::new(false),
             codec,
+            _lock: lock,
         })
+    }
+
+    /// What opening the database in `data_dir` would migrate, without opening it as a
+    /// store nor changing anything (`errata migrate --check`). A data dir without a
+    /// database plans every migration (opening would create it).
+    pub fn migration_plan(data_dir: &Path) -> Result<MigrationPlan> {
+        let path = data_dir.join(DATABASE_FILE);
+        if !path.exists() {
+            return Ok(MigrationPlan::of(0, migration::MIGRATIONS));
+        }
+        migration::plan(&connection::open_inspector(&path)?)
     }
 
     /// The database file.

@@ -1,16 +1,18 @@
 //! Forward-only schema migrations: numbered `.sql` files under `migrations/`, embedded in
 //! the binary, applied in order at open, each in its own transaction together with its row
-//! in `schema_migrations`. A database newer than the binary is refused, never downgraded.
+//! in `schema_migrations`. A database newer than the binary (one that records a migration
+//! this binary does not know) is refused with [`StoreError::newer_schema`], never
+//! downgraded. [`plan`] says what [`migrate`] would do without doing it.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use tracing::info;
 
-use errata_store::{Result, StoreError};
+use errata_store::{MigrationPlan, Result, StoreError};
 
 use crate::error::db;
 
 /// Every migration, in order: (version, name, SQL). Append only; never edit a shipped one.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../migrations/0001_initial.sql")),
     (
         2,
@@ -60,8 +62,43 @@ pub(crate) fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.0)
 }
 
+/// The highest migration `conn`'s database records (0 for a database without
+/// `schema_migrations`: empty, or not Errata's). Reads only.
+pub(crate) fn current_version(conn: &Connection) -> Result<i64> {
+    let recorded: bool = conn
+        .query_row(
+            "SELECT count(*) > 0 FROM sqlite_master
+             WHERE type = 'table' AND name = 'schema_migrations'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
+    if !recorded {
+        return Ok(0);
+    }
+    Ok(conn
+        .query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+            r.get::<_, Option<i64>>(0)
+        })
+        .optional()
+        .map_err(db)?
+        .flatten()
+        .unwrap_or(0))
+}
+
+/// What [`migrate`] would apply to `conn`'s database, without changing it.
+pub(crate) fn plan(conn: &Connection) -> Result<MigrationPlan> {
+    Ok(MigrationPlan::of(current_version(conn)?, MIGRATIONS))
+}
+
 /// Brings the schema up to date; returns the versions applied.
 pub(crate) fn migrate(conn: &mut Connection, now_ms: i64) -> Result<Vec<i64>> {
+    migrate_to(conn, now_ms, latest_version())
+}
+
+/// Applies the pending migrations up to `target` only (tests build an older
+/// installation's database with it); returns the versions applied.
+pub(crate) fn migrate_to(conn: &mut Connection, now_ms: i64, target: i64) -> Result<Vec<i64>> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version INTEGER PRIMARY KEY,
@@ -70,22 +107,12 @@ pub(crate) fn migrate(conn: &mut Connection, now_ms: i64) -> Result<Vec<i64>> {
         )",
     )
     .map_err(db)?;
-    let current: i64 = conn
-        .query_row("SELECT max(version) FROM schema_migrations", [], |r| {
-            r.get::<_, Option<i64>>(0)
-        })
-        .optional()
-        .map_err(db)?
-        .flatten()
-        .unwrap_or(0);
+    let current = current_version(conn)?;
     if current > latest_version() {
-        return Err(StoreError::invalid(format!(
-            "the database schema (version {current}) is newer than this binary's ({})",
-            latest_version()
-        )));
+        return Err(StoreError::newer_schema(current, latest_version()));
     }
     let mut applied = Vec::new();
-    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current && m.0 <= target) {
         let tx = conn.transaction().map_err(db)?;
         tx.execute_batch(sql).map_err(|e| {
             StoreError::backend(format!("migration {version} ({name}) failed")).with_source(e)
@@ -132,7 +159,28 @@ mod tests {
             [],
         )
         .unwrap();
-        assert!(migrate(&mut conn, 3).unwrap_err().is_invalid());
+        let refused = migrate(&mut conn, 3).unwrap_err();
+        assert!(refused.is_newer_schema(), "{refused}");
+        assert!(refused.to_string().contains(&format!(
+            "schema 999, this binary knows up to {}",
+            latest_version()
+        )));
+        assert!(plan(&conn).unwrap().status.is_newer());
+    }
+
+    #[test]
+    fn a_plan_changes_nothing_and_lists_what_migrate_then_applies() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let empty = plan(&conn).unwrap();
+        assert_eq!(empty.status.database, 0);
+        assert_eq!(empty.pending.len(), MIGRATIONS.len());
+        assert_eq!(migrate_to(&mut conn, 1, 3).unwrap(), [1, 2, 3]);
+        let old = plan(&conn).unwrap();
+        assert_eq!(plan(&conn).unwrap(), old, "planning twice changes nothing");
+        assert_eq!(old.status.database, 3);
+        let pending: Vec<i64> = old.pending.iter().map(|m| m.version).collect();
+        assert_eq!(migrate(&mut conn, 2).unwrap(), pending);
+        assert!(plan(&conn).unwrap().status.is_current());
     }
 
     #[test]

@@ -16,7 +16,8 @@ use errata_store::{
     Attachment, AttachmentId, BootstrapSpec, Bootstrapped, CreatedToken, EventRow, IngestResult,
     Issue, IssueId, IssueQuery, NewEvent, NewProject, NewToken, NewUserReport, Organization,
     OrganizationId, OutcomeCount, OutcomeDelta, Page, Project, ProjectId, ProjectKey,
-    ProjectSettings, Result, StorageUsage, Store, StoredEvent, TagValueCount, UserReport,
+    ProjectSettings, Result, SchemaStatus, StorageUsage, Store, StoredEvent, TagValueCount,
+    UserReport,
 };
 use errata_store::{CreatedSession, NewSession, Session, SessionId, TokenId};
 use errata_store::{Deleted, Footprint, ProjectUsage, RetentionCandidate, RetentionScope};
@@ -28,8 +29,8 @@ use errata_store::{
 };
 
 use crate::{
-    SqliteStore, channel, dictionary, event, ingest, issue, now_ms, outbox, outcome, project,
-    retention, rule, session, token, user, user_report, workflow,
+    SqliteStore, channel, dictionary, event, ingest, issue, migration, now_ms, outbox, outcome,
+    project, retention, rule, session, token, user, user_report, workflow,
 };
 
 impl Store for SqliteStore {
@@ -484,5 +485,12 @@ impl Store for SqliteStore {
     #[instrument(skip_all)]
     fn reclaim_space(&self, max_bytes: u64) -> Result<u64> {
         self.write(|c| retention::reclaim(c, &self.path, max_bytes))
+    }
+
+    fn schema_status(&self) -> Result<SchemaStatus> {
+        Ok(SchemaStatus {
+            database: self.read(migration::current_version)?,
+            binary: migration::latest_version(),
+        })
     }
 }

@@ -20,6 +20,9 @@ pub enum ErrorKind {
     Unavailable,
     /// The database itself failed (IO, lock, SQL); retrying may help (500/503).
     Backend,
+    /// The database was migrated by a newer Errata than this binary; it is never opened
+    /// (upgrade Errata or restore a backup).
+    NewerSchema,
 }
 
 impl fmt::Display for ErrorKind {
@@ -31,6 +34,7 @@ impl fmt::Display for ErrorKind {
             Self::Corrupt => "corrupt data",
             Self::Unavailable => "storage unavailable",
             Self::Backend => "storage backend error",
+            Self::NewerSchema => "newer database schema",
         })
     }
 }
@@ -95,6 +99,18 @@ impl StoreError {
         Self::new(ErrorKind::Backend, message)
     }
 
+    /// The database records migration `found`, beyond `latest`, the highest this binary
+    /// knows: it was written by a newer Errata.
+    pub fn newer_schema(found: i64, latest: i64) -> Self {
+        Self::new(
+            ErrorKind::NewerSchema,
+            format!(
+                "this database was written by a newer Errata (schema {found}, this binary \
+                 knows up to {latest}); upgrade Errata or restore a backup"
+            ),
+        )
+    }
+
     /// The kind of failure.
     pub fn kind(&self) -> ErrorKind {
         self.kind
@@ -120,6 +136,11 @@ impl StoreError {
         self.kind == ErrorKind::Unavailable
     }
 
+    /// The database was written by a newer Errata (see [`StoreError::newer_schema`]).
+    pub fn is_newer_schema(&self) -> bool {
+        self.kind == ErrorKind::NewerSchema
+    }
+
     /// The database failed (as opposed to the request being wrong).
     pub fn is_backend(&self) -> bool {
         matches!(self.kind, ErrorKind::Backend | ErrorKind::Corrupt)
@@ -140,5 +161,12 @@ mod tests {
         assert!(StoreError::corrupt("bad zstd").is_backend());
         let busy = StoreError::unavailable("locked");
         assert!(busy.is_unavailable() && !busy.is_backend());
+        let newer = StoreError::newer_schema(12, 9);
+        assert!(newer.is_newer_schema() && !newer.is_invalid() && !newer.is_backend());
+        assert_eq!(
+            newer.to_string(),
+            "newer database schema: this database was written by a newer Errata (schema 12, \
+             this binary knows up to 9); upgrade Errata or restore a backup"
+        );
     }
 }

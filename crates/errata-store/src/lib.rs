@@ -42,6 +42,7 @@ mod page;
 mod payload;
 mod project;
 pub mod retention;
+mod schema;
 mod scope;
 mod session;
 mod settings;
@@ -102,6 +103,7 @@ pub use project::{
 pub use retention::{
     Deleted, Footprint, ProjectUsage, RetentionCandidate, RetentionScope, Thinner, Tier, Want,
 };
+pub use schema::{MigrationPlan, PendingMigration, SchemaStatus};
 pub use scope::{Scope, Scopes};
 pub use session::{
     CreatedSession, NewSession, SESSION_LIFETIME_MS, SESSION_TOUCH_INTERVAL_MS, Session, SessionId,

@@ -25,6 +25,7 @@ use crate::page::Page;
 use crate::payload::Payload;
 use crate::project::{KeyChange, NewProject, Organization, Project, ProjectKey, User};
 use crate::retention::{Deleted, Footprint, ProjectUsage, RetentionCandidate, RetentionScope};
+use crate::schema::SchemaStatus;
 use crate::session::{CreatedSession, NewSession, Session, SessionId};
 use crate::settings::ProjectSettings;
 use crate::storage::StorageUsage;
@@ -496,4 +497,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// returns the bytes given back (`SQLite`: incremental vacuum; `PostgreSQL` leaves it to
     /// autovacuum, which makes the space reusable, and returns 0).
     fn reclaim_space(&self, max_bytes: u64) -> Result<u64>;
+
+    /// The database's schema version against this binary's (`/readyz` checks they are
+    /// equal: on `PostgreSQL` a newer node may have migrated the shared database beyond
+    /// this one). Read from the database on each call, not remembered from open. The
+    /// default, for stores without versioned schemas, reports "current" (0 and 0).
+    fn schema_status(&self) -> Result<SchemaStatus> {
+        Ok(SchemaStatus {
+            database: 0,
+            binary: 0,
+        })
+    }
 }

@@ -5,13 +5,13 @@
 //! link-local and cloud-metadata addresses are refused whatever this says), the hourly
 //! email cap per recipient, and how many deliveries the dispatcher sends at once.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ConfigError, Secret, env_number, invalid, parse_bool};
 
 /// The `[alerts]` section.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
 pub struct AlertsConfig {
     /// `smtps://user:pass@host:465`, `smtp://host:587?tls=starttls` or `smtp://host:25`.
     pub smtp_url: Option<Secret>,

@@ -3,14 +3,14 @@
 //! once, and how long a graceful shutdown may take. The defaults suit an SDK on a slow
 //! mobile network; a client slower than all of them is a client holding resources.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 use super::{ConfigError, env_number, invalid};
 
 /// Connection timeouts and caps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
 pub struct HttpConfig {
     /// Seconds a client has to send a request's headers (the connection is then closed).
     pub header_timeout_secs: u64,

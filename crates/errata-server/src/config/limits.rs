@@ -2,7 +2,7 @@
 //! category and scope (`[rate_limits]`), the writer's queue (`[queue]`) and the worker
 //! pool (`[workers]`), each with its defaults, its `ERRATA_*` variables and its checks.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ConfigError, env_number, invalid};
 
@@ -10,8 +10,8 @@ use super::{ConfigError, env_number, invalid};
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// Size limits, in bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
 pub struct LimitsConfig {
     /// The request body as sent (compressed), read at most this far.
     pub max_request_bytes: usize,
@@ -86,8 +86,7 @@ impl LimitsConfig {
 }
 
 /// One data category's rate limits, per minute, for each scope; 0 means unlimited.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 pub struct ScopeLimits {
     /// Per DSN key.
     pub key_per_minute: u64,
@@ -134,8 +133,8 @@ impl ScopeLimits {
 
 /// Rate limits for everything ingest stores: events (count), attachments (bytes) and
 /// user reports (count), each per key, per project and for the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
 pub struct RateLimitConfig {
     /// Events (errors, messages, security reports) per minute.
     pub events: ScopeLimits,
@@ -198,8 +197,8 @@ impl RateLimitConfig {
 const MAX_GROUP_COMMIT_US: u64 = 100_000;
 
 /// The bounded queue to the writer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
 pub struct QueueConfig {
     /// Events waiting for the writer; beyond it the server answers 503.
     pub capacity: usize,
@@ -258,8 +257,8 @@ impl QueueConfig {
 
 /// The threads that decode, parse, normalize, scrub, group and compress, so that the
 /// async runtime only waits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
 pub struct WorkerConfig {
     /// Worker threads; 0 means one per CPU.
     pub threads: usize,

@@ -3,15 +3,20 @@
 //! Layers, each overriding the one before: built-in defaults, a TOML file (`--config` or
 //! `ERRATA_CONFIG`), `ERRATA_*` environment variables, then command-line flags (the CLI
 //! applies those last through [`Config::apply`]). A value that does not parse is an error
-//! naming the variable or key, never a silent default. Secrets are redacted in `Debug`.
+//! naming the variable or key, never a silent default; a variable or key that names no
+//! setting is a warning naming the nearest one (`warning.rs`). Secrets are redacted in
+//! `Debug` and when serialized; `source.rs` tells where each value came from (`errata
+//! config show`).
 
 mod alerts;
 mod http;
 mod limits;
 mod metrics;
 mod retention;
+mod source;
+mod warning;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -21,11 +26,19 @@ pub use http::HttpConfig;
 pub use limits::{LimitsConfig, QueueConfig, RateLimitConfig, ScopeLimits, WorkerConfig};
 pub use metrics::MetricsConfig;
 pub use retention::{ByteSize, RetentionConfig};
+pub use source::{Setting, Source, render_text, settings};
+pub use warning::ConfigWarning;
 
-/// A secret string: compared and used as usual, printed as `[redacted]`.
+/// A secret string: compared and used as usual, printed and serialized as `[redacted]`.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("[redacted]")
+    }
+}
 
 impl Secret {
     /// Wraps a secret.
@@ -45,8 +58,9 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Everything `errata serve` and the CLI commands need.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything `errata serve` and the CLI commands need. Serialized (secrets redacted),
+/// its dotted keys are the file's keys and name the variables (see `source.rs`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Config {
     /// Where the HTTP server listens.
     pub bind: SocketAddr,
@@ -118,9 +132,9 @@ impl Default for Config {
     }
 }
 
-/// The TOML file's shape: every key optional, unknown keys are errors.
+/// The TOML file's shape: every key optional; unknown keys are ignored here and reported
+/// as warnings ([`ConfigWarning::UnknownKey`]).
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct FileConfig {
     bind: Option<String>,
     data_dir: Option<PathBuf>,
@@ -185,20 +199,46 @@ pub struct Overrides {
     pub public_url: Option<String>,
 }
 
+/// A loaded configuration and what was wrong with its sources short of an error.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The configuration.
+    pub config: Config,
+    /// Unknown variables and file keys (already logged).
+    pub warnings: Vec<ConfigWarning>,
+}
+
 impl Config {
     /// Defaults, then the file at `path` (when given), then `ERRATA_*` variables from
-    /// `env` (a lookup function, so tests do not touch the process environment).
+    /// `env` (a lookup function, so tests do not touch the process environment). Unknown
+    /// file keys are logged as warnings (see [`Config::load_reporting`]).
     pub fn load(
         path: Option<&Path>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
+        Ok(Self::load_reporting(path, env, std::iter::empty())?.config)
+    }
+
+    /// [`Config::load`], also checking the names of the environment's variables
+    /// (`variables`: every name set, of which only `ERRATA_*` ones are looked at): each
+    /// unknown variable or file key is logged with `tracing::warn!` and returned.
+    pub fn load_reporting(
+        path: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+        variables: impl IntoIterator<Item = String>,
+    ) -> Result<Loaded, ConfigError> {
         let mut config = Config::default();
+        let mut warnings = Vec::new();
         if let Some(path) = path {
-            config.merge_file(path)?;
+            warnings.extend(config.merge_file(path)?);
         }
+        warnings.extend(warning::unknown_variables(variables));
         config.merge_env(env)?;
         config.validate()?;
-        Ok(config)
+        for warning in &warnings {
+            tracing::warn!("configuration: {warning}");
+        }
+        Ok(Loaded { config, warnings })
     }
 
     /// Applies flag overrides (the last layer) and validates again.
@@ -218,15 +258,11 @@ impl Config {
         self.validate()
     }
 
-    fn merge_file(&mut self, path: &Path) -> Result<(), ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let file: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
+    /// Merges the file at `path`; returns its unknown keys as warnings.
+    fn merge_file(&mut self, path: &Path) -> Result<Vec<ConfigWarning>, ConfigError> {
+        let (text, table) = read_file(path)?;
+        let warnings = warning::unknown_keys(path, &source::table_keys(&table));
+        let file = parse_file(path, &text)?;
         if let Some(bind) = file.bind {
             self.bind = parse_bind("bind", &bind)?;
         }
@@ -281,7 +317,7 @@ impl Config {
         if let Some(metrics) = file.metrics {
             self.metrics = metrics;
         }
-        Ok(())
+        Ok(warnings)
     }
 
     fn merge_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
@@ -328,7 +364,21 @@ impl Config {
         Ok(())
     }
 
+    /// Checks values against each other and their ranges; an error names the key and,
+    /// when it has one, its variable.
     fn validate(&self) -> Result<(), ConfigError> {
+        self.check().map_err(|e| match e {
+            ConfigError::Invalid { name, message } if source::known_keys().contains(&name) => {
+                ConfigError::Invalid {
+                    name: format!("{name} ({})", source::variable_for(&name)),
+                    message,
+                }
+            }
+            e => e,
+        })
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
         if let Some(url) = &self.public_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
@@ -380,6 +430,47 @@ impl Config {
         let dir = rest.strip_prefix("//").unwrap_or(rest);
         (!dir.is_empty()).then(|| PathBuf::from(dir))
     }
+}
+
+/// The file's text and its TOML table (a syntax error names the line).
+fn read_file(path: &Path) -> Result<(String, toml::Table), ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let table = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    Ok((text, table))
+}
+
+/// The file's TOML table.
+pub(crate) fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
+    Ok(read_file(path)?.1)
+}
+
+/// The file's typed shape; a value of the wrong type is an error naming its key and line.
+fn parse_file(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
+    let parse = |message: String| ConfigError::Parse {
+        path: path.to_owned(),
+        message,
+    };
+    let deserializer = toml::Deserializer::parse(text).map_err(|e| parse(e.to_string()))?;
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let key = e.path().to_string();
+        let inner = e.into_inner();
+        let line = inner
+            .span()
+            .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+        ConfigError::Invalid {
+            name: match line {
+                Some(line) => format!("{key} (file {}, line {line})", path.display()),
+                None => format!("{key} (file {})", path.display()),
+            },
+            message: inner.message().to_owned(),
+        }
+    })
 }
 
 fn parse_bind(name: &str, value: &str) -> Result<SocketAddr, ConfigError> {
@@ -485,13 +576,34 @@ mod tests {
         assert!(err.to_string().contains("ERRATA_QUEUE_CAPACITY"), "{err}");
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("bad.toml");
-        std::fs::write(&file, "bnd = \"x\"\n").unwrap();
-        let err = Config::load(Some(&file), env(&[])).unwrap_err();
-        assert!(err.to_string().contains("unknown field"), "{err}");
+        std::fs::write(&file, "[queue]\ncapacity = \"lots\"\n").unwrap();
+        let err = Config::load(Some(&file), env(&[])).unwrap_err().to_string();
+        assert!(
+            err.contains("queue.capacity") && err.contains("line 2"),
+            "{err}"
+        );
+        std::fs::write(&file, "bind = 9000\n").unwrap();
+        let err = Config::load(Some(&file), env(&[])).unwrap_err().to_string();
+        assert!(err.starts_with("invalid bind (file"), "{err}");
+        std::fs::write(&file, "bind = \"nine thousand\"\n").unwrap();
+        let err = Config::load(Some(&file), env(&[])).unwrap_err().to_string();
+        assert!(err.starts_with("invalid bind:"), "{err}");
+        std::fs::write(&file, "[http]\nkeep_alive_secs = -1\n").unwrap();
+        let err = Config::load(Some(&file), env(&[])).unwrap_err().to_string();
+        assert!(err.contains("http.keep_alive_secs"), "{err}");
+        std::fs::write(&file, "[alerts\n").unwrap();
+        let err = Config::load(Some(&file), env(&[])).unwrap_err().to_string();
+        assert!(err.contains("line 1"), "{err}");
         let err = Config::load(None, env(&[("ERRATA_MAINTENANCE_PERIOD_SECS", "0")])).unwrap_err();
         assert!(
             err.to_string().contains("ERRATA_MAINTENANCE_PERIOD_SECS"),
             "{err}"
+        );
+        let err = Config::load(None, env(&[("ERRATA_HTTP_KEEP_ALIVE_SECS", "0")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid http.keep_alive_secs (ERRATA_HTTP_KEEP_ALIVE_SECS): must be at least 1 \
+             second"
         );
         let config = Config::load(None, env(&[("ERRATA_MAINTENANCE_PERIOD_SECS", "2")])).unwrap();
         assert_eq!(config.maintenance_period_secs, 2);
@@ -527,11 +639,59 @@ mod tests {
     }
 
     #[test]
+    fn unknown_keys_and_variables_are_warnings_not_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("errata.toml");
+        std::fs::write(&file, "bnd = \"x\"\n[queue]\ncapacity = 5\nmax_bach = 2\n").unwrap();
+        let loaded = Config::load_reporting(
+            Some(&file),
+            env(&[]),
+            ["ERRATA_QUEU_CAPACITY".to_owned(), "HOME".to_owned()],
+        )
+        .unwrap();
+        assert_eq!(loaded.config.queue.capacity, 5);
+        let text: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+        let path = file.display();
+        assert_eq!(
+            text,
+            [
+                format!("unknown key bnd in {path}; did you mean bind?"),
+                format!("unknown key queue.max_bach in {path}; did you mean queue.max_batch?"),
+                "unknown variable ERRATA_QUEU_CAPACITY; did you mean ERRATA_QUEUE_CAPACITY?"
+                    .to_owned(),
+            ]
+        );
+        assert_eq!(Config::load(Some(&file), env(&[])).unwrap(), loaded.config);
+    }
+
+    #[test]
+    fn every_bad_variable_is_an_error_naming_it() {
+        for key in source::known_keys() {
+            let variable = source::variable_for(&key);
+            let default =
+                source::flatten(&serde_json::to_value(Config::default()).unwrap())[&key].clone();
+            // Only numbers and booleans can be malformed; strings and paths take anything.
+            if !(default.is_number() || default.is_boolean()) {
+                continue;
+            }
+            let err = Config::load(None, env(&[(&variable, "not-a-value")]))
+                .expect_err(&variable)
+                .to_string();
+            assert!(err.contains(&variable), "{variable}: {err}");
+        }
+    }
+
+    #[test]
     fn secrets_are_redacted() {
         let config = Config::load(None, env(&[("ERRATA_ADMIN_PASSWORD", "hunter2")])).unwrap();
         let debug = format!("{config:?}");
         assert!(!debug.contains("hunter2"), "{debug}");
         assert!(debug.contains("[redacted]"));
+        let json = serde_json::to_string(&config).unwrap();
+        assert!(
+            !json.contains("hunter2") && json.contains("[redacted]"),
+            "{json}"
+        );
         assert_eq!(config.admin_password.unwrap().expose(), "hunter2");
     }
 }

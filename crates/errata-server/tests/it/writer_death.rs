@@ -247,6 +247,9 @@ impl Store for PanicsOnIngest {
     fn reclaim_space(&self, max_bytes: u64) -> Result<u64> {
         self.0.reclaim_space(max_bytes)
     }
+    fn schema_status(&self) -> Result<errata_store::SchemaStatus> {
+        self.0.schema_status()
+    }
     fn payload_codec(&self) -> &Arc<PayloadCodec> {
         self.0.payload_codec()
     }

@@ -92,8 +92,55 @@ fn a_newer_schema_is_refused() {
     })
     .unwrap();
     let e = PgPool::open(&db.config()).unwrap_err();
-    assert!(e.to_string().contains("999"), "{e}");
-    assert!(errata_store::StoreError::from(e).is_invalid());
+    let e = errata_store::StoreError::from(e);
+    assert!(e.is_newer_schema(), "{e}");
+    assert!(
+        e.to_string().contains(&format!(
+            "this database was written by a newer Errata (schema 999, this binary knows up \
+             to {}); upgrade Errata or restore a backup",
+            latest_version()
+        )),
+        "{e}"
+    );
+    let e = errata_store_postgres::PgStore::open(&db.config()).unwrap_err();
+    assert!(e.is_newer_schema(), "{e}");
+    let plan = errata_store_postgres::PgStore::migration_plan(&db.config()).unwrap();
+    assert!(
+        plan.status.is_newer() && plan.pending.is_empty(),
+        "{plan:?}"
+    );
+}
+
+#[test]
+fn a_migration_plan_changes_nothing() {
+    let Some(db) = TestDatabase::create() else {
+        return;
+    };
+    let plan = errata_store_postgres::PgStore::migration_plan(&db.config()).unwrap();
+    assert_eq!(plan.status.database, 0);
+    let pending: Vec<i64> = plan.pending.iter().map(|m| m.version).collect();
+    assert_eq!(pending, (1..=latest_version()).collect::<Vec<_>>());
+    assert_eq!(
+        plan.pending[0].summary.as_deref().map(|s| !s.is_empty()),
+        Some(true)
+    );
+    let pool = PgPool::connect(&db.config()).unwrap();
+    let tables: i64 = pool
+        .with_client(async |c| {
+            Ok(c.query_one(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()",
+                &[],
+            )
+            .await?
+            .get(0))
+        })
+        .unwrap();
+    assert_eq!(tables, 0, "planning created nothing");
+    assert_eq!(pool.migrate().unwrap(), pending);
+    let store = errata_store_postgres::PgStore::open(&db.config()).unwrap();
+    let status = errata_store::Store::schema_status(&store).unwrap();
+    assert!(status.is_current(), "{status}");
+    assert_eq!(status.database, latest_version());
 }
 
 #[test]

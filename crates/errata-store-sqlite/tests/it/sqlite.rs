@@ -36,7 +36,19 @@ fn refuses_a_database_from_a_newer_binary() {
     )
     .unwrap();
     drop(conn);
-    assert!(SqliteStore::open(tmp.path()).unwrap_err().is_invalid());
+    let refused = SqliteStore::open(tmp.path()).unwrap_err();
+    assert!(refused.is_newer_schema(), "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("written by a newer Errata (schema 9999"),
+        "{refused}"
+    );
+    let plan = SqliteStore::migration_plan(tmp.path()).unwrap();
+    assert!(
+        plan.status.is_newer() && plan.pending.is_empty(),
+        "{plan:?}"
+    );
 }
 
 #[test]
