@@ -31,6 +31,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "payload_dictionaries",
         include_str!("../migrations/0005_payload_dictionaries.sql"),
     ),
+    (
+        6,
+        "inbound_filters",
+        include_str!("../migrations/0006_inbound_filters.sql"),
+    ),
 ];
 
 /// The advisory lock key migrations hold ("errata:m" in ASCII); locks are per database.

@@ -48,6 +48,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "payload_dictionaries",
         include_str!("../migrations/0009_payload_dictionaries.sql"),
     ),
+    (
+        10,
+        "inbound_filters",
+        include_str!("../migrations/0010_inbound_filters.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -9,6 +9,7 @@ mod accounts;
 mod alerting;
 mod data;
 mod dictionaries;
+mod filters;
 mod issues;
 mod projects;
 mod sessions;
@@ -18,6 +19,7 @@ pub use accounts::*;
 pub use alerting::*;
 pub use data::*;
 pub use dictionaries::*;
+pub use filters::*;
 pub use issues::*;
 pub use projects::*;
 pub use sessions::*;
@@ -83,7 +85,8 @@ macro_rules! conformance_tests {
             frequency_and_user_count_rules_fire_at_their_count_then_cool_down,
             members_get_email_unless_they_opted_out,
             deliveries_are_claimed_once_and_move_on_with_their_attempts,
-            alert_rows_go_with_their_issue_and_project);
+            alert_rows_go_with_their_issue_and_project,
+            inbound_filters_round_trip_and_patch_partially, outcome_series_lists_each_hour);
     };
     (@each $harness:expr; $($name:ident),* $(,)?) => {$(
         #[test]
