@@ -27,6 +27,7 @@ pub mod budget;
 pub mod config;
 pub mod connection;
 pub mod deadline;
+pub mod filter;
 mod health;
 pub mod ingest;
 pub mod keys;

@@ -8,8 +8,8 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use errata_store::{
-    EventQuota, IssueFilter, IssueQuery, IssueSort, IssueStatus, KeyChange, KeyId, MAX_QUOTA_LIMIT,
-    NewProject, Project, ProjectSettings, QuotaWindow, Scope, Store, StoreError,
+    EventQuota, FilterPatch, IssueFilter, IssueQuery, IssueSort, IssueStatus, KeyChange, KeyId,
+    MAX_QUOTA_LIMIT, NewProject, Project, ProjectSettings, QuotaWindow, Scope, Store, StoreError,
 };
 use errata_web::event_view::Moment;
 use errata_web::issue_detail::Period;
@@ -300,6 +300,7 @@ fn settings_patch(fields: &Fields) -> Result<ProjectSettings, String> {
         scrub_ip_addresses: Some(fields.checked("scrub_ip_addresses")),
         event_quota: Some(quota),
         rate_limit_per_minute: Some(rate_limit),
+        filters: FilterPatch::default(),
     })
 }
 
