@@ -1,7 +1,8 @@
 //! Projects in the UI: the list (`/projects/`), creation (`/projects/new`), and each
 //! project's settings page (`/projects/{slug}/settings/`: name, quota, scrubbing; its DSN
-//! keys created, disabled, enabled or rotated through `/projects/{slug}/keys`; setup
-//! snippets), and deletion (`/projects/{slug}/delete`, admins only).
+//! keys created, disabled, enabled or rotated through `/projects/{slug}/keys`; its inbound
+//! filters saved through `/projects/{slug}/filters`; setup snippets), and deletion
+//! (`/projects/{slug}/delete`, admins only).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -14,7 +15,7 @@ use errata_store::{
 use errata_web::event_view::Moment;
 use errata_web::issue_detail::Period;
 use errata_web::{
-    KeyRow, NavItem, ProjectListPage, ProjectNewPage, ProjectRow, ProjectSettingsPage,
+    FilterFields, KeyRow, NavItem, ProjectListPage, ProjectNewPage, ProjectRow, ProjectSettingsPage,
 };
 
 use super::form::{Fields, checked_form};
@@ -217,6 +218,14 @@ async fn settings_page(
         sensitive_fields: project.sensitive_fields.clone(),
         scrub_ip_addresses: project.scrub_ip_addresses,
         keys,
+        filters: FilterFields {
+            environments: project.filters.environments.clone(),
+            releases: project.filters.releases.clone(),
+            error_messages: project.filters.error_messages.clone(),
+            web_crawlers: project.filters.web_crawlers,
+            browser_extensions: project.filters.browser_extensions,
+            localhost: project.filters.localhost,
+        },
         error: error.clone(),
     };
     let mut response = page(headers, settings.render());
@@ -264,6 +273,51 @@ pub(super) async fn save_settings(
             Ok(redirect(
                 &format!("/projects/{slug}/settings/"),
                 Some("Settings saved."),
+            ))
+        }
+        Err(e) if e.is_invalid() => {
+            settings_page(&state, &viewer, &headers, slug, Some(e.to_string())).await
+        }
+        Err(e) => Err(not_found(e, "project")),
+    }
+}
+
+/// `POST /projects/{slug}/filters`: the inbound filters' form (every filter is on it, so
+/// all are set; lists one entry per line).
+pub(super) async fn save_filters(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    body: Bytes,
+) -> Result<Response, UiError> {
+    let fields = checked_form(&state, &viewer, &headers, &body)?;
+    viewer.require(Scope::ProjectWrite)?;
+    let lines = |name: &str| fields.get(name).lines().map(str::to_owned).collect();
+    let patch = ProjectSettings {
+        filters: FilterPatch {
+            environments: Some(lines("environments")),
+            releases: Some(lines("releases")),
+            error_messages: Some(lines("error_messages")),
+            web_crawlers: Some(fields.checked("web_crawlers")),
+            browser_extensions: Some(fields.checked("browser_extensions")),
+            localhost: Some(fields.checked("localhost")),
+        },
+        ..ProjectSettings::default()
+    };
+    let lookup = slug.clone();
+    let saved = state
+        .store_call(move |s| {
+            let project = by_slug(&*s.store, &lookup)?;
+            s.store.update_project_settings(project.id, &patch)
+        })
+        .await;
+    match saved {
+        Ok(_) => {
+            state.keys.clear();
+            Ok(redirect(
+                &format!("/projects/{slug}/settings/#inbound-filters"),
+                Some("Inbound filters saved."),
             ))
         }
         Err(e) if e.is_invalid() => {

@@ -1,0 +1,266 @@
+//! Inbound filters end to end: set through Sentry's API (project `options` and
+//! `/filters/{id}/`), applied by the real ingest endpoint: a matching event is answered
+//! 200 with its id but not stored, counted as `filtered:<reason>` in the outcome counters
+//! (also per hour through the outcomes API and on the project's stats page), and does not
+//! use the project's event quota: past the quota in filtered events, real events are still
+//! accepted up to the quota.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Method, Request};
+use serde_json::{Value, json};
+
+use crate::support::TestServer;
+
+/// Sends `event` in an envelope with the server's key; the status and the JSON answer.
+async fn send(server: &TestServer, event: &Value) -> (u16, Value) {
+    let request = Request::post(format!("/api/{}/envelope/", server.project_id))
+        .header(
+            "x-sentry-auth",
+            format!("Sentry sentry_key={}, sentry_version=7", server.public_key),
+        )
+        .body(Body::from(format!(
+            "{{}}\n{{\"type\":\"event\"}}\n{event}\n"
+        )))
+        .unwrap();
+    let reply = server.raw(request).await;
+    let json = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
+    (reply.status.as_u16(), json)
+}
+
+/// The project's outcome quantities for `reason` (all categories), as the API reads them.
+async fn counted(server: &TestServer, reason: &str) -> u64 {
+    let outcomes = server.get(&server.project_path("/outcomes/")).await.json();
+    outcomes["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["reason"] == reason)
+        .map(|o| o["quantity"].as_u64().unwrap())
+        .sum()
+}
+
+/// Waits (up to 10 s) until the counters show `expected` for every reason.
+async fn wait_for_counts(server: &TestServer, expected: &[(&str, u64)]) {
+    let mut seen = Vec::new();
+    for _ in 0..100 {
+        seen.clear();
+        for (reason, _) in expected {
+            seen.push((*reason, counted(server, reason).await));
+        }
+        if seen == expected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("outcome counters: {seen:?}, expected {expected:?}");
+}
+
+#[tokio::test]
+async fn filtered_events_are_answered_not_stored_counted_and_free_of_quota() {
+    let server = TestServer::start().await;
+    // A quota of 3 events a day, and filters of every kind.
+    let settings = json!({
+        "eventQuota": {"limit": 3, "window": "day"},
+        "options": {
+            "filters:releases": "1.0.*\nlegacy-*",
+            "filters:error_messages": "*IgnoreMe*",
+            "errata:filters:environments": "staging",
+        },
+    });
+    let reply = server
+        .call(
+            Method::PUT,
+            &server.project_path("/"),
+            Some(&settings.to_string()),
+        )
+        .await;
+    assert_eq!(reply.status.as_u16(), 200, "{:?}", reply.json());
+    let project = reply.json();
+    assert_eq!(project["options"]["filters:releases"], "1.0.*\nlegacy-*");
+    assert_eq!(project["options"]["errata:filters:environments"], "staging");
+    for id in ["web-crawlers", "browser-extensions"] {
+        let reply = server
+            .call(
+                Method::PUT,
+                &server.project_path(&format!("/filters/{id}/")),
+                Some(r#"{"active": true}"#),
+            )
+            .await;
+        assert_eq!(reply.status.as_u16(), 204, "{id}");
+    }
+    let unknown = server
+        .call(
+            Method::PUT,
+            &server.project_path("/filters/legacy-browsers/"),
+            Some(r#"{"active": true}"#),
+        )
+        .await;
+    assert_eq!(unknown.status.as_u16(), 404);
+    let listed = server.get(&server.project_path("/filters/")).await.json();
+    let active: Vec<(&str, bool)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap(), f["active"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        active,
+        [
+            ("browser-extensions", true),
+            ("localhost", false),
+            ("web-crawlers", true)
+        ]
+    );
+
+    // Ten filtered events, far past the quota of 3: each answered 200 with its id.
+    let filtered = [
+        json!({"message": "r1", "release": "1.0.0"}),
+        json!({"message": "r2", "release": "1.0.7"}),
+        json!({"message": "r3", "release": "LEGACY-2019"}),
+        json!({"message": "r4", "release": "1.0.1"}),
+        json!({"exception": {"values": [{"type": "IgnoreMeError", "value": "noise"}]}}),
+        json!({"message": "please ignoreme"}),
+        json!({"message": "c", "request": {"url": "https://shop.example/",
+            "headers": {"User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"}}}),
+        json!({"exception": {"values": [{"type": "TypeError", "value": "x is null",
+            "stacktrace": {"frames": [{"abs_path": "chrome-extension://abc/content.js"}]}}]}}),
+        json!({"message": "e", "environment": "Staging"}),
+        json!({"message": "r5", "release": "1.0.2"}),
+    ];
+    let mut filtered_ids = Vec::new();
+    for event in &filtered {
+        let (status, answer) = send(&server, event).await;
+        assert_eq!(status, 200, "{event}: {answer}");
+        filtered_ids.push(answer["id"].as_str().expect("an id").to_owned());
+    }
+    // Real events: the quota's 3 are all accepted (the filtered ones used none of it).
+    let mut kept_ids = Vec::new();
+    for n in 0..3 {
+        let event = json!({"message": format!("real {n}"), "release": "1.1.0",
+            "environment": "production"});
+        let (status, answer) = send(&server, &event).await;
+        assert_eq!(status, 200, "real event {n}: {answer}");
+        kept_ids.push(answer["id"].as_str().unwrap().to_owned());
+    }
+    // The quota holds for real events.
+    let (status, _) = send(&server, &json!({"message": "one too many"})).await;
+    assert_eq!(status, 429);
+    // And a filtered event past the quota is still filtered, not refused.
+    let (status, _) = send(&server, &json!({"message": "late", "release": "1.0.9"})).await;
+    assert_eq!(status, 200);
+
+    for id in &filtered_ids {
+        let reply = server
+            .get(&server.project_path(&format!("/events/{id}/")))
+            .await;
+        assert_eq!(reply.status.as_u16(), 404, "filtered event {id} was stored");
+    }
+    for id in &kept_ids {
+        let reply = server
+            .get(&server.project_path(&format!("/events/{id}/")))
+            .await;
+        assert_eq!(reply.status.as_u16(), 200, "real event {id}");
+    }
+    wait_for_counts(
+        &server,
+        &[
+            ("filtered:release-version", 6),
+            ("filtered:error-message", 2),
+            ("filtered:web-crawlers", 1),
+            ("filtered:browser-extensions", 1),
+            ("filtered:environment", 1),
+            ("accepted", 3),
+            ("quota_exceeded", 1),
+        ],
+    )
+    .await;
+
+    // Per hour through the outcomes API: this hour holds every filtered event.
+    let hourly = server
+        .get(&server.project_path("/outcomes/?interval=1h"))
+        .await
+        .json();
+    let intervals = hourly["intervals"].as_array().expect("intervals");
+    let filtered_this_hour: u64 = intervals
+        .iter()
+        .filter(|i| i["reason"].as_str().unwrap().starts_with("filtered:"))
+        .map(|i| i["quantity"].as_u64().unwrap())
+        .sum();
+    assert_eq!(filtered_this_hour, 11, "{hourly}");
+    assert!(
+        intervals
+            .iter()
+            .all(|i| i["start"].as_str().unwrap().ends_with(":00:00.000Z")),
+        "{hourly}"
+    );
+
+    // The stats page shows the drops by reason.
+    let page = server.get("/projects/default/stats/?period=1d").await;
+    assert_eq!(page.status.as_u16(), 200);
+    let html = String::from_utf8_lossy(&page.body);
+    assert!(html.contains("<svg class=\"chart stacked\""), "{html}");
+    assert!(html.contains("Filtered: release"), "{html}");
+    assert!(html.contains("filtered:release-version"), "{html}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn filter_changes_apply_to_the_next_event() {
+    let server = TestServer::start().await;
+    let event = json!({"message": "from a crawler", "request": {"url": "https://a.example/",
+        "headers": {"User-Agent": "Mozilla/5.0 (compatible; bingbot/2.0)"}}});
+    let (status, answer) = send(&server, &event).await;
+    assert_eq!(status, 200);
+    let id = answer["id"].as_str().unwrap().to_owned();
+    let stored = server
+        .get(&server.project_path(&format!("/events/{id}/")))
+        .await;
+    assert_eq!(stored.status.as_u16(), 200, "off by default: stored");
+
+    let on = server
+        .call(
+            Method::PUT,
+            &server.project_path("/filters/web-crawlers/"),
+            Some(r#"{"active": true}"#),
+        )
+        .await;
+    assert_eq!(on.status.as_u16(), 204);
+    let (status, answer) = send(&server, &event).await;
+    assert_eq!(status, 200);
+    let id = answer["id"].as_str().unwrap().to_owned();
+    let stored = server
+        .get(&server.project_path(&format!("/events/{id}/")))
+        .await;
+    assert_eq!(stored.status.as_u16(), 404, "filtered at once");
+
+    // Bad values are refused and change nothing.
+    for body in [
+        r#"{"options": {"filters:releases": 5}}"#,
+        r#"{"options": {"filters:blacklisted_ips": "1.2.3.4"}}"#,
+    ] {
+        let reply = server
+            .call(Method::PUT, &server.project_path("/"), Some(body))
+            .await;
+        assert_eq!(reply.status.as_u16(), 400, "{body}");
+    }
+    let long = "x".repeat(201);
+    let reply = server
+        .call(
+            Method::PUT,
+            &server.project_path("/"),
+            Some(&json!({"options": {"filters:error_messages": long}}).to_string()),
+        )
+        .await;
+    assert_eq!(reply.status.as_u16(), 400);
+    let bad = server
+        .call(
+            Method::PUT,
+            &server.project_path("/filters/web-crawlers/"),
+            Some(r#"{"active": "yes"}"#),
+        )
+        .await;
+    assert_eq!(bad.status.as_u16(), 400);
+    server.stop().await;
+}
