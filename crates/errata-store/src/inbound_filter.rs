@@ -140,28 +140,28 @@ fn normalize_list(what: &str, entries: &[String]) -> Result<Vec<String>> {
 mod tests {
     use super::*;
 
-    fn list(entries: &[&str]) -> Option<Vec<String>> {
-        Some(entries.iter().map(|e| (*e).to_owned()).collect())
+    fn list(entries: &[&str]) -> Vec<String> {
+        entries.iter().map(|e| (*e).to_owned()).collect()
     }
 
     #[test]
     fn lists_are_trimmed_deduplicated_and_bounded() {
         let patch = FilterPatch {
-            releases: list(&[" 1.0.* ", "", "1.0.*", "2.*"]),
+            releases: Some(list(&[" 1.0.* ", "", "1.0.*", "2.*"])),
             ..FilterPatch::default()
         };
         let normalized = patch.normalized().unwrap();
-        assert_eq!(normalized.releases, list(&["1.0.*", "2.*"]));
+        assert_eq!(normalized.releases, Some(list(&["1.0.*", "2.*"])));
         assert_eq!(normalized.environments, None, "absent stays absent");
 
         let long = "x".repeat(MAX_FILTER_PATTERN_LEN + 1);
         let too_long = FilterPatch {
-            error_messages: list(&[&long]),
+            error_messages: Some(list(&[&long])),
             ..FilterPatch::default()
         };
         assert!(too_long.normalized().unwrap_err().is_invalid());
         let control = FilterPatch {
-            environments: list(&["prod\u{0}"]),
+            environments: Some(list(&["prod\u{0}"])),
             ..FilterPatch::default()
         };
         assert!(control.normalized().unwrap_err().is_invalid());

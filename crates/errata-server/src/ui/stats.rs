@@ -57,7 +57,7 @@ pub(super) async fn show(
         .await
         .map_err(|e| not_found(e, "project"))?;
     let (series, reasons) = summarize(period, start_ms, &series);
-    let stats = ProjectStatsPage {
+    let view = ProjectStatsPage {
         layout: layout(
             &viewer,
             &headers,
@@ -71,7 +71,7 @@ pub(super) async fn show(
         series,
         reasons,
     };
-    Ok(page(&headers, stats.render()))
+    Ok(page(&headers, view.render()))
 }
 
 /// The start of the period's first bucket: `buckets - 1` hours (days) before the current

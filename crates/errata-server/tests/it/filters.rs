@@ -57,10 +57,8 @@ async fn wait_for_counts(server: &TestServer, expected: &[(&str, u64)]) {
     panic!("outcome counters: {seen:?}, expected {expected:?}");
 }
 
-#[tokio::test]
-async fn filtered_events_are_answered_not_stored_counted_and_free_of_quota() {
-    let server = TestServer::start().await;
-    // A quota of 3 events a day, and filters of every kind.
+/// Sets a quota of 3 events a day and filters of every kind through the API.
+async fn set_quota_and_filters(server: &TestServer) {
     let settings = json!({
         "eventQuota": {"limit": 3, "window": "day"},
         "options": {
@@ -113,6 +111,12 @@ async fn filtered_events_are_answered_not_stored_counted_and_free_of_quota() {
             ("web-crawlers", true)
         ]
     );
+}
+
+#[tokio::test]
+async fn filtered_events_are_answered_not_stored_counted_and_free_of_quota() {
+    let server = TestServer::start().await;
+    set_quota_and_filters(&server).await;
 
     // Ten filtered events, far past the quota of 3: each answered 200 with its id.
     let filtered = [
@@ -177,32 +181,7 @@ async fn filtered_events_are_answered_not_stored_counted_and_free_of_quota() {
     )
     .await;
 
-    // Per hour through the outcomes API: this hour holds every filtered event.
-    let hourly = server
-        .get(&server.project_path("/outcomes/?interval=1h"))
-        .await
-        .json();
-    let intervals = hourly["intervals"].as_array().expect("intervals");
-    let filtered_this_hour: u64 = intervals
-        .iter()
-        .filter(|i| i["reason"].as_str().unwrap().starts_with("filtered:"))
-        .map(|i| i["quantity"].as_u64().unwrap())
-        .sum();
-    assert_eq!(filtered_this_hour, 11, "{hourly}");
-    assert!(
-        intervals
-            .iter()
-            .all(|i| i["start"].as_str().unwrap().ends_with(":00:00.000Z")),
-        "{hourly}"
-    );
-
-    // The stats page shows the drops by reason.
-    let page = server.get("/projects/default/stats/?period=1d").await;
-    assert_eq!(page.status.as_u16(), 200);
-    let html = String::from_utf8_lossy(&page.body);
-    assert!(html.contains("<svg class=\"chart stacked\""), "{html}");
-    assert!(html.contains("Filtered: release"), "{html}");
-    assert!(html.contains("filtered:release-version"), "{html}");
+    hourly_counts_and_stats_page(&server).await;
     server.stop().await;
 }
 
@@ -262,5 +241,124 @@ async fn filter_changes_apply_to_the_next_event() {
         )
         .await;
     assert_eq!(bad.status.as_u16(), 400);
+    server.stop().await;
+}
+
+/// The filtered events of the test above, hour by hour (API) and on the stats page.
+async fn hourly_counts_and_stats_page(server: &TestServer) {
+    // Per hour through the outcomes API: this hour holds every filtered event.
+    let hourly = server
+        .get(&server.project_path("/outcomes/?interval=1h"))
+        .await
+        .json();
+    let intervals = hourly["intervals"].as_array().expect("intervals");
+    let filtered_this_hour: u64 = intervals
+        .iter()
+        .filter(|i| i["reason"].as_str().unwrap().starts_with("filtered:"))
+        .map(|i| i["quantity"].as_u64().unwrap())
+        .sum();
+    assert_eq!(filtered_this_hour, 11, "{hourly}");
+    assert!(
+        intervals
+            .iter()
+            .all(|i| i["start"].as_str().unwrap().ends_with(":00:00.000Z")),
+        "{hourly}"
+    );
+
+    // The stats page shows the drops by reason.
+    let page = server.get("/projects/default/stats/?period=1d").await;
+    assert_eq!(page.status.as_u16(), 200);
+    let html = String::from_utf8_lossy(&page.body);
+    assert!(html.contains("<svg class=\"chart stacked\""), "{html}");
+    assert!(html.contains("Filtered: release"), "{html}");
+    assert!(html.contains("filtered:release-version"), "{html}");
+}
+
+/// A form post through the UI (a Bearer token: no session, so no CSRF token to carry).
+async fn post_form(server: &TestServer, uri: &str, form: &str) -> crate::support::Reply {
+    let request = Request::post(uri)
+        .header("authorization", format!("Bearer {}", server.token))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(form.to_owned()))
+        .unwrap();
+    server.raw(request).await
+}
+
+#[tokio::test]
+async fn the_settings_page_edits_the_filters_and_the_stats_page_shows_each_period() {
+    let server = TestServer::start().await;
+    let reply = post_form(
+        &server,
+        "/projects/default/filters",
+        "environments=staging%0D%0Aqa&releases=1.0.*&error_messages=&web_crawlers=on&localhost=on",
+    )
+    .await;
+    assert_eq!(
+        reply.status.as_u16(),
+        303,
+        "{:?}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let project = server.get(&server.project_path("/")).await.json();
+    assert_eq!(
+        project["options"]["errata:filters:environments"],
+        "staging\nqa"
+    );
+    assert_eq!(project["options"]["filters:releases"], "1.0.*");
+    let listed = server.get(&server.project_path("/filters/")).await.json();
+    assert_eq!(
+        listed[0]["active"], false,
+        "browser extensions left unticked"
+    );
+    assert_eq!(listed[1]["active"], true, "localhost");
+    assert_eq!(listed[2]["active"], true, "web crawlers");
+    let page = server.get("/projects/default/settings/").await;
+    let html = String::from_utf8_lossy(&page.body);
+    assert!(html.contains(">staging\nqa</textarea>"), "{html}");
+    assert!(
+        html.contains("name=\"web_crawlers\" value=\"on\" checked>"),
+        "{html}"
+    );
+
+    // A list past its bound is refused on the page, and nothing changes.
+    let many: Vec<String> = (0..=errata_store::MAX_FILTER_PATTERNS)
+        .map(|n| format!("{n}.*"))
+        .collect();
+    let reply = post_form(
+        &server,
+        "/projects/default/filters",
+        &format!("releases={}", many.join("%0A")),
+    )
+    .await;
+    assert_eq!(reply.status.as_u16(), 400);
+    let project = server.get(&server.project_path("/")).await.json();
+    assert_eq!(project["options"]["filters:releases"], "1.0.*");
+
+    // The filter works, and the stats page shows it for each period.
+    let (status, _) = send(&server, &json!({"message": "x", "environment": "QA"})).await;
+    assert_eq!(status, 200);
+    let (status, _) = send(&server, &json!({"message": "kept"})).await;
+    assert_eq!(status, 200);
+    wait_for_counts(&server, &[("filtered:environment", 1), ("accepted", 1)]).await;
+    for (period, bars) in [("1d", 24), ("7d", 168), ("30d", 30), ("bogus", 168)] {
+        let page = server
+            .get(&format!("/projects/default/stats/?period={period}"))
+            .await;
+        assert_eq!(page.status.as_u16(), 200, "{period}");
+        let html = String::from_utf8_lossy(&page.body);
+        assert_eq!(html.matches("<g class=\"bar\">").count(), bars, "{period}");
+        assert!(
+            html.contains("1 accepted, 1 filtered, 0 rate limited, 0 invalid, 0 client discarded"),
+            "{period}: {html}"
+        );
+        assert!(
+            html.contains(
+                "Filtered: environment <code class=\"muted\">filtered:environment</code>"
+            ),
+            "{period}: {html}"
+        );
+    }
+    let missing = server.get("/projects/nope/stats/").await;
+    assert_eq!(missing.status.as_u16(), 404);
     server.stop().await;
 }

@@ -7,8 +7,8 @@ use crate::{
     ProjectSettings, Store as _,
 };
 
-fn list(entries: &[&str]) -> Option<Vec<String>> {
-    Some(entries.iter().map(|e| (*e).to_owned()).collect())
+fn list(entries: &[&str]) -> Vec<String> {
+    entries.iter().map(|e| (*e).to_owned()).collect()
 }
 
 fn filters(patch: FilterPatch) -> ProjectSettings {
@@ -34,9 +34,9 @@ pub fn inbound_filters_round_trip_and_patch_partially<H: Harness>(h: &H) {
         .update_project_settings(
             p,
             &filters(FilterPatch {
-                environments: list(&[" staging ", "dev", "staging", ""]),
-                releases: list(&["1.0.*", "*-beta"]),
-                error_messages: list(&["*ResizeObserver loop*", "TypeError: *"]),
+                environments: Some(list(&[" staging ", "dev", "staging", ""])),
+                releases: Some(list(&["1.0.*", "*-beta"])),
+                error_messages: Some(list(&["*ResizeObserver loop*", "TypeError: *"])),
                 web_crawlers: Some(true),
                 browser_extensions: Some(true),
                 localhost: Some(false),
@@ -112,12 +112,12 @@ pub fn inbound_filters_round_trip_and_patch_partially<H: Harness>(h: &H) {
             ..FilterPatch::default()
         },
         FilterPatch {
-            error_messages: list(&[&"x".repeat(crate::MAX_FILTER_PATTERN_LEN + 1)]),
+            error_messages: Some(list(&[&"x".repeat(crate::MAX_FILTER_PATTERN_LEN + 1)])),
             web_crawlers: Some(true),
             ..FilterPatch::default()
         },
         FilterPatch {
-            environments: list(&["a\tb"]),
+            environments: Some(list(&["a\tb"])),
             ..FilterPatch::default()
         },
     ] {
