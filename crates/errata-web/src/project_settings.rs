@@ -96,6 +96,8 @@ pub struct ProjectSettingsPage {
     pub filters: FilterFields,
     /// Why the last settings change was refused.
     pub error: Option<String>,
+    /// Why the last change of the inbound filters was refused.
+    pub filters_error: Option<String>,
 }
 
 impl ProjectSettingsPage {

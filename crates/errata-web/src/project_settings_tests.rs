@@ -48,6 +48,7 @@ fn page() -> ProjectSettingsPage {
             localhost: false,
         },
         error: None,
+        filters_error: None,
     }
 }
 
@@ -154,6 +155,7 @@ fn hostile_values_are_escaped() {
     page.keys[1].label = HOSTILE.into();
     page.keys[1].dsn = HOSTILE.into();
     page.error = Some(HOSTILE.into());
+    page.filters_error = Some(HOSTILE.into());
     page.layout.is_admin = true;
     let html = page.render();
     assert!(!html.contains("<script>"), "{html}");

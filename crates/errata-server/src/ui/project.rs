@@ -167,13 +167,21 @@ pub(super) async fn create(
     }
 }
 
+/// A change the settings page refused, shown by the form that made it.
+enum Refused {
+    /// The general settings form.
+    Settings(String),
+    /// The inbound filters' form.
+    Filters(String),
+}
+
 /// What the settings page shows.
 async fn settings_page(
     state: &AppState,
     viewer: &Viewer,
     headers: &HeaderMap,
     slug: String,
-    error: Option<String>,
+    refused: Option<Refused>,
 ) -> Result<Response, UiError> {
     let (project, keys) = state
         .store_call(move |s| {
@@ -198,7 +206,7 @@ async fn settings_page(
             }
         })
         .collect();
-    let settings = ProjectSettingsPage {
+    let mut settings = ProjectSettingsPage {
         layout: layout(
             viewer,
             headers,
@@ -226,10 +234,17 @@ async fn settings_page(
             browser_extensions: project.filters.browser_extensions,
             localhost: project.filters.localhost,
         },
-        error: error.clone(),
+        error: None,
+        filters_error: None,
     };
+    let refused_something = refused.is_some();
+    match refused {
+        Some(Refused::Settings(why)) => settings.error = Some(why),
+        Some(Refused::Filters(why)) => settings.filters_error = Some(why),
+        None => {}
+    }
     let mut response = page(headers, settings.render());
-    if error.is_some() {
+    if refused_something {
         *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
     }
     Ok(response)
@@ -258,7 +273,10 @@ pub(super) async fn save_settings(
     viewer.require(Scope::ProjectWrite)?;
     let patch = match settings_patch(&fields) {
         Ok(patch) => patch,
-        Err(e) => return settings_page(&state, &viewer, &headers, slug, Some(e)).await,
+        Err(e) => {
+            return settings_page(&state, &viewer, &headers, slug, Some(Refused::Settings(e)))
+                .await;
+        }
     };
     let lookup = slug.clone();
     let saved = state
@@ -276,7 +294,8 @@ pub(super) async fn save_settings(
             ))
         }
         Err(e) if e.is_invalid() => {
-            settings_page(&state, &viewer, &headers, slug, Some(e.to_string())).await
+            let refused = Refused::Settings(e.to_string());
+            settings_page(&state, &viewer, &headers, slug, Some(refused)).await
         }
         Err(e) => Err(not_found(e, "project")),
     }
@@ -321,7 +340,8 @@ pub(super) async fn save_filters(
             ))
         }
         Err(e) if e.is_invalid() => {
-            settings_page(&state, &viewer, &headers, slug, Some(e.to_string())).await
+            let refused = Refused::Filters(e.to_string());
+            settings_page(&state, &viewer, &headers, slug, Some(refused)).await
         }
         Err(e) => Err(not_found(e, "project")),
     }

@@ -331,6 +331,15 @@ async fn the_settings_page_edits_the_filters_and_the_stats_page_shows_each_perio
     )
     .await;
     assert_eq!(reply.status.as_u16(), 400);
+    let html = String::from_utf8_lossy(&reply.body);
+    let filters_form = &html[html
+        .find("id=\"inbound-filters\"")
+        .expect("the filters section")..];
+    assert!(
+        filters_form
+            .contains("<p class=\"form-error\" role=\"alert\">invalid input: at most 50 entries"),
+        "the refusal is shown by the filters' form: {html}"
+    );
     let project = server.get(&server.project_path("/")).await.json();
     assert_eq!(project["options"]["filters:releases"], "1.0.*");
 
