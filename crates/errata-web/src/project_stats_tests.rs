@@ -80,7 +80,7 @@ fn the_chart_totals_and_reasons_show_the_counters() {
         "<span class=\"chart-end\">2026-11-21 23:00 UTC</span>",
         "<rect class=\"s-filtered\"",
         "<td class=\"num\">12</td>",
-        "<th scope=\"row\">Filtered: release <code class=\"muted\">filtered:release-version</code></th><td>filtered</td><td class=\"num\">4</td>",
+        "<th scope=\"row\">Filtered: release <code class=\"muted\">filtered:release-version</code></th><td data-label=\"Outcome\">filtered</td><td class=\"num\" data-label=\"Events\">4</td>",
         "<a href=\"/projects/backend/stats/?period=1d\" class=\"current\" aria-current=\"page\">1d</a>",
         "<a href=\"/projects/backend/stats/?period=30d\">30d</a>",
         "href=\"/projects/backend/settings/\"",
