@@ -371,3 +371,36 @@ async fn the_settings_page_edits_the_filters_and_the_stats_page_shows_each_perio
     assert_eq!(missing.status.as_u16(), 404);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn filtered_events_use_no_rate_limit_either() {
+    let server = TestServer::start().await;
+    let reply = server
+        .call(
+            Method::PUT,
+            &server.project_path("/"),
+            Some(r#"{"rateLimitPerMinute": 2, "options": {"filters:releases": "old-*"}}"#),
+        )
+        .await;
+    assert_eq!(reply.status.as_u16(), 200, "{:?}", reply.json());
+    for n in 0..6 {
+        let (status, _) = send(&server, &json!({"message": n, "release": "old-1"})).await;
+        assert_eq!(status, 200, "filtered event {n}");
+    }
+    for n in 0..2 {
+        let (status, answer) = send(&server, &json!({"message": n, "release": "new-1"})).await;
+        assert_eq!(status, 200, "real event {n}: {answer}");
+    }
+    let (status, _) = send(&server, &json!({"message": "third", "release": "new-1"})).await;
+    assert_eq!(status, 429, "the rate limit holds for real events");
+    wait_for_counts(
+        &server,
+        &[
+            ("filtered:release-version", 6),
+            ("accepted", 2),
+            ("rate_limited", 1),
+        ],
+    )
+    .await;
+    server.stop().await;
+}
