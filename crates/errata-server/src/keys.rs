@@ -3,7 +3,9 @@
 //! flood of bad keys costs one read each per TTL), in their own bounded table: a flood of
 //! random keys clears only the misses, never the keys of real projects. Both tables are
 //! bounded (when one is full it is cleared). Settings changed through the API clear the
-//! cache, so they apply at once.
+//! cache, so they apply at once. A project's inbound filters are compiled when its key is
+//! first loaded and kept across reloads while its filter settings stay the same, so
+//! patterns are compiled once per settings change, never per request.
 //!
 //! One request at a time loads a key ([`KeyCache::gate`]): when an entry expires under
 //! load, the first request reads it again while the others keep using the expired entry
@@ -14,6 +16,7 @@
 
 use errata_store::{Project, ProjectKey, Store};
 
+use crate::filter::InboundFilter;
 use crate::scrub::ScrubRules;
 use rustc_hash::FxHashMap;
 use std::sync::{Arc, Mutex};
@@ -38,6 +41,8 @@ pub struct KeyEntry {
     pub project: Project,
     /// The project's scrubbing rules, built once per load rather than per request.
     pub scrub: Arc<ScrubRules>,
+    /// The project's inbound filters, compiled (see the module's doc).
+    pub filter: Arc<InboundFilter>,
 }
 
 #[derive(Debug, Default)]
@@ -98,7 +103,12 @@ impl KeyCache {
         store: &Arc<dyn Store>,
         public_key: &str,
     ) -> errata_store::Result<Option<Arc<KeyEntry>>> {
-        let read = Self::read(store, public_key);
+        let previous = self
+            .lock()
+            .found
+            .get(public_key)
+            .map(|(entry, _)| entry.clone());
+        let read = Self::read(store, public_key, previous.as_deref());
         let mut entries = self.lock();
         entries.loading.remove(public_key);
         let entry = read?;
@@ -121,10 +131,12 @@ impl KeyCache {
         Ok(entry)
     }
 
-    /// Reads the key and its project.
+    /// Reads the key and its project (reusing `previous`'s compiled filters when the
+    /// project's filter settings did not change).
     fn read(
         store: &Arc<dyn Store>,
         public_key: &str,
+        previous: Option<&KeyEntry>,
     ) -> errata_store::Result<Option<Arc<KeyEntry>>> {
         Ok(match store.project_key(public_key)? {
             Some(key) => {
@@ -133,10 +145,17 @@ impl KeyCache {
                     &project.sensitive_fields,
                     project.scrub_ip_addresses,
                 ));
+                let filter = match previous {
+                    Some(previous) if previous.project.filters == project.filters => {
+                        previous.filter.clone()
+                    }
+                    _ => Arc::new(InboundFilter::new(&project.filters)),
+                };
                 Some(Arc::new(KeyEntry {
                     key,
                     project,
                     scrub,
+                    filter,
                 }))
             }
             None => None,
@@ -224,6 +243,13 @@ mod tests {
         assert!(cache.stale(&key).is_some());
         age(TTL + STALE_GRACE + Duration::from_secs(1));
         assert!(cache.stale(&key).is_none());
+        // A reload keeps the compiled filters while the settings stay the same.
+        let before = cache.lock().found.get(&key).unwrap().0.filter.clone();
+        let reloaded = cache.load(&store, &key).unwrap().unwrap();
+        assert!(
+            Arc::ptr_eq(&before, &reloaded.filter),
+            "the filters were compiled again"
+        );
         // A cleared cache has nothing stale: a settings change applies at once.
         assert!(cache.load(&store, &key).unwrap().is_some());
         cache.clear();

@@ -30,6 +30,7 @@ pub mod config;
 pub mod connection;
 pub mod deadline;
 pub mod disk;
+pub mod filter;
 mod health;
 pub mod ingest;
 pub mod keys;

@@ -12,6 +12,7 @@
 use errata_protocol::envelope::DataCategory;
 use errata_store::{OutcomeDelta, ProjectId};
 
+use crate::filter::FilterReason;
 use crate::metrics::PipelineMetrics;
 use rustc_hash::FxHashMap;
 use std::sync::Mutex;
@@ -69,10 +70,13 @@ pub enum Reason {
     InvalidClientReport,
     /// Dropped by the SDK itself, for this reason.
     ClientDiscard(ClientDiscard),
+    /// Dropped by one of the project's inbound filters (before quotas and rate limits).
+    Filtered(FilterReason),
 }
 
 impl Reason {
-    /// The stored name (`client_discard:<reason>` for SDK discards).
+    /// The stored name (`client_discard:<reason>` for SDK discards, `filtered:<filter>`
+    /// for inbound filters).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Accepted => "accepted",
@@ -86,6 +90,7 @@ impl Reason {
             Self::NoEvent => "no_event",
             Self::InvalidClientReport => "invalid_client_report",
             Self::ClientDiscard(reason) => reason.as_str(),
+            Self::Filtered(reason) => reason.as_str(),
         }
     }
 }

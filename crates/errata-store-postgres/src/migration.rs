@@ -35,6 +35,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0005_payload_dictionaries.sql"),
     ),
     (
+        6,
+        "inbound_filters",
+        include_str!("../migrations/0006_inbound_filters.sql"),
+    ),
+    (
         7,
         "retention",
         include_str!("../migrations/0007_retention.sql"),

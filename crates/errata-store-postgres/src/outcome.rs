@@ -2,7 +2,7 @@
 //! read. Counters saturate at `i64::MAX`: `PostgreSQL` raises on a `BIGINT` overflow, so the
 //! upsert clamps and the read sums as `NUMERIC` (exact) and clamps.
 
-use errata_store::{OutcomeCount, OutcomeDelta, ProjectId, Result, bucket_start};
+use errata_store::{OutcomeBucket, OutcomeCount, OutcomeDelta, ProjectId, Result, bucket_start};
 
 use crate::db::{Db, to_i64, to_u64};
 
@@ -54,6 +54,25 @@ pub(crate) fn totals(c: &Db<'_>, project: ProjectId, since_ms: i64) -> Result<Ve
         category: r.get(0),
         reason: r.get(1),
         quantity: to_u64(r.get(2)),
+    })
+    .collect())
+}
+
+/// The counters per hour bucket since `since_ms`, by hour, category and reason.
+pub(crate) fn series(c: &Db<'_>, project: ProjectId, since_ms: i64) -> Result<Vec<OutcomeBucket>> {
+    Ok(c.query(
+        "SELECT bucket_ms, category, reason, quantity
+         FROM outcomes
+         WHERE project_id = $1 AND bucket_ms >= $2
+         ORDER BY bucket_ms, category, reason",
+        &[&project.0, &bucket_start(since_ms)],
+    )?
+    .iter()
+    .map(|r| OutcomeBucket {
+        hour_ms: r.get(0),
+        category: r.get(1),
+        reason: r.get(2),
+        quantity: to_u64(r.get(3)),
     })
     .collect())
 }

@@ -8,9 +8,9 @@ use std::sync::LazyLock;
 use tokio_postgres::Row;
 
 use errata_store::{
-    BootstrapSpec, Bootstrapped, EventQuota, KeyChange, KeyId, NewProject, NewUser, Organization,
-    OrganizationId, Project, ProjectId, ProjectKey, ProjectSettings, QuotaWindow, Result, Role,
-    StoreError, User, generate_key, validate_slug,
+    BootstrapSpec, Bootstrapped, EventQuota, FilterPatch, InboundFilters, KeyChange, KeyId,
+    NewProject, NewUser, Organization, OrganizationId, Project, ProjectId, ProjectKey,
+    ProjectSettings, QuotaWindow, Result, Role, StoreError, User, generate_key, validate_slug,
 };
 
 use crate::db::{Db, to_i64, to_u64};
@@ -18,7 +18,8 @@ use crate::db::{Db, to_i64, to_u64};
 const ORG_COLUMNS: &str = "id, slug, name, created_ms";
 const PROJECT_COLUMNS: &str = "id, organization_id, slug, name, platform, created_ms, scrub_data,
     sensitive_fields, scrub_ip_addresses, event_quota_limit, event_quota_window, \
-    rate_limit_per_minute";
+    rate_limit_per_minute, filter_environments, filter_releases, filter_error_messages, \
+    filter_web_crawlers, filter_browser_extensions, filter_localhost";
 const KEY_COLUMNS: &str = "id, project_id, public_key, secret_key, label, is_active, created_ms";
 /// A DSN key by its public part (ingest's authentication, behind the server's key cache).
 pub(crate) static KEY_BY_PUBLIC: LazyLock<String> =
@@ -52,7 +53,22 @@ fn project_from_row(r: &Row) -> Result<Project> {
         scrub_ip_addresses: r.get(8),
         event_quota: quota_from_columns(r)?,
         rate_limit_per_minute: r.get::<_, Option<i64>>(11).map(to_u64),
+        filters: InboundFilters {
+            environments: string_list(r, 12)?,
+            releases: string_list(r, 13)?,
+            error_messages: string_list(r, 14)?,
+            web_crawlers: r.get(15),
+            browser_extensions: r.get(16),
+            localhost: r.get(17),
+        },
     })
+}
+
+/// The stored JSON array of strings in column `column` (a filter list).
+fn string_list(r: &Row, column: usize) -> Result<Vec<String>> {
+    let json: String = r.get(column);
+    serde_json::from_str(&json)
+        .map_err(|e| StoreError::backend("corrupt filter list of a project").with_source(e))
 }
 
 /// The event quota of columns 9 (limit) and 10 (window): both set, or both NULL.
@@ -234,6 +250,7 @@ fn insert_project(c: &Db<'_>, new: &NewProject, now_ms: i64) -> Result<(Project,
         scrub_ip_addresses: false,
         event_quota: None,
         rate_limit_per_minute: None,
+        filters: InboundFilters::default(),
     };
     let key = insert_labelled_key(c, project.id, "Default", now_ms)?;
     Ok((project, key))
@@ -393,7 +410,41 @@ pub(crate) fn update_settings(
     if changed == 0 {
         return Err(StoreError::not_found(format_args!("project {id}")));
     }
+    update_filters(c, id, &patch.filters)?;
     get(c, id)
+}
+
+/// Applies the inbound filters' part of a (normalized) settings patch.
+fn update_filters(c: &Db<'_>, id: ProjectId, patch: &FilterPatch) -> Result<()> {
+    if patch.is_empty() {
+        return Ok(());
+    }
+    let json = |list: &Option<Vec<String>>| {
+        list.as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::invalid("unserializable filter list").with_source(e))
+    };
+    c.execute(
+        "UPDATE projects SET
+             filter_environments = coalesce($2, filter_environments),
+             filter_releases = coalesce($3, filter_releases),
+             filter_error_messages = coalesce($4, filter_error_messages),
+             filter_web_crawlers = coalesce($5, filter_web_crawlers),
+             filter_browser_extensions = coalesce($6, filter_browser_extensions),
+             filter_localhost = coalesce($7, filter_localhost)
+         WHERE id = $1",
+        &[
+            &id.0,
+            &json(&patch.environments)?,
+            &json(&patch.releases)?,
+            &json(&patch.error_messages)?,
+            &patch.web_crawlers,
+            &patch.browser_extensions,
+            &patch.localhost,
+        ],
+    )?;
+    Ok(())
 }
 
 pub(crate) fn by_slug(c: &Db<'_>, org: OrganizationId, slug: &str) -> Result<Project> {

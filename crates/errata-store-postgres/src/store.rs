@@ -9,6 +9,7 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use errata_store::ApiToken;
+use errata_store::OutcomeBucket;
 use errata_store::{
     Activity, Actor, EventNavigation, HourCount, KeyChange, KeyId, NewUser, StatusChange, User,
     UserId,
@@ -76,6 +77,11 @@ impl Store for PgStore {
     #[instrument(skip_all)]
     fn outcomes(&self, project_id: ProjectId, since_ms: i64) -> Result<Vec<OutcomeCount>> {
         self.read(|c| outcome::totals(c, project_id, since_ms))
+    }
+
+    #[instrument(skip(self))]
+    fn outcome_series(&self, project_id: ProjectId, since_ms: i64) -> Result<Vec<OutcomeBucket>> {
+        self.read(|c| outcome::series(c, project_id, since_ms))
     }
 
     #[instrument(skip_all)]

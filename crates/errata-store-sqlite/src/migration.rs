@@ -51,6 +51,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0009_payload_dictionaries.sql"),
     ),
     (
+        10,
+        "inbound_filters",
+        include_str!("../migrations/0010_inbound_filters.sql"),
+    ),
+    (
         11,
         "retention",
         include_str!("../migrations/0011_retention.sql"),

@@ -4,7 +4,7 @@
 
 use rusqlite::{Connection, Transaction, params};
 
-use errata_store::{OutcomeCount, OutcomeDelta, ProjectId, Result, bucket_start};
+use errata_store::{OutcomeBucket, OutcomeCount, OutcomeDelta, ProjectId, Result, bucket_start};
 
 use crate::error::db;
 
@@ -70,6 +70,33 @@ pub(crate) fn totals(
             category: r.get(0)?,
             reason: r.get(1)?,
             quantity: u64::try_from(total.clamp(0, i128::from(i64::MAX))).unwrap_or(0),
+        })
+    })
+    .and_then(Iterator::collect)
+    .map_err(db)
+}
+
+/// The counters per hour bucket since `since_ms`, by hour, category and reason (each
+/// counter is one row: at most `i64::MAX`, no sum to split).
+pub(crate) fn series(
+    conn: &Connection,
+    project: ProjectId,
+    since_ms: i64,
+) -> Result<Vec<OutcomeBucket>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT bucket_ms, category, reason, quantity
+             FROM outcomes
+             WHERE project_id = ?1 AND bucket_ms >= ?2
+             ORDER BY bucket_ms, category, reason",
+        )
+        .map_err(db)?;
+    stmt.query_map(params![project.0, bucket_start(since_ms)], |r| {
+        Ok(OutcomeBucket {
+            hour_ms: r.get(0)?,
+            category: r.get(1)?,
+            reason: r.get(2)?,
+            quantity: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
         })
     })
     .and_then(Iterator::collect)

@@ -4,9 +4,9 @@
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use errata_store::{
-    BootstrapSpec, Bootstrapped, EventQuota, KeyChange, KeyId, NewProject, Organization,
-    OrganizationId, Project, ProjectId, ProjectKey, ProjectSettings, QuotaWindow, Result,
-    StoreError, User, generate_key, validate_slug,
+    BootstrapSpec, Bootstrapped, EventQuota, FilterPatch, InboundFilters, KeyChange, KeyId,
+    NewProject, Organization, OrganizationId, Project, ProjectId, ProjectKey, ProjectSettings,
+    QuotaWindow, Result, StoreError, User, generate_key, validate_slug,
 };
 
 use errata_store::{NewUser, Role};
@@ -16,7 +16,8 @@ use crate::error::db;
 const ORG_COLUMNS: &str = "id, slug, name, created_ms";
 const PROJECT_COLUMNS: &str = "id, organization_id, slug, name, platform, created_ms, scrub_data,
     sensitive_fields, scrub_ip_addresses, event_quota_limit, event_quota_window, \
-    rate_limit_per_minute";
+    rate_limit_per_minute, filter_environments, filter_releases, filter_error_messages, \
+    filter_web_crawlers, filter_browser_extensions, filter_localhost";
 const KEY_COLUMNS: &str = "id, project_id, public_key, secret_key, label, is_active, created_ms";
 
 fn org_from_row(r: &Row<'_>) -> rusqlite::Result<Organization> {
@@ -41,10 +42,18 @@ fn project_from_row(r: &Row<'_>) -> rusqlite::Result<Project> {
         scrub_ip_addresses: r.get(8)?,
         event_quota: quota_from_columns(r)?,
         rate_limit_per_minute: r.get(11)?,
+        filters: InboundFilters {
+            environments: sensitive_fields_from_json(12, &r.get::<_, String>(12)?)?,
+            releases: sensitive_fields_from_json(13, &r.get::<_, String>(13)?)?,
+            error_messages: sensitive_fields_from_json(14, &r.get::<_, String>(14)?)?,
+            web_crawlers: r.get(15)?,
+            browser_extensions: r.get(16)?,
+            localhost: r.get(17)?,
+        },
     })
 }
 
-/// The stored JSON array of sensitive field names.
+/// A stored JSON array of strings (sensitive field names, filter lists).
 fn sensitive_fields_from_json(column: usize, json: &str) -> rusqlite::Result<Vec<String>> {
     serde_json::from_str(json).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, e.into())
@@ -256,6 +265,7 @@ fn insert_project(
         scrub_ip_addresses: false,
         event_quota: None,
         rate_limit_per_minute: None,
+        filters: InboundFilters::default(),
     };
     let key = insert_key(tx, project.id, now_ms)?;
     Ok((project, key))
@@ -429,9 +439,51 @@ pub(crate) fn update_settings(
     if changed == 0 {
         return Err(StoreError::not_found(format_args!("project {id}")));
     }
+    update_filters(&tx, id, &patch.filters)?;
     let project = get(&tx, id)?;
     tx.commit().map_err(db)?;
     Ok(project)
+}
+
+/// Applies the inbound filters' part of a (normalized) settings patch.
+fn update_filters(tx: &Transaction<'_>, id: ProjectId, patch: &FilterPatch) -> Result<()> {
+    if patch.is_empty() {
+        return Ok(());
+    }
+    let json = |list: &Option<Vec<String>>| {
+        list.as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::invalid("unserializable filter list").with_source(e))
+    };
+    let (environments, releases, error_messages) = (
+        json(&patch.environments)?,
+        json(&patch.releases)?,
+        json(&patch.error_messages)?,
+    );
+    tx.prepare_cached(
+        "UPDATE projects SET
+             filter_environments = coalesce(?2, filter_environments),
+             filter_releases = coalesce(?3, filter_releases),
+             filter_error_messages = coalesce(?4, filter_error_messages),
+             filter_web_crawlers = coalesce(?5, filter_web_crawlers),
+             filter_browser_extensions = coalesce(?6, filter_browser_extensions),
+             filter_localhost = coalesce(?7, filter_localhost)
+         WHERE id = ?1",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            id.0,
+            environments,
+            releases,
+            error_messages,
+            patch.web_crawlers,
+            patch.browser_extensions,
+            patch.localhost
+        ])
+    })
+    .map_err(db)?;
+    Ok(())
 }
 
 pub(crate) fn by_slug(conn: &Connection, org: OrganizationId, slug: &str) -> Result<Project> {

@@ -35,6 +35,7 @@ mod event;
 mod filing;
 mod firing;
 mod id;
+mod inbound_filter;
 mod issue;
 mod level;
 mod outcome;
@@ -88,12 +89,15 @@ pub use id::{
     AlertRuleId, AttachmentId, ChannelId, DeliveryId, IssueId, KeyId, OrganizationId, ProjectId,
     TokenId, UserId, UserReportId,
 };
+pub use inbound_filter::{
+    FilterPatch, InboundFilters, MAX_FILTER_PATTERN_LEN, MAX_FILTER_PATTERNS,
+};
 pub use issue::{
     HourCount, Issue, IssueFilter, IssueQuery, IssueSort, IssueStatus, MAX_PAGE, NEW_FOR_MS,
     TagValueCount, USER_TAG, hour_start,
 };
 pub use level::Level;
-pub use outcome::{BUCKET_MS, OutcomeCount, OutcomeDelta, bucket_start};
+pub use outcome::{BUCKET_MS, OutcomeBucket, OutcomeCount, OutcomeDelta, bucket_start};
 pub use page::{Cursor, Page, clamp_limit};
 pub use payload::{MAX_PAYLOAD_BYTES, Payload};
 pub use project::{

@@ -1,6 +1,7 @@
 //! Outcome counters: how many items of each category a project received that were not
 //! stored, and why (rate limited, too large, client-side discards...), kept per hour so
-//! the Web API can later serve time series like Sentry's stats.
+//! the Web API and the project's stats page serve time series like Sentry's stats
+//! ([`OutcomeBucket`]).
 
 use crate::id::ProjectId;
 
@@ -28,6 +29,16 @@ pub struct OutcomeDelta {
 /// The total of one counter over a time range.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct OutcomeCount {
+    pub category: String,
+    pub reason: String,
+    pub quantity: u64,
+}
+
+/// One counter in one hour bucket (what [`crate::Store::outcome_series`] lists).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OutcomeBucket {
+    /// The start of the hour (Unix ms).
+    pub hour_ms: i64,
     pub category: String,
     pub reason: String,
     pub quantity: u64,

@@ -4,6 +4,7 @@
 
 use crate::error::{Result, StoreError};
 use crate::id::{KeyId, OrganizationId, ProjectId, UserId};
+use crate::inbound_filter::InboundFilters;
 use crate::settings::EventQuota;
 use crate::user::Role;
 
@@ -57,6 +58,8 @@ pub struct Project {
     /// At most this many events per minute from the project (default: none beyond the
     /// server's own limits).
     pub rate_limit_per_minute: Option<u64>,
+    /// The events ingest drops before counting them (default: none).
+    pub filters: InboundFilters,
 }
 
 /// A client key (the public part of a DSN) of a project.

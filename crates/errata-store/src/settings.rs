@@ -1,12 +1,13 @@
 //! A project's ingest settings beyond its identity: extra sensitive field names to scrub,
-//! whether client IP addresses are scrubbed, and an optional event quota per UTC day or
-//! month. [`ProjectSettings`] is a patch (a `None` leaves a setting as it is) that every
+//! whether client IP addresses are scrubbed, an optional event quota per UTC day or
+//! month, and the inbound filters (`inbound_filter.rs`). [`ProjectSettings`] is a patch (a `None` leaves a setting as it is) that every
 //! backend validates and normalizes with [`ProjectSettings::normalized`], so they all
 //! accept and store the same values.
 
 use time::{Date, OffsetDateTime};
 
 use crate::error::{Result, StoreError};
+use crate::inbound_filter::FilterPatch;
 
 /// The most extra sensitive field names a project may have.
 pub const MAX_SENSITIVE_FIELDS: usize = 50;
@@ -124,6 +125,8 @@ pub struct ProjectSettings {
     /// Set (`Some(Some(n))`, 1 to [`MAX_RATE_LIMIT_PER_MINUTE`]) or remove (`Some(None)`)
     /// the project's rate limit in events per minute.
     pub rate_limit_per_minute: Option<Option<u64>>,
+    /// Changes to the inbound filters (each filter left as it is when `None`).
+    pub filters: FilterPatch,
 }
 
 impl ProjectSettings {
@@ -168,6 +171,7 @@ impl ProjectSettings {
         Ok(Self {
             name,
             sensitive_fields,
+            filters: self.filters.normalized()?,
             ..self.clone()
         })
     }

@@ -20,7 +20,7 @@ use crate::id::{
     TokenId, UserId,
 };
 use crate::issue::{HourCount, Issue, IssueQuery, IssueStatus, TagValueCount};
-use crate::outcome::{OutcomeCount, OutcomeDelta};
+use crate::outcome::{OutcomeBucket, OutcomeCount, OutcomeDelta};
 use crate::page::Page;
 use crate::payload::Payload;
 use crate::project::{KeyChange, NewProject, Organization, Project, ProjectKey, User};
@@ -121,6 +121,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// A project's outcome totals since `since_ms` (by hour bucket), sorted by category
     /// then reason. Totals saturate at `i64::MAX` too: they never wrap.
     fn outcomes(&self, project_id: ProjectId, since_ms: i64) -> Result<Vec<OutcomeCount>>;
+
+    /// A project's outcome counters per hour bucket since `since_ms` (the bucket holding
+    /// it included), sorted by hour, category, then reason: the stats page's series.
+    fn outcome_series(&self, project_id: ProjectId, since_ms: i64) -> Result<Vec<OutcomeBucket>>;
 
     // --- Issues ----------------------------------------------------------------------
 

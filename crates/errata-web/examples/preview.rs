@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use errata_web::{
-    AssetKind, IssueListPage, IssueRow, KeyRow, Layout, LoginPage, NavItem, ProjectLink,
-    ProjectListPage, ProjectRow, ProjectSettingsPage, TokenRow, TokensPage, UserRow, UsersPage,
-    asset, asset_path,
+    AssetKind, IssueListPage, IssueRow, KeyRow, Layout, LoginPage, NavItem, OutcomeClass,
+    OutcomeSeries, ProjectLink, ProjectListPage, ProjectRow, ProjectSettingsPage, ProjectStatsPage,
+    ReasonRow, StatsPeriod, TokenRow, TokensPage, UserRow, UsersPage, asset, asset_path,
 };
 
 fn layout(title: &str, nav: NavItem, theme: &str) -> Layout {
@@ -155,6 +155,7 @@ fn write_settings_pages(dir: &std::path::Path) -> std::io::Result<()> {
         ..ProjectSettingsPage::default()
     };
     std::fs::write(dir.join("settings.html"), settings.render())?;
+    write_stats_pages(dir)?;
     let tokens = TokensPage {
         layout: layout("API tokens", NavItem::Settings, "light"),
         tokens: vec![TokenRow {
@@ -182,5 +183,90 @@ fn write_settings_pages(dir: &std::path::Path) -> std::io::Result<()> {
         ..UsersPage::default()
     };
     std::fs::write(dir.join("users.html"), users.render())?;
+    Ok(())
+}
+
+/// The stats page over 7 days, light and dark: a daily rhythm of accepted events, a burst
+/// of crawler and release drops, and a quota that ran out one evening.
+fn write_stats_pages(dir: &std::path::Path) -> std::io::Result<()> {
+    let hours = StatsPeriod::Week.buckets();
+    let wave = |i: usize| {
+        let hour = i % 24;
+        let day = if (8..20).contains(&hour) { 40 } else { 8 };
+        (day + (i * 7919) % 13) as u64
+    };
+    let counts = |f: &dyn Fn(usize) -> u64| (0..hours).map(f).collect::<Vec<u64>>();
+    let series = vec![
+        OutcomeSeries {
+            class: OutcomeClass::Accepted,
+            counts: counts(&|i| if (110..116).contains(&i) { 5 } else { wave(i) }),
+        },
+        OutcomeSeries {
+            class: OutcomeClass::Filtered,
+            counts: counts(&|i| {
+                if (60..72).contains(&i) {
+                    25
+                } else {
+                    (i % 5) as u64
+                }
+            }),
+        },
+        OutcomeSeries {
+            class: OutcomeClass::RateLimited,
+            counts: counts(&|i| if (110..116).contains(&i) { 45 } else { 0 }),
+        },
+        OutcomeSeries {
+            class: OutcomeClass::Invalid,
+            counts: counts(&|i| u64::from(i % 17 == 0)),
+        },
+        OutcomeSeries {
+            class: OutcomeClass::ClientDiscarded,
+            counts: counts(&|i| u64::from(i % 9 == 0) * 3),
+        },
+    ];
+    let reason = |label: &str, reason: &str, class, quantity| ReasonRow {
+        label: label.into(),
+        reason: reason.into(),
+        class,
+        quantity,
+    };
+    for theme in ["light", "dark"] {
+        let page = ProjectStatsPage {
+            layout: layout("Backend stats", NavItem::Projects, theme),
+            slug: "backend".into(),
+            name: "Backend".into(),
+            period: StatsPeriod::Week,
+            start_secs: 1_795_219_200 - 6 * 86_400,
+            series: series.clone(),
+            reasons: vec![
+                reason(
+                    "Filtered: web crawler",
+                    "filtered:web-crawlers",
+                    OutcomeClass::Filtered,
+                    214,
+                ),
+                reason(
+                    "Event quota used up",
+                    "quota_exceeded",
+                    OutcomeClass::RateLimited,
+                    270,
+                ),
+                reason(
+                    "Filtered: release",
+                    "filtered:release-version",
+                    OutcomeClass::Filtered,
+                    180,
+                ),
+                reason(
+                    "Dropped by the SDK: sample rate",
+                    "client_discard:sample_rate",
+                    OutcomeClass::ClientDiscarded,
+                    57,
+                ),
+                reason("Too large", "too_large", OutcomeClass::Invalid, 10),
+            ],
+        };
+        std::fs::write(dir.join(format!("stats-{theme}.html")), page.render())?;
+    }
     Ok(())
 }

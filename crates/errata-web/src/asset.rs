@@ -46,6 +46,7 @@ const STYLESHEET: &[u8] = concat!(
     include_str!("../assets/css/issue-list.css"),
     include_str!("../assets/css/issue-detail.css"),
     include_str!("../assets/css/storage.css"),
+    include_str!("../assets/css/stats.css"),
     include_str!("../assets/css/narrow.css"),
 )
 .as_bytes();

@@ -49,6 +49,11 @@ impl ProjectLink {
     pub fn alerts_href(&self) -> String {
         format!("/projects/{}/alerts/", encode(&self.slug))
     }
+
+    /// `/projects/{slug}/stats/`.
+    pub fn stats_href(&self) -> String {
+        format!("/projects/{}/stats/", encode(&self.slug))
+    }
 }
 
 /// One issue in the list.

@@ -19,6 +19,7 @@ mod platform;
 mod project_list;
 mod project_new;
 mod project_settings;
+mod project_stats;
 mod security;
 mod setup_snippet;
 mod sparkline;
@@ -37,7 +38,8 @@ pub use login::LoginPage;
 pub use platform::PLATFORMS;
 pub use project_list::{ProjectListPage, ProjectRow};
 pub use project_new::ProjectNewPage;
-pub use project_settings::{KeyRow, ProjectSettingsPage};
+pub use project_settings::{FilterFields, KeyRow, ProjectSettingsPage};
+pub use project_stats::{OutcomeClass, OutcomeSeries, ProjectStatsPage, ReasonRow, StatsPeriod};
 pub use security::{
     CONTENT_SECURITY_POLICY, REFERRER_POLICY, SECURITY_HEADERS, THEME_COOKIE,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,

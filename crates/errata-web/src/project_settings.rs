@@ -1,12 +1,17 @@
 //! A project's settings page: the settings form (rename, rate limit per minute, event quota
 //! per UTC day or month, data scrubbing, extra sensitive fields one per line, IP scrubbing),
 //! the client keys with their DSNs (copy, enable/disable, rotate, create), the setup
-//! snippets built from the first enabled key's DSN, and, for admins, deleting the project.
+//! snippets built from the first enabled key's DSN, the inbound filters, and, for admins,
+//! deleting the project.
 //!
 //! The settings form posts to `/projects/{slug}/settings/` with `csrf`, `name`,
 //! `rate_limit`, `quota_limit`, `quota_window` (`day`/`month`), `scrub_data` and
 //! `scrub_ip_addresses` (checkboxes: `on` when ticked, absent otherwise) and
 //! `sensitive_fields` (one per line). Empty numbers mean "no limit".
+//!
+//! The inbound filters' form posts to `/projects/{slug}/filters` with `csrf`,
+//! `environments`, `releases` and `error_messages` (one entry per line) and the checkboxes
+//! `web_crawlers`, `browser_extensions` and `localhost`.
 
 use askama::Template;
 
@@ -36,6 +41,38 @@ impl KeyRow {
     }
 }
 
+/// The inbound filters as the form shows them.
+#[derive(Debug, Clone, Default)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "three independent checkboxes of a form"
+)]
+pub struct FilterFields {
+    /// Environment names dropped (one per line).
+    pub environments: Vec<String>,
+    /// Release glob patterns (one per line).
+    pub releases: Vec<String>,
+    /// Error message glob patterns (one per line).
+    pub error_messages: Vec<String>,
+    pub web_crawlers: bool,
+    pub browser_extensions: bool,
+    pub localhost: bool,
+}
+
+impl FilterFields {
+    fn environments_text(&self) -> String {
+        self.environments.join("\n")
+    }
+
+    fn releases_text(&self) -> String {
+        self.releases.join("\n")
+    }
+
+    fn error_messages_text(&self) -> String {
+        self.error_messages.join("\n")
+    }
+}
+
 /// The project settings page.
 #[derive(Debug, Clone, Default, Template)]
 #[template(path = "project_settings.html")]
@@ -55,8 +92,12 @@ pub struct ProjectSettingsPage {
     pub sensitive_fields: Vec<String>,
     pub scrub_ip_addresses: bool,
     pub keys: Vec<KeyRow>,
+    /// The inbound filters.
+    pub filters: FilterFields,
     /// Why the last settings change was refused.
     pub error: Option<String>,
+    /// Why the last change of the inbound filters was refused.
+    pub filters_error: Option<String>,
 }
 
 impl ProjectSettingsPage {
@@ -85,6 +126,16 @@ impl ProjectSettingsPage {
     /// `/projects/{slug}/alerts/`.
     pub fn alerts_href(&self) -> String {
         self.link().alerts_href()
+    }
+
+    /// `/projects/{slug}/stats/`.
+    pub fn stats_href(&self) -> String {
+        self.link().stats_href()
+    }
+
+    /// `/projects/{slug}/filters`, where the inbound filters' form posts.
+    pub fn filters_action(&self) -> String {
+        format!("{}filters", self.project_prefix())
     }
 
     /// `/projects/{slug}/keys`, where the key forms post.

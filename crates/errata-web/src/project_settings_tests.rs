@@ -39,8 +39,37 @@ fn page() -> ProjectSettingsPage {
                 created_iso: "2026-01-01T00:00:00Z".into(),
             },
         ],
+        filters: FilterFields {
+            environments: vec!["staging".into()],
+            releases: vec!["1.0.*".into(), "*-beta".into()],
+            error_messages: Vec::new(),
+            web_crawlers: true,
+            browser_extensions: false,
+            localhost: false,
+        },
         error: None,
+        filters_error: None,
     }
+}
+
+#[test]
+fn the_inbound_filters_form_shows_the_current_filters() {
+    let html = page().render();
+    for hook in [
+        "<h2 id=\"filters-heading\">Inbound filters</h2>",
+        "<form id=\"project-filters\" method=\"post\" action=\"/projects/backend/filters\">",
+        "name=\"web_crawlers\" value=\"on\" checked>",
+        "name=\"browser_extensions\" value=\"on\">",
+        "name=\"localhost\" value=\"on\">",
+        ">1.0.*\n*-beta</textarea>",
+        "name=\"error_messages\" rows=\"3\" spellcheck=\"false\" aria-describedby=\"filters-error-messages-hint\"></textarea>",
+        ">staging</textarea>",
+        "href=\"/projects/backend/stats/\"",
+    ] {
+        assert!(html.contains(hook), "missing {hook}: {html}");
+    }
+    let form = &html[html.find("id=\"project-filters\"").unwrap()..];
+    assert!(form.contains("name=\"csrf\" value=\"tok\""), "{form}");
 }
 
 #[test]
@@ -121,9 +150,12 @@ fn hostile_values_are_escaped() {
     page.name = HOSTILE.into();
     page.slug = HOSTILE.into();
     page.sensitive_fields = vec![HOSTILE.into(), "</textarea><script>".into()];
+    page.filters.releases = vec![HOSTILE.into(), "</textarea><script>".into()];
+    page.filters.environments = vec![HOSTILE.into()];
     page.keys[1].label = HOSTILE.into();
     page.keys[1].dsn = HOSTILE.into();
     page.error = Some(HOSTILE.into());
+    page.filters_error = Some(HOSTILE.into());
     page.layout.is_admin = true;
     let html = page.render();
     assert!(!html.contains("<script>"), "{html}");

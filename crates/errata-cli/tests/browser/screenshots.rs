@@ -211,6 +211,7 @@ fn screenshots() {
         ("issues", "/issues/".to_owned()),
         ("issue", format!("/issues/{}/", issue.id)),
         ("project-settings", "/projects/default/settings/".to_owned()),
+        ("project-stats", "/projects/default/stats/".to_owned()),
         ("alerts", "/projects/default/alerts/".to_owned()),
         (
             "alert-deliveries",
@@ -224,7 +225,7 @@ fn screenshots() {
             saved.extend(shoot(&browser, &server.url(path), page, theme, path));
         }
     }
-    assert_eq!(saved.len(), 32);
+    assert_eq!(saved.len(), 36);
     #[allow(clippy::print_stderr, reason = "where to look")]
     {
         eprintln!("screenshots in {}", shots_dir().display());

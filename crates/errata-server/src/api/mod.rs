@@ -19,6 +19,7 @@ pub(crate) mod channel;
 mod date;
 pub mod error;
 mod event;
+mod filter;
 pub(crate) mod grouping;
 pub(crate) mod issue;
 mod key;
@@ -33,7 +34,7 @@ mod tag;
 mod user_report;
 
 use axum::Router;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, post, put};
 
 use crate::state::AppState;
 pub use date::iso8601;
@@ -78,6 +79,16 @@ const ROUTES: &[Route] = &[
         path: "/api/0/projects/{org}/{project}/",
         methods: &["get", "put"],
         handler: || get(project::detail).put(project::update),
+    },
+    Route {
+        path: "/api/0/projects/{org}/{project}/filters/",
+        methods: &["get"],
+        handler: || get(filter::list),
+    },
+    Route {
+        path: "/api/0/projects/{org}/{project}/filters/{filter_id}/",
+        methods: &["put"],
+        handler: || put(filter::update),
     },
     Route {
         path: "/api/0/projects/{org}/{project}/keys/",

@@ -4,14 +4,15 @@
 //!
 //! Errata's own path: Sentry's `stats_v2` is an organization-wide time-series query
 //! language; this answers totals per category and reason, which is what the counters
-//! hold (hour buckets). Counts still in memory (not yet written by the writer, at most
-//! a moment old) are not included.
+//! hold (hour buckets), and with `?interval=1h` also each hour's counters (`intervals`,
+//! e.g. the inbound filters' `filtered:<reason>` drops hour by hour). Counts still in
+//! memory (not yet written by the writer, at most a moment old) are not included.
 
 use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use errata_store::{OutcomeCount, bucket_start};
+use errata_store::{OutcomeBucket, OutcomeCount, bucket_start};
 use serde::Serialize;
 
 use errata_store::Scope;
@@ -33,6 +34,19 @@ pub(super) struct OutcomesView {
     start: String,
     stats_period: String,
     outcomes: Vec<OutcomeView>,
+    /// With `?interval=1h`: every hour's counters, oldest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    intervals: Option<Vec<IntervalView>>,
+}
+
+/// One counter in one hour.
+#[derive(Debug, Serialize)]
+pub(super) struct IntervalView {
+    /// The start of the hour.
+    start: String,
+    category: String,
+    reason: String,
+    quantity: u64,
 }
 
 /// One counter.
@@ -49,6 +63,17 @@ impl OutcomeView {
             category: count.category.clone(),
             reason: count.reason.clone(),
             quantity: count.quantity,
+        }
+    }
+}
+
+impl IntervalView {
+    fn new(bucket: &OutcomeBucket) -> Self {
+        Self {
+            start: iso8601(bucket.hour_ms),
+            category: bucket.category.clone(),
+            reason: bucket.reason.clone(),
+            quantity: bucket.quantity,
         }
     }
 }
@@ -74,7 +99,7 @@ fn period_ms(text: &str) -> Result<i64, ApiError> {
     number.checked_mul(unit_ms).ok_or_else(bad)
 }
 
-/// `GET /api/0/projects/{org}/{project}/outcomes/`.
+/// `GET /api/0/projects/{org}/{project}/outcomes/` (`?statsPeriod=`, `?interval=1h`).
 pub(super) async fn list(
     viewer: Viewer,
     State(state): State<AppState>,
@@ -85,11 +110,30 @@ pub(super) async fn list(
     let (_, project) = project::resolve(&state, &params).await?;
     let period = query_value(&pairs, "statsPeriod").unwrap_or(DEFAULT_PERIOD);
     let since = bucket_start(crate::now_ms().saturating_sub(period_ms(period)?));
-    let counts = blocking(&state, move |store| store.outcomes(project.id, since)).await?;
+    let hourly = match query_value(&pairs, "interval") {
+        None => false,
+        Some("1h") => true,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "interval must be 1h (the counters' hour), not {other:?}"
+            )));
+        }
+    };
+    let (counts, series) = blocking(&state, move |store| {
+        let counts = store.outcomes(project.id, since)?;
+        let series = if hourly {
+            Some(store.outcome_series(project.id, since)?)
+        } else {
+            None
+        };
+        Ok((counts, series))
+    })
+    .await?;
     Ok(Json(OutcomesView {
         start: iso8601(since),
         stats_period: period.to_owned(),
         outcomes: counts.iter().map(OutcomeView::new).collect(),
+        intervals: series.map(|series| series.iter().map(IntervalView::new).collect()),
     }))
 }
 

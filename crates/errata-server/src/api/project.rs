@@ -1,10 +1,11 @@
 //! Projects: `GET /api/0/organizations/{org}/projects/`,
 //! `GET /api/0/projects/{org}/{project}/`, `PUT` of the same to change settings (Sentry's
-//! `dataScrubber`, `sensitiveFields` and `scrubIPAddresses`, and Errata's `eventQuota`), and
+//! `dataScrubber`, `sensitiveFields` and `scrubIPAddresses`, the inbound filters' `options`
+//! (`filter.rs`), and Errata's `eventQuota`), and
 //! the lookup of `{org}/{project}` every project-scoped route starts with (an unknown
 //! organization or project is a 404).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
 use axum::body::Bytes;
@@ -17,7 +18,7 @@ use errata_store::Scope;
 
 use super::date::iso8601;
 use super::organization::{self, OrganizationSummary, not_found_as, param};
-use super::{ApiError, blocking};
+use super::{ApiError, blocking, filter};
 use crate::auth::Viewer;
 use crate::state::AppState;
 
@@ -50,6 +51,8 @@ pub(super) struct ProjectView {
     scrub_ip_addresses: bool,
     /// At most `limit` events per UTC `window`, or `null`.
     event_quota: Option<QuotaView>,
+    /// Sentry's project options Errata keeps: the inbound filters' pattern lists.
+    options: BTreeMap<&'static str, String>,
 }
 
 /// An event quota as the API shows and accepts it.
@@ -74,6 +77,7 @@ impl ProjectView {
                 limit: q.limit,
                 window: q.window.as_str(),
             }),
+            options: filter::options_view(&project.filters),
             status: "active",
             is_member: true,
             has_access: true,
@@ -146,8 +150,9 @@ pub(super) async fn detail(
 }
 
 /// The fields `PUT` accepts.
-const SETTABLE: [&str; 6] = [
+const SETTABLE: [&str; 7] = [
     "name",
+    "options",
     "rateLimitPerMinute",
     "dataScrubber",
     "sensitiveFields",
@@ -157,7 +162,8 @@ const SETTABLE: [&str; 6] = [
 
 /// `PUT /api/0/projects/{org}/{project}/` with any of `{"dataScrubber": bool,
 /// "sensitiveFields": [string], "scrubIPAddresses": bool, "eventQuota": {"limit": N,
-/// "window": "day"|"month"} | null}`: changes those settings (and only those) and answers
+/// "window": "day"|"month"} | null, "options": {"filters:releases": "1.*\n2.0",
+/// ...}}`: changes those settings (and only those) and answers
 /// the project. Takes effect for the next ingest request.
 pub(super) async fn update(
     viewer: Viewer,
@@ -243,6 +249,11 @@ fn settings_patch(fields: &Map<String, Value>) -> Result<ProjectSettings, ApiErr
         sensitive_fields,
         scrub_ip_addresses: bool_field("scrubIPAddresses")?,
         event_quota,
+        filters: fields
+            .get("options")
+            .map(filter::options_patch)
+            .transpose()?
+            .unwrap_or_default(),
     })
 }
 

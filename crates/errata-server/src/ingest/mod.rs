@@ -10,9 +10,10 @@
 //!    inside (the envelope header's `dsn`) is read under a small limit and only its
 //!    header line is decoded before its key is checked;
 //! 3. on the worker pool ([`crate::workers`]), never on the async runtime: decoding,
-//!    parsing, per-item size limits, [`admission`] (quota and rate limits for events,
-//!    attachment bytes and user reports) and processing ([`process`]: normalize, scrub,
-//!    group, compress);
+//!    parsing, per-item size limits, the project's inbound filters ([`screen`]: a
+//!    filtered event counts against no quota or rate limit), [`admission`] (quota and
+//!    rate limits for events, attachment bytes and user reports) and processing
+//!    ([`process`]: normalize, scrub, group, compress);
 //! 4. the writer commits the event and user reports; only then the 200.
 
 pub mod admission;
@@ -20,6 +21,7 @@ pub mod body;
 pub mod cors;
 pub mod error;
 pub mod process;
+pub mod screen;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -43,7 +45,7 @@ use crate::state::AppState;
 use crate::workers::JobFailed;
 use crate::writer::Submit;
 use error::{IngestError, Refusal, rate_limits_header};
-use process::{Processed, RequestInfo, process};
+use process::{Processed, RequestInfo, process, process_with};
 
 /// Handles one ingest request; every answer carries the CORS headers.
 pub async fn handle(
@@ -254,14 +256,18 @@ fn prepare(
     let project_id = entry.key.project_id;
     let mut envelope = drop_oversized(state, envelope, project_id)?;
     let received_ms = crate::now_ms();
-    let refused = admission::admit(state, entry, &mut envelope, received_ms);
     let info = request_info(state, entry, &auth, client_ip, received_ms);
+    let screened = screen::screen(&mut envelope, &entry.filter, &info, &state.outcomes)?;
+    let refused = admission::admit(state, entry, &mut envelope, received_ms);
     if !refused.refusals.is_empty() && !admission::stores_anything(&envelope) {
         // Count what else the envelope carried (client reports...) before refusing.
         let _ = process(&envelope, &info, &state.outcomes);
         return Err(IngestError::RateLimited(refused.refusals));
     }
-    let processed = process(&envelope, &info, &state.outcomes)?;
+    let mut processed = process_with(&envelope, screened.event, &info, &state.outcomes)?;
+    if processed.event_id.is_none() {
+        processed.event_id = screened.filtered_id;
+    }
     Ok(Prepared {
         processed,
         refusals: refused.refusals,

@@ -57,27 +57,48 @@ pub fn process(
     info: &RequestInfo,
     outcomes: &Outcomes,
 ) -> Result<Processed, IngestError> {
+    process_with(envelope, None, info, outcomes)
+}
+
+/// Normalizes the `event` item `item` of `envelope` (an unreadable one is counted
+/// `invalid` and refused with 400).
+pub fn normalize_event(
+    envelope: &Envelope,
+    item: &Item,
+    info: &RequestInfo,
+    outcomes: &Outcomes,
+) -> Result<Event, IngestError> {
+    let mut ctx = NormalizeContext::new(info.received_ms as f64 / 1000.0);
+    ctx.event_id = envelope.event_id().map(|id| id.0.simple().to_string());
+    ctx.sent_at = envelope.headers().sent_at_secs();
+    ctx.client_ip.clone_from(&info.client_ip);
+    ctx.client.clone_from(&info.client);
+    normalize(item.payload(), &ctx).map_err(|error| {
+        outcomes.add(info.project_id, DataCategory::Error, Reason::Invalid, 1);
+        IngestError::BadRequest(format!("invalid event: {error}"))
+    })
+}
+
+/// [`process`], with the envelope's event already normalized (by the inbound filters'
+/// check) when `normalized` holds it.
+pub fn process_with(
+    envelope: &Envelope,
+    mut normalized: Option<Event>,
+    info: &RequestInfo,
+    outcomes: &Outcomes,
+) -> Result<Processed, IngestError> {
     let mut processed = Processed {
         event_id: envelope.event_id().map(|id| id.0),
         ..Processed::default()
     };
-    let sent_at = envelope.headers().sent_at_secs();
     let mut attachments = Vec::new();
     let mut reports = Vec::new();
     for item in envelope.items() {
         match item.ty() {
             ItemType::Event => {
-                let mut ctx = NormalizeContext::new(info.received_ms as f64 / 1000.0);
-                ctx.event_id = processed.event_id.map(|id| id.simple().to_string());
-                ctx.sent_at = sent_at;
-                ctx.client_ip.clone_from(&info.client_ip);
-                ctx.client.clone_from(&info.client);
-                let mut event = match normalize(item.payload(), &ctx) {
-                    Ok(event) => event,
-                    Err(error) => {
-                        outcomes.add(info.project_id, DataCategory::Error, Reason::Invalid, 1);
-                        return Err(IngestError::BadRequest(format!("invalid event: {error}")));
-                    }
+                let mut event = match normalized.take() {
+                    Some(event) => event,
+                    None => normalize_event(envelope, item, info, outcomes)?,
                 };
                 if let Some(rules) = &info.scrub {
                     scrub_event(&mut event, rules);

@@ -15,7 +15,8 @@
 //! | POST | `/issues/{id}/status` | [`issue_detail`] |
 //! | POST | `/issues/{id}/tracker` (file the issue in a GitHub or GitLab channel) | [`issue_detail`] |
 //! | GET | `/projects/`; GET, POST `/projects/new` | [`project`] |
-//! | GET, POST | `/projects/{slug}/settings/`; POST `.../keys`, `.../delete` | [`project`] |
+//! | GET, POST | `/projects/{slug}/settings/`; POST `.../keys`, `.../filters`, `.../delete` | [`project`] |
+//! | GET | `/projects/{slug}/stats/?period=1d\|7d\|30d` (outcomes per hour) | [`stats`] |
 //! | GET | `/projects/{slug}/alerts/`; POST `.../channels`, `.../channels/{id}` | [`alerts`] |
 //! | GET, POST | `/projects/{slug}/alerts/rules/new`, `.../rules/{id}`; POST `.../rules/{id}/delete` | [`alerts`] |
 //! | GET | `/projects/{slug}/alerts/deliveries/` (the delivery log) | [`alerts`] |
@@ -32,6 +33,7 @@ mod issue_list;
 mod login;
 mod page;
 mod project;
+mod stats;
 mod storage;
 mod trend;
 
@@ -78,6 +80,8 @@ pub(crate) fn router() -> Router<AppState> {
             get(project::settings).post(project::save_settings),
         )
         .route("/projects/{slug}/keys", post(project::keys))
+        .route("/projects/{slug}/filters", post(project::save_filters))
+        .route("/projects/{slug}/stats/", get(stats::show))
         .route("/projects/{slug}/delete", post(project::delete))
         .route("/projects/{slug}/alerts/", get(alerts::index))
         .route(

@@ -1,20 +1,21 @@
 //! Projects in the UI: the list (`/projects/`), creation (`/projects/new`), and each
 //! project's settings page (`/projects/{slug}/settings/`: name, quota, scrubbing; its DSN
-//! keys created, disabled, enabled or rotated through `/projects/{slug}/keys`; setup
-//! snippets), and deletion (`/projects/{slug}/delete`, admins only).
+//! keys created, disabled, enabled or rotated through `/projects/{slug}/keys`; its inbound
+//! filters saved through `/projects/{slug}/filters`; setup snippets), and deletion
+//! (`/projects/{slug}/delete`, admins only).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use errata_store::{
-    EventQuota, IssueFilter, IssueQuery, IssueSort, IssueStatus, KeyChange, KeyId, MAX_QUOTA_LIMIT,
-    NewProject, Project, ProjectSettings, QuotaWindow, Scope, Store, StoreError,
+    EventQuota, FilterPatch, IssueFilter, IssueQuery, IssueSort, IssueStatus, KeyChange, KeyId,
+    MAX_QUOTA_LIMIT, NewProject, Project, ProjectSettings, QuotaWindow, Scope, Store, StoreError,
 };
 use errata_web::event_view::Moment;
 use errata_web::issue_detail::Period;
 use errata_web::{
-    KeyRow, NavItem, ProjectListPage, ProjectNewPage, ProjectRow, ProjectSettingsPage,
+    FilterFields, KeyRow, NavItem, ProjectListPage, ProjectNewPage, ProjectRow, ProjectSettingsPage,
 };
 
 use super::form::{Fields, checked_form};
@@ -166,13 +167,21 @@ pub(super) async fn create(
     }
 }
 
+/// A change the settings page refused, shown by the form that made it.
+enum Refused {
+    /// The general settings form.
+    Settings(String),
+    /// The inbound filters' form.
+    Filters(String),
+}
+
 /// What the settings page shows.
 async fn settings_page(
     state: &AppState,
     viewer: &Viewer,
     headers: &HeaderMap,
     slug: String,
-    error: Option<String>,
+    refused: Option<Refused>,
 ) -> Result<Response, UiError> {
     let (project, keys) = state
         .store_call(move |s| {
@@ -197,7 +206,7 @@ async fn settings_page(
             }
         })
         .collect();
-    let settings = ProjectSettingsPage {
+    let mut settings = ProjectSettingsPage {
         layout: layout(
             viewer,
             headers,
@@ -217,10 +226,25 @@ async fn settings_page(
         sensitive_fields: project.sensitive_fields.clone(),
         scrub_ip_addresses: project.scrub_ip_addresses,
         keys,
-        error: error.clone(),
+        filters: FilterFields {
+            environments: project.filters.environments.clone(),
+            releases: project.filters.releases.clone(),
+            error_messages: project.filters.error_messages.clone(),
+            web_crawlers: project.filters.web_crawlers,
+            browser_extensions: project.filters.browser_extensions,
+            localhost: project.filters.localhost,
+        },
+        error: None,
+        filters_error: None,
     };
+    let refused_something = refused.is_some();
+    match refused {
+        Some(Refused::Settings(why)) => settings.error = Some(why),
+        Some(Refused::Filters(why)) => settings.filters_error = Some(why),
+        None => {}
+    }
     let mut response = page(headers, settings.render());
-    if error.is_some() {
+    if refused_something {
         *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
     }
     Ok(response)
@@ -249,7 +273,10 @@ pub(super) async fn save_settings(
     viewer.require(Scope::ProjectWrite)?;
     let patch = match settings_patch(&fields) {
         Ok(patch) => patch,
-        Err(e) => return settings_page(&state, &viewer, &headers, slug, Some(e)).await,
+        Err(e) => {
+            return settings_page(&state, &viewer, &headers, slug, Some(Refused::Settings(e)))
+                .await;
+        }
     };
     let lookup = slug.clone();
     let saved = state
@@ -267,7 +294,54 @@ pub(super) async fn save_settings(
             ))
         }
         Err(e) if e.is_invalid() => {
-            settings_page(&state, &viewer, &headers, slug, Some(e.to_string())).await
+            let refused = Refused::Settings(e.to_string());
+            settings_page(&state, &viewer, &headers, slug, Some(refused)).await
+        }
+        Err(e) => Err(not_found(e, "project")),
+    }
+}
+
+/// `POST /projects/{slug}/filters`: the inbound filters' form (every filter is on it, so
+/// all are set; lists one entry per line).
+pub(super) async fn save_filters(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    body: Bytes,
+) -> Result<Response, UiError> {
+    let fields = checked_form(&state, &viewer, &headers, &body)?;
+    viewer.require(Scope::ProjectWrite)?;
+    let lines = |name: &str| fields.get(name).lines().map(str::to_owned).collect();
+    let patch = ProjectSettings {
+        filters: FilterPatch {
+            environments: Some(lines("environments")),
+            releases: Some(lines("releases")),
+            error_messages: Some(lines("error_messages")),
+            web_crawlers: Some(fields.checked("web_crawlers")),
+            browser_extensions: Some(fields.checked("browser_extensions")),
+            localhost: Some(fields.checked("localhost")),
+        },
+        ..ProjectSettings::default()
+    };
+    let lookup = slug.clone();
+    let saved = state
+        .store_call(move |s| {
+            let project = by_slug(&*s.store, &lookup)?;
+            s.store.update_project_settings(project.id, &patch)
+        })
+        .await;
+    match saved {
+        Ok(_) => {
+            state.keys.clear();
+            Ok(redirect(
+                &format!("/projects/{slug}/settings/#inbound-filters"),
+                Some("Inbound filters saved."),
+            ))
+        }
+        Err(e) if e.is_invalid() => {
+            let refused = Refused::Filters(e.to_string());
+            settings_page(&state, &viewer, &headers, slug, Some(refused)).await
         }
         Err(e) => Err(not_found(e, "project")),
     }
@@ -300,6 +374,7 @@ fn settings_patch(fields: &Fields) -> Result<ProjectSettings, String> {
         scrub_ip_addresses: Some(fields.checked("scrub_ip_addresses")),
         event_quota: Some(quota),
         rate_limit_per_minute: Some(rate_limit),
+        filters: FilterPatch::default(),
     })
 }
 

@@ -10,6 +10,7 @@ mod alerts_ui;
 mod api;
 mod auth;
 mod dictionary;
+mod filters;
 mod ingest;
 mod metrics;
 mod openapi;

@@ -51,6 +51,13 @@ impl Store for PanicsOnIngest {
     fn outcomes(&self, project_id: ProjectId, since_ms: i64) -> Result<Vec<OutcomeCount>> {
         self.0.outcomes(project_id, since_ms)
     }
+    fn outcome_series(
+        &self,
+        project_id: ProjectId,
+        since_ms: i64,
+    ) -> Result<Vec<errata_store::OutcomeBucket>> {
+        self.0.outcome_series(project_id, since_ms)
+    }
     fn issues(&self, query: &IssueQuery) -> Result<Page<Issue>> {
         self.0.issues(query)
     }

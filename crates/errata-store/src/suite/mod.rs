@@ -9,6 +9,7 @@ mod accounts;
 mod alerting;
 mod data;
 mod dictionaries;
+mod filters;
 mod issues;
 mod projects;
 mod retention;
@@ -19,6 +20,7 @@ pub use accounts::*;
 pub use alerting::*;
 pub use data::*;
 pub use dictionaries::*;
+pub use filters::*;
 pub use issues::*;
 pub use projects::*;
 pub use retention::*;
@@ -89,7 +91,8 @@ macro_rules! conformance_tests {
             usage_counters_follow_ingest_and_deletions,
             retention_candidates_know_first_and_latest_events,
             thinning_keeps_first_latest_and_hourly_samples,
-            expiry_deletes_only_old_events_and_space_is_measured);
+            expiry_deletes_only_old_events_and_space_is_measured,
+            inbound_filters_round_trip_and_patch_partially, outcome_series_lists_each_hour);
     };
     (@each $harness:expr; $($name:ident),* $(,)?) => {$(
         #[test]

@@ -114,6 +114,7 @@ pub fn project_settings_round_trip_and_patch_partially<H: Harness>(h: &H) {
                 scrub_ip_addresses: Some(true),
                 event_quota: Some(Some(daily)),
                 rate_limit_per_minute: Some(Some(600)),
+                filters: crate::FilterPatch::default(),
             },
         )
         .unwrap();
