@@ -168,7 +168,11 @@ fn shoot(browser: &Browser, url: &str, page: &str, theme: &str, expect_path: &st
 fn screenshots() {
     let Some(browser) = browser() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let server = ServerProcess::start(dir.path());
+    // A disk budget, so the storage page shows its bar and forecast.
+    let server = ServerProcess::start_with(
+        &dir.path().join("data"),
+        &[("ERRATA_RETENTION_MAX_BYTES", "50MB")],
+    );
     // Channels for the alerts pages: Slack at a port nothing listens on (its deliveries
     // wait for a retry, with the error in the log) and a webhook.
     for (kind, target) in [
@@ -219,13 +223,14 @@ fn screenshots() {
         ),
         ("tokens", "/settings/tokens/".to_owned()),
         ("users", "/settings/users/".to_owned()),
+        ("storage", "/settings/storage/".to_owned()),
     ];
     for theme in ["light", "dark"] {
         for (page, path) in &pages {
             saved.extend(shoot(&browser, &server.url(path), page, theme, path));
         }
     }
-    assert_eq!(saved.len(), 36);
+    assert_eq!(saved.len(), 40);
     #[allow(clippy::print_stderr, reason = "where to look")]
     {
         eprintln!("screenshots in {}", shots_dir().display());

@@ -124,7 +124,7 @@ impl Default for RetentionConfig {
             days: 90,
             project_max_events: None,
             max_bytes: None,
-            period_secs: 10,
+            period_secs: 5,
             pause_ms: 10,
         }
     }

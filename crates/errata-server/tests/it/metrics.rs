@@ -440,7 +440,12 @@ async fn readyz_lists_each_check_and_a_full_disk_is_not_ready() {
     };
     assert_eq!(
         states(&body),
-        pairs(&[("writer", "ok"), ("store", "ok"), ("disk", "ok")])
+        pairs(&[
+            ("writer", "ok"),
+            ("store", "ok"),
+            ("migrations", "ok"),
+            ("disk", "ok")
+        ])
     );
     server.stop().await;
 
@@ -452,7 +457,12 @@ async fn readyz_lists_each_check_and_a_full_disk_is_not_ready() {
     assert_eq!(body["status"], "not ready");
     assert_eq!(
         states(&body),
-        pairs(&[("writer", "ok"), ("store", "ok"), ("disk", "failing")])
+        pairs(&[
+            ("writer", "ok"),
+            ("store", "ok"),
+            ("migrations", "ok"),
+            ("disk", "failing")
+        ])
     );
     full.stop().await;
 }

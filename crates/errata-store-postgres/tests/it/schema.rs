@@ -164,7 +164,7 @@ fn postgres_schema(pool: &PgPool) -> Schema {
 #[test]
 fn the_sqlite_parser_sees_the_whole_schema() {
     let schema = sqlite_schema();
-    assert_eq!(schema.tables.len(), 26, "{:?}", schema.tables);
+    assert_eq!(schema.tables.len(), 27, "{:?}", schema.tables);
     assert!(
         schema
             .columns
