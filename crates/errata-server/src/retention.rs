@@ -22,14 +22,18 @@ use errata_store::{Deleted, Footprint, RetentionScope, Store, Thinner, Tier, Wan
 use crate::config::RetentionConfig;
 use crate::state::AppState;
 
-/// The share of the disk budget past which thinning starts.
-pub const HIGH_WATER: f64 = 0.97;
+/// The share of the disk budget past which thinning starts. Under load the WAL grows by
+/// a few percent of a budget between passes (and is measured at its length, which it
+/// keeps), so the files reach about the budget when the live bytes are at this share.
+pub const HIGH_WATER: f64 = 0.92;
 /// The share of the disk budget thinning brings the live bytes down to.
-pub const LOW_WATER: f64 = 0.93;
+pub const LOW_WATER: f64 = 0.88;
 /// Events one pass deletes at most (per limit).
 pub const MAX_EVENTS_PER_PASS: u64 = 50_000;
 /// Bytes of free pages given back to the filesystem per call.
 const RECLAIM_STEP: u64 = 8 << 20;
+/// Free bytes kept for new events to reuse (or 5% of the budget, or of the disk, if more).
+const RECLAIM_SLACK: u64 = 16 << 20;
 
 /// Why events were deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -228,15 +232,7 @@ impl Retention {
             }
             report.deleted.push((DeleteReason::DiskBudget, thinned));
         }
-        // Free pages go back to the filesystem (a few steps per pass).
-        for _ in 0..16 {
-            let given = store.reclaim_space(RECLAIM_STEP)?;
-            if given == 0 {
-                break;
-            }
-            report.reclaimed_bytes += given;
-            pause();
-        }
+        report.reclaimed_bytes = give_back(store, config, &mut pause)?;
         report.footprint = store.footprint()?;
         Ok(report)
     }
@@ -246,9 +242,44 @@ impl Retention {
     }
 }
 
+/// Gives free space back to the filesystem, past a slack; returns the bytes.
+fn give_back(
+    store: &dyn Store,
+    config: &RetentionConfig,
+    mut pause: impl FnMut(),
+) -> errata_store::Result<u64> {
+    let mut reclaimed = 0;
+    // Free space goes back to the filesystem only past a slack: new events reuse free
+    // pages, and giving back what the next minutes of ingest take again only costs
+    // (SQLite moves pages to shrink its file). Over the budget on disk (free pages, or a
+    // WAL that grew), it goes back whatever the slack.
+    let footprint = store.footprint()?;
+    let free = footprint.disk_bytes.saturating_sub(footprint.live_bytes);
+    let budget = config.max_bytes.map(|b| b.0);
+    let slack = (budget.unwrap_or(footprint.disk_bytes) / 20).max(RECLAIM_SLACK);
+    let over = budget.is_some_and(|b| footprint.disk_bytes > b);
+    if free > slack || over {
+        let mut want = if free > slack {
+            free - slack
+        } else {
+            RECLAIM_STEP
+        };
+        for _ in 0..4 {
+            let given = store.reclaim_space(want.clamp(1, RECLAIM_STEP))?;
+            reclaimed += given;
+            want = want.saturating_sub(given);
+            if given == 0 || want == 0 {
+                break;
+            }
+            pause();
+        }
+    }
+    Ok(reclaimed)
+}
+
 /// What deleting one event frees beyond its stored bytes (its row, index entries and page
 /// slack), for the disk budget's estimate: `SQLite` measured 250 to 400 bytes here.
-const EVENT_OVERHEAD_BYTES: u64 = 400;
+pub const EVENT_OVERHEAD_BYTES: u64 = 400;
 
 /// How many events must go for the live bytes to fall from past [`HIGH_WATER`] of
 /// `budget` to [`LOW_WATER`] of it; `None` when under [`HIGH_WATER`] (or nothing is

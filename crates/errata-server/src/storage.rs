@@ -5,7 +5,8 @@
 //!
 //! The rate is the events accepted over the last 24 hours (the outcome counters; over a
 //! younger installation, since its oldest stored event, at least an hour), times the bytes
-//! an event takes: the installation's live bytes shared among projects by what each stores.
+//! an event adds: its project's average stored bytes per event plus its row and index
+//! entries. A project's share of the live bytes is by what it stores.
 
 use errata_store::{Footprint, Project, ProjectId, Store};
 
@@ -91,11 +92,14 @@ pub fn report(
             .map(|o| o.quantity)
             .sum();
         let events_per_day = accepted as f64 * per_day;
-        // Bytes per event: the project's own average, or the installation's.
+        // What an event adds: its stored bytes (the project's average, or the
+        // installation's) and its row and index entries; not the live bytes per event,
+        // which include the tables that do not grow with events.
+        let overhead = crate::retention::EVENT_OVERHEAD_BYTES as f64;
         let per_event = if events > 0 {
-            live_bytes as f64 / events as f64
+            stored_bytes as f64 / events as f64 + overhead
         } else if total_events > 0 {
-            footprint.live_bytes as f64 / total_events as f64
+            total_stored as f64 / total_events as f64 + overhead
         } else {
             0.0
         };

@@ -29,7 +29,7 @@ use crate::store::Store;
 
 /// How many events one [`crate::Store::delete_events`] call deletes at most: one short
 /// write transaction, so the ingest writer never waits long behind retention.
-pub const DELETE_BATCH: usize = 500;
+pub const DELETE_BATCH: usize = 250;
 
 /// How many candidates one window holds.
 pub const WINDOW: usize = 2_000;

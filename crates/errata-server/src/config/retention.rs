@@ -113,7 +113,7 @@ pub struct RetentionConfig {
     pub max_bytes: Option<ByteSize>,
     /// Seconds between checks.
     pub period_secs: u64,
-    /// Milliseconds the task pauses after each deletion of at most 500 events, so the
+    /// Milliseconds the task pauses after each deletion of at most 250 events, so the
     /// ingest writer gets the database between them.
     pub pause_ms: u64,
 }
